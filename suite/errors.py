@@ -1,0 +1,19 @@
+"""User-facing errors: each one is printed as a single line by the CLI, never as a traceback."""
+
+import difflib
+
+
+class SuiteError(Exception):
+    """Bad input or missing resources; the message is a complete one-line explanation."""
+
+
+class DataMissing(SuiteError):
+    """A dataset's files are absent; the message says where to put them."""
+
+
+def unknown(kind: str, name: str, choices) -> SuiteError:
+    """'unknown table: coupled-10 (did you mean coupled-1?)'"""
+    choices = sorted(choices)
+    close = difflib.get_close_matches(name, choices, n=3, cutoff=0.5)
+    hint = f" (did you mean {' or '.join(close)}?)" if close else f" (choose from: {', '.join(choices)})"
+    return SuiteError(f"unknown {kind}: {name!r}{hint}")

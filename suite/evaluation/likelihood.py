@@ -1,0 +1,54 @@
+"""NLL, KL and PPL over a split: importance-weighted for latent-variable models, exact for the GRU-LM."""
+
+from __future__ import annotations
+
+import torch
+
+from suite.data.batching import evaluation_batches, make_batch
+from suite.data.corpus import SentenceSet
+from suite.metrics.likelihood import kl_monte_carlo, log_marginal_iw, perplexity
+from suite.progress import bar
+
+BATCH_TOKENS = 2048       # padded positions per evaluation batch
+DECODE_TOKENS = 16384     # positions per decoder call: samples are processed in chunks of this size
+
+
+@torch.no_grad()
+def sentence_scores(model, sentences: SentenceSet, n_samples: int, max_len: int,
+                    desc: str = "nll") -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+    """Per-sentence NLL, Monte Carlo KL and lengths, in the split's order. Models without a latent
+    variable give their `deterministic_nll` (exact for the GRU-LM) and no KL."""
+    model.eval()
+    latent = model.likelihood == "importance"
+    nll = torch.zeros(len(sentences), dtype=torch.float64)
+    kl = torch.zeros(len(sentences), dtype=torch.float64) if latent else None
+    lengths = torch.zeros(len(sentences), dtype=torch.long)
+    for index in bar(evaluation_batches(sentences, BATCH_TOKENS), desc=desc):
+        batch = make_batch(sentences, index, max_len)
+        lengths[index] = batch.lengths
+        if not latent:
+            nll[index] = model.deterministic_nll(batch).double()
+            continue
+        posterior = model.posterior(batch)
+        chunk = max(1, min(n_samples, DECODE_TOKENS // batch.mask.numel()))
+        log_q, log_p, log_px = [], [], []
+        for start in range(0, n_samples, chunk):
+            k = min(chunk, n_samples - start)
+            z = posterior.rsample(k)                                  # (k, B, d)
+            log_q.append(posterior.log_prob(z))
+            log_p.append(model.prior.log_prob(z))
+            flat = z.reshape(k * len(batch), -1)
+            log_px.append(-model.sentence_nll(batch.repeat(k), flat).view(k, len(batch)))
+        log_q, log_p, log_px = (torch.cat(t).double() for t in (log_q, log_p, log_px))
+        nll[index] = -log_marginal_iw(log_px, log_p, log_q)
+        kl[index] = kl_monte_carlo(log_q, log_p)
+    return nll, kl, lengths
+
+
+def evaluate_likelihood(model, sentences: SentenceSet, n_samples: int, max_len: int) -> dict[str, float | None]:
+    """NLL (KL) and PPL; for a DAE, which has no likelihood, its reconstruction loss `rec` instead."""
+    nll, kl, lengths = sentence_scores(model, sentences, n_samples, max_len, f"nll (N={n_samples})")
+    if model.likelihood == "reconstruction":
+        return {"rec": float(nll.mean())}
+    return {"nll": float(nll.mean()), "kl": float(kl.mean()) if kl is not None else None,
+            "ppl": perplexity(nll, lengths)}

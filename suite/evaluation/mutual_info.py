@@ -1,0 +1,30 @@
+"""MI between x and z over a split, in consecutive batches of M + 1 sentences (file order, as the
+released code's unshuffled loader)."""
+
+from __future__ import annotations
+
+import torch
+
+from suite.data.batching import make_batch
+from suite.data.corpus import SentenceSet
+from suite.metrics.mutual_info import mutual_information
+from suite.progress import bar
+
+
+def consecutive_batches(n: int, size: int) -> list[torch.Tensor]:
+    """0..n-1 in batches of `size`; a last batch of one sentence joins the previous one (MI needs j ≠ i)."""
+    batches = list(torch.arange(n).split(size))
+    if len(batches) > 1 and len(batches[-1]) < 2:
+        batches[-2:] = [torch.cat(batches[-2:])]
+    return batches
+
+
+@torch.no_grad()
+def evaluate_mi(model, sentences: SentenceSet, n_samples: int, batch_size: int, max_len: int) -> dict[str, float]:
+    model.eval()
+    per_sentence = []
+    for index in bar(consecutive_batches(len(sentences), batch_size), desc=f"mi (N={n_samples})"):
+        posterior = model.posterior(make_batch(sentences, index, max_len))
+        z = posterior.rsample(n_samples)
+        per_sentence.append(mutual_information(posterior.log_prob(z), posterior.cross_log_prob(z)))
+    return {"mi": float(torch.cat(per_sentence).double().mean())}

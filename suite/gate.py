@@ -1,0 +1,96 @@
+"""CI regression gate: smoke-budget results of every implemented model, recorded under baselines/.
+
+`record` trains each model at the smoke budget with several seeds and stores the seed-0 values with a
+tolerance derived from the seed spread; `check` retrains with seed 0 and reports every metric that moved
+outside its tolerance.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from suite import registry
+from suite.budgets import BUDGETS
+from suite.provenance import REPO, provenance
+from suite.records import atomic_write_json
+from suite.runner import RunSpec, run_model
+from suite.tables import all_tables
+
+BASELINES = REPO / "baselines"
+SPREAD_FACTOR = 3.0          # tolerance = 3 sd of the seed spread ...
+RELATIVE_FLOOR = 1e-3        # ... but at least 0.1% of the value (arithmetic differences between CPUs)
+DEFAULT_METRICS = ("nll", "kl", "ppl", "rec")
+
+
+def gate_models() -> list[str]:
+    registry.load()
+    return sorted(registry.MODELS)
+
+
+def metrics_of(model_id: str) -> list[str]:
+    """Every metric the model is asked for in some table (its likelihood metrics if in none)."""
+    registry.load()
+    tables = all_tables()
+    keys = {m for (table, _), entry in registry.ROWS.items() if entry.model == model_id
+            for m in tables[table].metrics}
+    return sorted(keys | set(DEFAULT_METRICS))
+
+
+def baseline_path(dataset: str, model_id: str) -> Path:
+    return BASELINES / dataset / f"{model_id}.json"
+
+
+def measure(model_id: str, dataset: str, seed: int, results_dir: Path) -> dict[str, float]:
+    spec = RunSpec(model_id, dataset, BUDGETS["smoke"], seed, results_dir, force=True)
+    record = run_model(spec, metrics_of(model_id))
+    return {k: v for k, v in record["metrics"].items() if v is not None}
+
+
+def tolerance(values: list[float]) -> float:
+    spread = statistics.stdev(values) if len(values) > 1 else 0.0
+    return max(SPREAD_FACTOR * spread, RELATIVE_FLOOR * abs(values[0]))
+
+
+def record_baseline(model_id: str, dataset: str, seeds: list[int]) -> Path:
+    with tempfile.TemporaryDirectory() as scratch:
+        runs = [measure(model_id, dataset, seed, Path(scratch)) for seed in seeds]
+    metrics = {key: {"value": runs[0][key], "tolerance": tolerance([r[key] for r in runs]),
+                     "seed_values": [r[key] for r in runs]} for key in runs[0]}
+    path = baseline_path(dataset, model_id)
+    atomic_write_json(path, {
+        "model": model_id, "dataset": dataset, "budget": "smoke", "seed": seeds[0], "seeds": seeds,
+        "tolerance_rule": f"max({SPREAD_FACTOR:g} x sd over seeds {seeds}, {RELATIVE_FLOOR:g} x |value|)",
+        "config_digest": BUDGETS["smoke"].apply(registry.get_model(model_id).config(dataset)).digest(),
+        "metrics": metrics, "provenance": provenance()})
+    return path
+
+
+@dataclass(frozen=True)
+class Check:
+    model: str
+    metric: str
+    recorded: float | None
+    tolerance: float | None
+    now: float | None
+
+    @property
+    def ok(self) -> bool:
+        return (self.recorded is not None and self.now is not None
+                and abs(self.now - self.recorded) <= self.tolerance)
+
+
+def check_baseline(model_id: str, dataset: str) -> list[Check]:
+    path = baseline_path(dataset, model_id)
+    if not path.exists():
+        return [Check(model_id, "(no baseline recorded)", None, None, None)]
+    baseline = json.loads(path.read_text())
+    with tempfile.TemporaryDirectory() as scratch:
+        now = measure(model_id, dataset, baseline["seed"], Path(scratch))
+    checks = [Check(model_id, key, spec["value"], spec["tolerance"], now.get(key))
+              for key, spec in baseline["metrics"].items()]
+    checks += [Check(model_id, key, None, None, value) for key, value in now.items() if key not in baseline["metrics"]]
+    return checks

@@ -1,0 +1,18 @@
+"""Corpus BLEU with the Moses multi-bleu.perl conventions (whitespace tokens, corpus-level counts,
+closest-reference brevity penalty), computed with sacrebleu.
+
+The Coupled-VAE code reports "BLEU-n" as multi-bleu's n-gram precision times its brevity penalty, not the
+cumulative n-gram BLEU; `precision_times_bp` gives exactly that.
+"""
+
+from __future__ import annotations
+
+from sacrebleu.metrics import BLEU
+
+_MOSES = BLEU(tokenize="none", smooth_method="none", force=True, effective_order=False)
+
+
+def precision_times_bp(hypotheses: list[list[str]], references: list[list[str]]) -> list[float]:
+    """[BP·p1, BP·p2, BP·p3, BP·p4] in percent, one reference per hypothesis."""
+    score = _MOSES.corpus_score([" ".join(h) for h in hypotheses], [[" ".join(r) for r in references]])
+    return [p * score.bp for p in score.precisions]

@@ -1,0 +1,23 @@
+"""Mutual information between x and z under q (Coupled-VAE appendix E)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+
+def mutual_information(log_q_own: torch.Tensor, log_q_cross: torch.Tensor) -> torch.Tensor:
+    """MI_x ≈ mean_i[log q(z_i|x) - log q(z_i)], with the aggregate posterior q(z_i) estimated from the
+    other sentences of the batch: log q(z_i) ≈ logsumexp_{j≠i} log q(z_i|x_j) - log(M), M = B - 1.
+    The sentence itself is left out (j = i would bias the estimate upwards).
+
+    log_q_own: (N, B), log q(z_n,b | x_b).  log_q_cross: (N, B, B), [n, b, j] = log q(z_n,b | x_j).
+    Returns MI_x per sentence, (B,)."""
+    batch = log_q_cross.size(-1)
+    if batch < 2:
+        raise ValueError("the leave-one-out MI estimate needs at least two sentences per batch")
+    diagonal = torch.eye(batch, dtype=torch.bool, device=log_q_cross.device)
+    others = log_q_cross.masked_fill(diagonal, float("-inf"))
+    log_aggregate = torch.logsumexp(others, dim=-1) - math.log(batch - 1)
+    return (log_q_own - log_aggregate).mean(dim=0)

@@ -1,0 +1,1 @@
+"""Model building blocks; one family per module, assembled by composition in `build.py`."""

@@ -1,0 +1,69 @@
+"""Coupled-VAE (Wu et al. 2020): couple any text autoencoder with a deterministic twin network.
+
+The twin shares the encoder (and word embedding), has its own posterior network, signal MLP and decoder of
+the same structure, and decodes from the posterior's deterministic code. Its reconstruction loss trains
+the shared encoder; the signal-matching loss pulls the stochastic signal h towards detach(h^c).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from suite.config import Coupling
+from suite.data.batching import Batch
+from suite.models.autoencoder import LatentPath, TextAutoencoder
+
+RQ_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+def rational_quadratic_distance(h: torch.Tensor, target: torch.Tensor, c: float) -> torch.Tensor:
+    """-sum_s s*C / (s*C + ||h - target||^2) per row; bounded, so far-apart pairs get small gradients."""
+    squared = (h - target).pow(2).sum(-1)
+    return -sum(s * c / (s * c + squared) for s in RQ_SCALES)
+
+
+def euclidean_distance(h: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return (h - target).pow(2).sum(-1)
+
+
+class Coupled(nn.Module):
+    def __init__(self, base: TextAutoencoder, twin: LatentPath, coupling: Coupling, latent_dim: int):
+        super().__init__()
+        self.base, self.twin, self.coupling = base, twin, coupling
+        # The released code's kernel constant: C = 2 * latent_dim (the MMD convention for a unit prior).
+        self.rq_c = 2.0 * latent_dim
+
+    # Evaluation uses the stochastic network only.
+    @property
+    def likelihood(self) -> str:
+        return self.base.likelihood
+
+    @property
+    def prior(self):
+        return self.base.prior
+
+    def posterior(self, batch: Batch):
+        return self.base.posterior(batch)
+
+    def sentence_nll(self, batch: Batch, z: torch.Tensor) -> torch.Tensor:
+        return self.base.sentence_nll(batch, z)
+
+    def greedy(self, z: torch.Tensor, max_len: int, mask_unk: bool) -> list[list[int]]:
+        return self.base.greedy(z, max_len, mask_unk)
+
+    def match(self, signal: torch.Tensor, coupled_signal: torch.Tensor) -> torch.Tensor:
+        target = coupled_signal.detach()    # h^c guides h, never the reverse
+        if self.coupling.distance == "euclidean":
+            return euclidean_distance(signal, target)
+        return rational_quadratic_distance(signal, target, self.rq_c)
+
+    def training_terms(self, batch: Batch, reg_weight: float) -> dict[str, torch.Tensor]:
+        forward = self.base.forward_pass(batch)
+        terms = self.base.terms(forward, reg_weight)
+        coupled_signal = self.twin.to_signal(self.twin.posterior(forward.encoded).code)
+        rec_c = self.twin.decoder.sentence_nll(coupled_signal, batch).mean()
+        match = self.match(forward.signal, coupled_signal).mean()
+        terms["loss"] = terms["loss"] + self.coupling.lambda_rec * rec_c + self.coupling.lambda_match * match
+        terms.update(rec_c=rec_c, match=match)
+        return terms

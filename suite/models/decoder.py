@@ -1,0 +1,87 @@
+"""Autoregressive GRU decoders and their shared output layer.
+
+`SignalGRUDecoder` is the released Coupled-VAE decoder: the decoding signal h (in embedding space) is fed
+as a first step [h; h] and concatenated to every word embedding afterwards.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from suite.data.batching import Batch
+from suite.data.vocab import EOS, GO, UNK
+
+TOKEN_CHUNK = 4096   # output-layer rows per chunk; bounds the (tokens x vocab) logits kept in memory
+
+
+class OutputHead(nn.Module):
+    """dropout -> Linear(hidden, emb) -> tanh -> Linear(emb, vocab)."""
+
+    def __init__(self, hidden: int, emb_dim: int, vocab_size: int, dropout: float):
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        self.project = nn.Linear(hidden, emb_dim)
+        self.to_vocab = nn.Linear(emb_dim, vocab_size)
+
+    def forward(self, states: torch.Tensor) -> torch.Tensor:
+        return self.to_vocab(torch.tanh(self.project(self.dropout(states))))
+
+    def sentence_nll(self, states: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """Summed cross-entropy per sentence over real target positions only; states (B, T+1, hidden)."""
+        rows = batch.mask.nonzero()[:, 0]
+        states, targets = states[batch.mask], batch.targets[batch.mask]
+        token_nll = torch.cat([F.cross_entropy(self(s), t, reduction="none")
+                               for s, t in zip(states.split(TOKEN_CHUNK), targets.split(TOKEN_CHUNK))])
+        return torch.zeros(len(batch), dtype=token_nll.dtype, device=token_nll.device).index_add(0, rows, token_nll)
+
+    def greedy_token(self, state: torch.Tensor, mask_unk: bool) -> torch.Tensor:
+        logits = self(state)
+        if mask_unk:
+            logits[:, UNK] = float("-inf")
+        return logits.argmax(-1)
+
+
+class SignalGRUDecoder(nn.Module):
+    def __init__(self, embedding: nn.Embedding, hidden: int, vocab_size: int, dropout: float):
+        super().__init__()
+        self.embedding = embedding
+        emb_dim = embedding.embedding_dim
+        self.dropout = nn.Dropout(dropout)
+        self.gru = nn.GRU(2 * emb_dim, hidden, batch_first=True)
+        self.head = OutputHead(hidden, emb_dim, vocab_size, dropout)
+
+    def states(self, signal: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+        """Hidden states after each input token: (B, T+1, hidden)."""
+        first = torch.cat([signal, signal], dim=-1).unsqueeze(1)
+        words = self.embedding(inputs)
+        steps = self.dropout(torch.cat([words, signal.unsqueeze(1).expand(-1, words.size(1), -1)], dim=-1))
+        outputs, _ = self.gru(torch.cat([first, steps], dim=1))
+        return outputs[:, 1:]
+
+    def sentence_nll(self, signal: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """-log p(x | h) per sentence (teacher forcing), end-of-sentence included."""
+        return self.head.sentence_nll(self.states(signal, batch.inputs), batch)
+
+    @torch.no_grad()
+    def greedy(self, signal: torch.Tensor, max_len: int, mask_unk: bool = True) -> list[list[int]]:
+        """Greedy decoding from each signal; stops at <eos> (excluded) or after max_len tokens.
+        Finished sequences leave the batch, so cost follows the real output lengths."""
+        _, state = self.gru(torch.cat([signal, signal], dim=-1).unsqueeze(1))
+        token = torch.full((len(signal),), GO, dtype=torch.long, device=signal.device)
+        active = torch.arange(len(signal), device=signal.device)
+        outputs: list[list[int]] = [[] for _ in range(len(signal))]
+        for _ in range(max_len):
+            step = torch.cat([self.embedding(token), signal[active]], dim=-1).unsqueeze(1)
+            out, state = self.gru(step, state)
+            token = self.head.greedy_token(out[:, 0], mask_unk)
+            for i, t in zip(active.tolist(), token.tolist()):
+                if t != EOS:
+                    outputs[i].append(t)
+            running = token != EOS
+            if not running.all():
+                active, token, state = active[running], token[running], state[:, running]
+                if len(active) == 0:
+                    break
+        return outputs

@@ -1,0 +1,20 @@
+"""Bidirectional GRU text encoder: the encoded text e is the concatenation of both final states."""
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+
+class BiGRUEncoder(nn.Module):
+    def __init__(self, embedding: nn.Embedding, hidden: int, dropout: float):
+        super().__init__()
+        self.embedding = embedding
+        self.dropout = nn.Dropout(dropout)
+        self.gru = nn.GRU(embedding.embedding_dim, hidden, batch_first=True, bidirectional=True)
+        self.output_dim = 2 * hidden
+
+    def forward(self, words: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        packed = pack_padded_sequence(self.dropout(self.embedding(words)), lengths.cpu(), batch_first=True,
+                                      enforce_sorted=False)
+        _, final = self.gru(packed)                       # (2, B, hidden), unsorted back to batch order
+        return torch.cat([final[0], final[1]], dim=-1)    # (B, 2 * hidden)

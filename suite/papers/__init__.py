@@ -1,0 +1,1 @@
+"""Row declarations, one module per paper."""

@@ -1,0 +1,63 @@
+"""Result records: one JSON file per (model, dataset, budget, seed), always written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+from suite.errors import SuiteError
+
+SCHEMA = 1
+RECORD = "record.json"
+WEIGHTS = "model.pt"
+CHECKPOINT = "checkpoint.pt"
+
+
+def _atomic(path: Path, write):
+    """Write to a temporary file in the same directory, fsync, then rename over `path`:
+    readers see the old file or the new one, never a partial one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str):
+    _atomic(path, lambda handle: handle.write(text.encode("utf-8")))
+
+
+def atomic_write_json(path: Path, payload: dict):
+    atomic_write_text(path, json.dumps(payload, indent=1, sort_keys=False) + "\n")
+
+
+def atomic_torch_save(payload, path: Path):
+    _atomic(path, lambda handle: torch.save(payload, handle))
+
+
+def run_dir(results_dir: Path, dataset: str, model_id: str, budget: str, seed: int) -> Path:
+    return results_dir / "runs" / dataset / model_id / f"{budget}-seed{seed}"
+
+
+def read_record(path: Path) -> dict | None:
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise SuiteError(f"{path}: unreadable result record ({error}); delete it or rerun with --force") from None
+    if not isinstance(record, dict) or record.get("schema") != SCHEMA:
+        raise SuiteError(f"{path}: written by an incompatible version of the suite (schema "
+                         f"{record.get('schema') if isinstance(record, dict) else '?'}, expected {SCHEMA}); "
+                         "move it away or rerun with --force")
+    return record

@@ -1,0 +1,113 @@
+"""The registry: which model each (table, row) runs, with its full-budget config per dataset.
+
+Paper modules in `suite/papers/` declare models with `@register_model` and map every row of every table to a
+model (or to None: not implemented yet, with the reason). `reproduce list` and the harness read it from here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from suite.config import RunConfig
+from suite.errors import SuiteError, unknown
+from suite.tables import Table, all_tables, get_table
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    id: str
+    paper: str
+    datasets: tuple[str, ...]
+    configure: Callable[[str], RunConfig]     # dataset -> the paper's (full-budget) config
+
+    def config(self, dataset: str) -> RunConfig:
+        if dataset not in self.datasets:
+            raise SuiteError(f"model {self.id!r} has no configuration for dataset {dataset!r} "
+                             f"(it has: {', '.join(self.datasets)})")
+        return self.configure(dataset)
+
+
+@dataclass(frozen=True)
+class RowEntry:
+    table: str
+    row: str
+    model: str | None          # None: not implemented
+    reason: str | None = None  # why not, when model is None
+
+
+MODELS: dict[str, ModelEntry] = {}
+ROWS: dict[tuple[str, str], RowEntry] = {}
+
+
+def register_model(model_id: str, *, paper: str, datasets: tuple[str, ...]):
+    def decorator(configure: Callable[[str], RunConfig]):
+        if model_id in MODELS:
+            raise ValueError(f"model {model_id!r} registered twice")
+        MODELS[model_id] = ModelEntry(model_id, paper, datasets, configure)
+        return configure
+    return decorator
+
+
+def register_rows(table_id: str, models: dict[str, str | None], reason: str | None = None):
+    """Map rows of a table to model ids; None marks a row that is not implemented yet (give the reason)."""
+    for row, model in models.items():
+        if (table_id, row) in ROWS:
+            raise ValueError(f"row {table_id}/{row} registered twice")
+        if model is None and not reason:
+            raise ValueError(f"row {table_id}/{row} is not implemented but no reason is given")
+        ROWS[(table_id, row)] = RowEntry(table_id, row, model, None if model else reason)
+
+
+@cache
+def load():
+    """Import every paper module once so that their declarations run."""
+    import suite.papers
+    for module in pkgutil.iter_modules(suite.papers.__path__):
+        importlib.import_module(f"suite.papers.{module.name}")
+    for entry in ROWS.values():
+        if entry.model is not None and entry.model not in MODELS:
+            raise ValueError(f"row {entry.table}/{entry.row} points at unregistered model {entry.model!r}")
+
+
+def get_model(model_id: str) -> ModelEntry:
+    load()
+    if model_id not in MODELS:
+        raise unknown("model", model_id, MODELS)
+    return MODELS[model_id]
+
+
+def row_entry(table_id: str, row_id: str) -> RowEntry:
+    load()
+    return ROWS[(table_id, row_id)]
+
+
+def table_rows(table: Table, selection: list[str] | None = None) -> list[RowEntry]:
+    """Registry entries of a table's rows in the paper's order, optionally a subset (validated)."""
+    load()
+    ids = [r.id for r in table.rows]
+    for row in selection or []:
+        if row not in ids:
+            raise unknown(f"row of table {table.id}", row, ids)
+    return [ROWS[(table.id, r)] for r in ids if selection is None or r in selection]
+
+
+def check_consistency() -> list[str]:
+    """Problems between tables/*.yaml and the registry (empty when every row maps both ways)."""
+    load()
+    problems = []
+    table_row_keys = {(t.id, r.id) for t in all_tables().values() for r in t.rows}
+    for key in sorted(table_row_keys - ROWS.keys()):
+        problems.append(f"{key[0]}/{key[1]} is in tables/ but not in the registry")
+    for key in sorted(ROWS.keys() - table_row_keys):
+        problems.append(f"{key[0]}/{key[1]} is in the registry but not in tables/")
+    for (table_id, row), entry in ROWS.items():
+        if entry.model and (table_id, row) in table_row_keys:
+            model = MODELS[entry.model]
+            missing = [d for d in get_table(table_id).datasets if d not in model.datasets]
+            if missing:
+                problems.append(f"{table_id}/{row}: model {model.id} has no config for {', '.join(missing)}")
+    return problems

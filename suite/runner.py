@@ -1,0 +1,159 @@
+"""Train one registered model on one dataset at one budget and seed, evaluate the requested metrics,
+and keep everything in one result record (results/runs/<dataset>/<model>/<budget>-seed<k>/record.json).
+
+A finished training is reused for later metrics (coupled-1 then coupled-2 train each model once); each
+metric group is evaluated once and appended to the record, which is rewritten atomically every time.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from suite import registry
+from suite.budgets import Budget
+from suite.config import RunConfig
+from suite.data.corpus import Corpus
+from suite.data.datasets import load_corpus
+from suite.evaluation.generation import evaluate_prior_samples, evaluate_reconstruction
+from suite.evaluation.likelihood import evaluate_likelihood
+from suite.evaluation.mutual_info import evaluate_mi
+from suite.models.build import build_model
+from suite.provenance import provenance
+from suite.records import (
+    CHECKPOINT,
+    RECORD,
+    SCHEMA,
+    WEIGHTS,
+    atomic_torch_save,
+    atomic_write_json,
+    read_record,
+    run_dir,
+)
+from suite.training.trainer import Trainer
+
+
+def _likelihood(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
+    test = corpus.splits["test"].subset(cfg.eval.test_sentences)
+    samples = cfg.eval.nll_samples if model.likelihood == "importance" else None
+    return (evaluate_likelihood(model, test, cfg.eval.nll_samples, cfg.train.max_len),
+            {"sentences": len(test), "samples": samples})
+
+
+def _mi(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
+    test = corpus.splits["test"].subset(cfg.eval.test_sentences)
+    return (evaluate_mi(model, test, cfg.eval.mi_samples, cfg.eval.mi_batch, cfg.train.max_len),
+            {"sentences": len(test), "samples": cfg.eval.mi_samples, "others": cfg.eval.mi_batch - 1})
+
+
+def _reconstruction(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
+    test = corpus.splits["test"]
+    return (evaluate_reconstruction(model, test, corpus.vocab, cfg.eval, cfg.train.max_len),
+            {"sentences": len(test.subset(cfg.eval.bleu_sentences)), "samples": cfg.eval.bleu_samples,
+             "decode_max_len": cfg.eval.decode_max_len, "mask_unk": cfg.eval.mask_unk})
+
+
+def _prior_samples(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
+    return (evaluate_prior_samples(model, corpus.vocab, cfg.eval),
+            {"samples": cfg.eval.dist_samples, "decode_max_len": cfg.eval.decode_max_len,
+             "mask_unk": cfg.eval.mask_unk})
+
+
+@dataclass(frozen=True)
+class MetricGroup:
+    metrics: tuple[str, ...]
+    evaluate: Callable
+    needs_latent: bool
+
+
+GROUPS = {
+    "likelihood": MetricGroup(("nll", "kl", "ppl", "rec"), _likelihood, needs_latent=False),
+    "mi": MetricGroup(("mi",), _mi, needs_latent=True),
+    "reconstruction": MetricGroup(("bleu1", "bleu2"), _reconstruction, needs_latent=True),
+    "prior_samples": MetricGroup(("dist1", "dist2"), _prior_samples, needs_latent=True),
+}
+GROUP_OF = {metric: name for name, group in GROUPS.items() for metric in group.metrics}
+
+
+def groups_for(metrics: Iterable[str]) -> list[str]:
+    """Metric groups needed for `metrics`; metrics no evaluator produces are simply not measured."""
+    return sorted({GROUP_OF[m] for m in metrics if m in GROUP_OF})
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    model_id: str
+    dataset: str
+    budget: Budget
+    seed: int
+    results_dir: Path
+    data_dir: Path | None = None
+    force: bool = False
+
+    @property
+    def directory(self) -> Path:
+        return run_dir(self.results_dir, self.dataset, self.model_id, self.budget.name, self.seed)
+
+
+def _new_record(spec: RunSpec, cfg: RunConfig, corpus: Corpus, result) -> dict:
+    return {
+        "schema": SCHEMA, "model": spec.model_id, "paper": registry.get_model(spec.model_id).paper,
+        "dataset": spec.dataset, "stand_in": corpus.stand_in, "seed": spec.seed,
+        "budget": {"name": spec.budget.name, "judged": spec.budget.judged,
+                   "description": spec.budget.description},
+        "status": "trained", "config": cfg.to_dict(), "config_digest": cfg.digest(),
+        "data_checksum": corpus.checksum,
+        "training": {"iterations": result.iterations, "epochs": result.epochs,
+                     "best_iteration": result.best_iteration, "best_valid_nll": result.best_valid_nll,
+                     "seconds": round(result.seconds, 1), "curves": result.curves.to_dict()},
+        "metrics": {}, "evaluations": {}, "provenance": provenance(),
+    }
+
+
+def _reusable(record: dict | None, cfg: RunConfig, corpus: Corpus, directory: Path) -> bool:
+    return (record is not None and record["config_digest"] == cfg.digest()
+            and record["data_checksum"] == corpus.checksum and (directory / WEIGHTS).exists())
+
+
+def run_model(spec: RunSpec, metrics: Iterable[str]) -> dict:
+    """Train (or reuse) the model of `spec`, evaluate the metric groups `metrics` need, return the record."""
+    cfg = spec.budget.apply(registry.get_model(spec.model_id).config(spec.dataset))
+    corpus = load_corpus(spec.dataset, spec.data_dir)
+    directory = spec.directory
+    record = None if spec.force else read_record(directory / RECORD)
+    torch.manual_seed(spec.seed)
+    model = build_model(cfg.model, len(corpus.vocab))
+    if _reusable(record, cfg, corpus, directory):
+        model.load_state_dict(torch.load(directory / WEIGHTS, weights_only=True))
+    else:
+        if spec.force or record is not None:     # stale or forced: start again from scratch
+            shutil.rmtree(directory, ignore_errors=True)
+        result = Trainer(model, corpus, cfg.train, spec.seed, checkpoint=directory / CHECKPOINT).run()
+        model.load_state_dict(result.best_state)
+        atomic_torch_save(result.best_state, directory / WEIGHTS)
+        record = _new_record(spec, cfg, corpus, result)
+        atomic_write_json(directory / RECORD, record)
+        (directory / CHECKPOINT).unlink(missing_ok=True)
+    for name in groups_for(metrics):
+        if name in record["evaluations"]:
+            continue
+        group = GROUPS[name]
+        if group.needs_latent and model.likelihood != "importance":
+            values, settings = {m: None for m in group.metrics}, {"not_applicable": "no latent variable"}
+            seconds = 0.0
+        else:
+            torch.manual_seed(spec.seed * 1000 + zlib.crc32(name.encode()) % 1000)
+            start = time.perf_counter()
+            values, settings = group.evaluate(model, corpus, cfg)
+            seconds = time.perf_counter() - start
+        examples = values.pop("examples", None)
+        record["evaluations"][name] = {"settings": settings, "seconds": round(seconds, 1), "examples": examples}
+        record["metrics"].update({k: v for k, v in values.items()})
+        atomic_write_json(directory / RECORD, record)
+    return record

@@ -1,0 +1,190 @@
+"""Expected-value files (tables/*.yaml): the published numbers, validated on load.
+
+Every cell was transcribed from ../shared/papers/; see tables/README.md for the format.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from suite.errors import SuiteError, unknown
+
+TABLES_DIR = Path(__file__).resolve().parent.parent / "tables"
+PAPERS = ("coupled-vae", "stochastic-wae", "vmed", "ami")
+DIRECTIONS = ("lower", "higher", "target", "none")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    direction: str
+    tolerance: float | None = None
+    rel_tolerance: float | None = None
+    unit: str | None = None
+
+    def allowed_gap(self, published: float) -> float:
+        """How far a full-budget result may land from `published` and still count as reproduced."""
+        if self.tolerance is not None:
+            return self.tolerance
+        return self.rel_tolerance * abs(published)
+
+    @property
+    def scale(self) -> float:
+        """Factor from the suite's native value (fractions) to the paper's printed unit."""
+        return 100.0 if self.unit == "percent" else 1.0
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    label: str
+    values: dict[str, dict[str, float | None]]
+    note: str | None = None
+    kind: str = "model"
+
+
+@dataclass(frozen=True)
+class Table:
+    id: str
+    paper: str
+    source: str
+    title: str
+    datasets: tuple[str, ...]
+    metrics: dict[str, Metric]
+    rows: tuple[Row, ...]
+    evaluation: dict[str, str]
+    notes: tuple[str, ...]
+    path: Path
+
+    def row(self, row_id: str) -> Row:
+        for row in self.rows:
+            if row.id == row_id:
+                return row
+        raise unknown(f"row of table {self.id}", row_id, [r.id for r in self.rows])
+
+    def published(self, row_id: str, dataset: str) -> dict[str, float | None]:
+        return self.row(row_id).values[dataset]
+
+
+class TableFileError(SuiteError):
+    pass
+
+
+def _fail(path: Path, message: str) -> TableFileError:
+    return TableFileError(f"{path.name}: {message}")
+
+
+def _require(path: Path, mapping: dict, where: str, required: set, optional: set = frozenset()):
+    if not isinstance(mapping, dict):
+        raise _fail(path, f"{where} must be a mapping, got {type(mapping).__name__}")
+    missing = required - mapping.keys()
+    if missing:
+        raise _fail(path, f"{where} is missing {', '.join(sorted(missing))}")
+    extra = mapping.keys() - required - optional
+    if extra:
+        raise _fail(path, f"{where} has unknown key(s) {', '.join(sorted(map(str, extra)))}")
+
+
+def _number(path: Path, value, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _fail(path, f"{where} must be a finite number or null, got {value!r}")
+    return float(value)
+
+
+def _metric(path: Path, key: str, spec) -> Metric:
+    where = f"metric {key!r}"
+    _require(path, spec, where, {"label", "direction"}, {"tolerance", "rel_tolerance", "unit"})
+    if spec["direction"] not in DIRECTIONS:
+        raise _fail(path, f"{where}: direction must be one of {', '.join(DIRECTIONS)}")
+    if ("tolerance" in spec) == ("rel_tolerance" in spec):
+        raise _fail(path, f"{where}: give exactly one of tolerance / rel_tolerance")
+    tolerances = [_number(path, spec.get(k), f"{where} {k}") for k in ("tolerance", "rel_tolerance")]
+    if any(t is not None and t <= 0 for t in tolerances):
+        raise _fail(path, f"{where}: tolerance must be positive")
+    return Metric(key, str(spec["label"]), spec["direction"], *tolerances, spec.get("unit"))
+
+
+def _row(path: Path, spec, datasets: tuple[str, ...], metrics: dict[str, Metric]) -> Row:
+    _require(path, spec, "a row", {"id", "label", "values"}, {"note", "kind"})
+    row_id = spec["id"]
+    if not isinstance(row_id, str) or not SLUG.match(row_id):
+        raise _fail(path, f"row id {row_id!r} is not a lowercase slug")
+    where = f"row {row_id!r}"
+    if spec.get("kind", "model") not in ("model", "statistics"):
+        raise _fail(path, f"{where}: kind must be model or statistics")
+    values = spec["values"]
+    _require(path, values, f"{where} values", set(datasets))
+    parsed = {}
+    for dataset in datasets:
+        cells = values[dataset] or {}
+        _require(path, cells, f"{where} values for {dataset}", set(metrics))
+        parsed[dataset] = {k: _number(path, cells[k], f"{where} {dataset}.{k}") for k in metrics}
+    has_null = any(v is None for cells in parsed.values() for v in cells.values())
+    if has_null and not spec.get("note"):
+        raise _fail(path, f"{where} has a null cell but no note saying why")
+    return Row(row_id, str(spec["label"]), parsed, spec.get("note"), spec.get("kind", "model"))
+
+
+def load_table(path: Path) -> Table:
+    """Parse and validate one expected-value file; any defect raises a one-line TableFileError."""
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise _fail(path, f"cannot be read as YAML ({first_line})") from None
+    _require(path, spec, "the file", {"table", "paper", "source", "title", "datasets", "metrics", "rows"},
+             {"evaluation", "notes"})
+    if spec["table"] != path.stem:
+        raise _fail(path, f"declares table {spec['table']!r} but the file is named {path.stem!r}")
+    if spec["paper"] not in PAPERS:
+        raise _fail(path, f"unknown paper {spec['paper']!r}")
+    datasets = spec["datasets"]
+    if not isinstance(datasets, list) or not datasets or not all(isinstance(d, str) for d in datasets):
+        raise _fail(path, "datasets must be a non-empty list of names")
+    datasets = tuple(datasets)
+    metrics_spec = spec["metrics"] or {}
+    if not isinstance(metrics_spec, dict):
+        raise _fail(path, "metrics must be a mapping")
+    metrics = {key: _metric(path, key, m) for key, m in metrics_spec.items()}
+    if not isinstance(spec["rows"], list) or not spec["rows"]:
+        raise _fail(path, "rows must be a non-empty list")
+    rows = tuple(_row(path, r, datasets, metrics) for r in spec["rows"])
+    ids = [r.id for r in rows]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise _fail(path, f"duplicate row id(s) {', '.join(duplicates)}")
+    if any(m.direction == "target" for m in metrics.values()) and not any(r.kind == "statistics" for r in rows):
+        raise _fail(path, "a metric with direction 'target' needs a statistics row holding the target")
+    evaluation = spec.get("evaluation") or {}
+    notes = spec.get("notes") or []
+    if not isinstance(evaluation, dict) or not isinstance(notes, list):
+        raise _fail(path, "evaluation must be a mapping and notes a list")
+    return Table(spec["table"], spec["paper"], str(spec["source"]), str(spec["title"]), datasets, metrics,
+                 rows, {str(k): str(v) for k, v in evaluation.items()}, tuple(map(str, notes)), path)
+
+
+@cache
+def all_tables(directory: Path = TABLES_DIR) -> dict[str, Table]:
+    if not directory.is_dir():
+        raise SuiteError(f"expected-value directory {directory} not found; run from a clone installed with "
+                         "`pip install -e .`")
+    tables = [load_table(path) for path in directory.glob("*.yaml")]
+    tables.sort(key=lambda t: (PAPERS.index(t.paper), [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", t.id)]))
+    return {t.id: t for t in tables}
+
+
+def get_table(table_id: str) -> Table:
+    tables = all_tables()
+    if table_id not in tables:
+        raise unknown("table", table_id, tables)
+    return tables[table_id]

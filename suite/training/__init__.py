@@ -1,0 +1,1 @@
+"""Training loop, optimiser and schedules of the Coupled-VAE setup."""

@@ -1,0 +1,80 @@
+"""Adam with global gradient-norm clipping, as the released Coupled-VAE code configures it.
+
+That code builds Adam's parameter list from `state_dict(keep_vars=True)`, in which the shared word embedding
+appears once per module holding it (encoder, decoder, and the coupled decoder). PyTorch then updates it once
+per listing, and `clip_grad_norm_` counts its gradient in the norm, and rescales it, once per listing. With
+`copies` = that multiplicity this class reproduces all three effects; with copies = 1 it is plain Adam.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from suite.config import TrainConfig
+
+
+def shared_embedding(model: nn.Module) -> nn.Parameter | None:
+    embeddings = {id(m.weight): m.weight for m in model.modules() if isinstance(m, nn.Embedding)}
+    if len(embeddings) > 1:
+        raise ValueError("expected one shared word embedding")
+    return next(iter(embeddings.values()), None)
+
+
+def embedding_holders(model: nn.Module) -> int:
+    """How many modules hold the shared embedding (= its multiplicity in the released code's Adam list)."""
+    weight = shared_embedding(model)
+    return sum(1 for m in model.modules()
+               if any(isinstance(c, nn.Embedding) and c.weight is weight for c in m.children()))
+
+
+class PaperAdam:
+    def __init__(self, model: nn.Module, cfg: TrainConfig):
+        self.embedding = shared_embedding(model)
+        self.copies = embedding_holders(model) if cfg.duplicate_embedding_updates and self.embedding is not None else 1
+        self.others = [p for p in model.parameters() if p is not self.embedding]
+        self.clip_norm = cfg.clip_norm
+        self.main = torch.optim.Adam(self.others, lr=cfg.lr, betas=cfg.betas)
+        self.embed = (torch.optim.Adam([self.embedding], lr=cfg.lr, betas=cfg.betas)
+                      if self.embedding is not None else None)
+
+    @property
+    def optimizers(self) -> list[torch.optim.Optimizer]:
+        return [self.main] + ([self.embed] if self.embed is not None else [])
+
+    def zero_grad(self):
+        for optimizer in self.optimizers:
+            optimizer.zero_grad(set_to_none=True)
+
+    def set_lr(self, lr: float):
+        for optimizer in self.optimizers:
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+
+    def step(self) -> float:
+        """Clip, update, and return the gradient norm (as the released code computes it)."""
+        grads = [p.grad for p in self.others if p.grad is not None]
+        squared = sum(g.pow(2).sum() for g in grads) if grads else torch.zeros(())
+        embed_grad = self.embedding.grad if self.embedding is not None else None
+        if embed_grad is not None:
+            squared = squared + self.copies * embed_grad.pow(2).sum()
+        norm = float(squared.sqrt())
+        scale = self.clip_norm / (norm + 1e-6)
+        if scale < 1:
+            for g in grads:
+                g.mul_(scale)
+            if embed_grad is not None:
+                embed_grad.mul_(scale ** self.copies)
+        self.main.step()
+        if embed_grad is not None:
+            for _ in range(self.copies):
+                self.embed.step()
+        return norm
+
+    def state_dict(self) -> dict:
+        return {"main": self.main.state_dict(), "embed": self.embed.state_dict() if self.embed else None}
+
+    def load_state_dict(self, state: dict):
+        self.main.load_state_dict(state["main"])
+        if self.embed is not None:
+            self.embed.load_state_dict(state["embed"])

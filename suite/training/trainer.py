@@ -1,0 +1,177 @@
+"""The training loop of the Coupled-VAE setup (METRICS.md, 'Details of the released code worth matching').
+
+Per iteration: KL weight from the annealing schedule, one Adam step with norm clipping; every
+`valid_every` iterations the validation NLL (N = 10 importance samples) selects the best weights; after
+`lr_decay_start`, the learning rate halves every `lr_decay_every` iterations; training stops at the end of
+the epoch that reaches `iterations`. The state is checkpointed at each validation so a killed run resumes.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from suite.config import TrainConfig
+from suite.data.batching import make_batch, training_batches
+from suite.data.corpus import Corpus
+from suite.evaluation.likelihood import sentence_scores
+from suite.progress import bar
+from suite.records import atomic_torch_save
+from suite.training.optim import PaperAdam
+
+
+class TrainingDiverged(Exception):
+    def __init__(self, iteration: int, terms: dict[str, float]):
+        super().__init__(f"loss became non-finite at iteration {iteration}")
+        self.iteration, self.terms = iteration, terms
+
+
+@dataclass
+class Curves:
+    """Training curves: window means of each loss term, plus validation NLL at each validation."""
+
+    iteration: list[int] = field(default_factory=list)
+    terms: dict[str, list[float]] = field(default_factory=dict)
+    valid: list[tuple[int, float]] = field(default_factory=list)
+
+    def log(self, iteration: int, window: dict[str, list[float]]):
+        self.iteration.append(iteration)
+        for name, values in window.items():
+            self.terms.setdefault(name, []).append(sum(values) / len(values))
+
+    def to_dict(self) -> dict:
+        return {"iteration": self.iteration, **self.terms, "valid_nll": self.valid}
+
+
+@dataclass
+class TrainResult:
+    best_state: dict
+    best_iteration: int | None
+    best_valid_nll: float | None
+    iterations: int
+    epochs: int
+    curves: Curves
+    seconds: float
+
+
+def validation_nll(model: nn.Module, corpus: Corpus, cfg: TrainConfig) -> float:
+    """Model-selection score of the released code: mean IW NLL on the validation split (the GRU-LM's exact
+    NLL; the DAE's reconstruction loss)."""
+    valid = corpus.splits["valid"].subset(cfg.valid_sentences)
+    nll, _, _ = sentence_scores(model, valid, cfg.valid_samples, cfg.max_len, "validation")
+    return float(nll.mean())
+
+
+class Trainer:
+    def __init__(self, model: nn.Module, corpus: Corpus, cfg: TrainConfig, seed: int,
+                 checkpoint: Path | None = None, log_points: int = 600):
+        self.model, self.corpus, self.cfg, self.seed = model, corpus, cfg, seed
+        self.checkpoint = checkpoint
+        self.optimizer = PaperAdam(model, cfg)
+        self.log_every = max(1, cfg.iterations // log_points)
+        self.iteration, self.epoch, self.position = 0, 0, 0
+        self.lr = cfg.lr
+        self.best_state, self.best_iteration, self.best_valid = None, None, math.inf
+        self.curves = Curves()
+        self.seconds = 0.0
+
+    def kl_weight(self) -> float:
+        return self.cfg.kl_anneal.weight(self.iteration) if self.cfg.kl_anneal else 1.0
+
+    def epoch_batches(self) -> list[torch.Tensor]:
+        generator = torch.Generator().manual_seed(self.seed * 100003 + self.epoch)
+        return training_batches(self.corpus.splits["train"], self.cfg.batch_size, generator)
+
+    def train_step(self, batch) -> dict[str, float]:
+        self.model.train()
+        weight = self.kl_weight()
+        terms = self.model.training_terms(batch, weight)
+        self.optimizer.zero_grad()
+        terms["loss"].backward()
+        values = {name: value.item() for name, value in terms.items()}
+        if not all(math.isfinite(v) for v in values.values()):
+            raise TrainingDiverged(self.iteration, values)
+        values["grad_norm"] = self.optimizer.step()
+        values["kl_weight"], values["lr"] = weight, self.lr
+        return values
+
+    def after_step(self) -> bool:
+        """Validation, model selection and learning-rate decay; returns whether it validated."""
+        cfg = self.cfg
+        validated = bool(cfg.valid_every) and self.iteration % cfg.valid_every == 0
+        if validated:
+            score = validation_nll(self.model, self.corpus, cfg)
+            self.curves.valid.append((self.iteration, score))
+            if score < self.best_valid:
+                self.best_valid, self.best_iteration = score, self.iteration
+                self.best_state = copy.deepcopy(self.model.state_dict())
+        if self.iteration > cfg.lr_decay_start and self.iteration % cfg.lr_decay_every == 0:
+            self.lr /= 2
+            self.optimizer.set_lr(self.lr)
+        return validated
+
+    def elapsed(self) -> float:
+        return self.seconds + time.perf_counter() - self.started
+
+    def run(self) -> TrainResult:
+        self.resume()
+        cfg = self.cfg
+        self.started = time.perf_counter()
+        window: dict[str, list[float]] = {}
+        progress = bar(total=cfg.iterations, initial=self.iteration, desc="train")
+        while self.iteration < cfg.iterations:
+            batches = self.epoch_batches()
+            while self.position < len(batches) and (cfg.finish_epoch or self.iteration < cfg.iterations):
+                batch = make_batch(self.corpus.splits["train"], batches[self.position], cfg.max_len)
+                self.iteration += 1
+                self.position += 1
+                values = self.train_step(batch)
+                for name, value in values.items():
+                    window.setdefault(name, []).append(value)
+                if self.iteration % self.log_every == 0:
+                    self.curves.log(self.iteration, window)
+                    window = {}
+                progress.update()
+                progress.set_postfix(loss=f"{values['loss']:.2f}", kl=f"{values.get('kl', 0.0):.2f}",
+                                     w=f"{values['kl_weight']:.3f}")
+                if self.after_step():
+                    self.save()
+            if self.position == len(batches):
+                self.epoch += 1
+                self.position = 0
+        progress.close()
+        if self.best_state is None:        # budgets too small to validate: keep the final weights
+            self.best_state = copy.deepcopy(self.model.state_dict())
+        return TrainResult(self.best_state, self.best_iteration,
+                           self.best_valid if self.best_iteration is not None else None,
+                           self.iteration, self.epoch, self.curves, self.elapsed())
+
+    # --- checkpoints -------------------------------------------------------------------------------
+    def state(self) -> dict:
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "iteration": self.iteration, "epoch": self.epoch, "position": self.position, "lr": self.lr,
+                "best_state": self.best_state, "best_iteration": self.best_iteration,
+                "best_valid": self.best_valid, "curves": self.curves, "seconds": self.elapsed(),
+                "rng": torch.get_rng_state()}
+
+    def save(self):
+        if self.checkpoint is not None:
+            atomic_torch_save(self.state(), self.checkpoint)
+
+    def resume(self):
+        if self.checkpoint is None or not self.checkpoint.exists():
+            return
+        state = torch.load(self.checkpoint, weights_only=False)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        for key in ("iteration", "epoch", "position", "lr", "best_state", "best_iteration", "best_valid",
+                    "curves", "seconds"):
+            setattr(self, key, state[key])
+        self.optimizer.set_lr(self.lr)
+        torch.set_rng_state(state["rng"])

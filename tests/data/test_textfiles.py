@@ -1,0 +1,46 @@
+"""User-provided corpora (Yelp/Yahoo format) and the errors a user sees when they are absent or broken."""
+
+import pytest
+
+from suite.data.datasets import get_dataset
+from suite.errors import DataMissing, SuiteError
+
+
+def write_split(directory, name, lines):
+    (directory / name).mkdir(parents=True, exist_ok=True)
+    for split in ("train", "valid", "test"):
+        (directory / name / f"{split}.txt").write_text("\n".join(lines) + "\n")
+
+
+def test_yelp_drops_the_rating_and_skips_blank_lines(tmp_path):
+    write_split(tmp_path, "yelp", ["3 the food was great", "", "0 terrible service !", "1"])
+    corpus = get_dataset("yelp").load(tmp_path)
+    test = corpus.splits["test"]
+    assert len(test) == 2
+    assert corpus.vocab.decode(test.sentence(1).tolist()) == ["terrible", "service", "!"]
+
+
+def test_yahoo_keeps_every_token(tmp_path):
+    write_split(tmp_path, "yahoo", ["3 questions about 3 things"])
+    corpus = get_dataset("yahoo").load(tmp_path)
+    assert corpus.vocab.decode(corpus.splits["train"].sentence(0).tolist())[0] == "3"
+
+
+def test_missing_files_name_what_is_expected(tmp_path):
+    with pytest.raises(DataMissing, match=r"yelp/train\.txt.*vae-lagging-encoder"):
+        get_dataset("yelp").load(tmp_path)
+    with pytest.raises(DataMissing, match="--data-dir"):
+        get_dataset("yahoo").load(None)
+
+
+def test_malformed_and_corrupt_files(tmp_path):
+    write_split(tmp_path, "yelp", ["great food"])
+    with pytest.raises(SuiteError, match=r"train\.txt:1: expected a 0-4 rating"):
+        get_dataset("yelp").load(tmp_path)
+    write_split(tmp_path, "yahoo", ["fine"])
+    (tmp_path / "yahoo" / "valid.txt").write_bytes(b"\xff\xfe broken")
+    with pytest.raises(SuiteError, match="not UTF-8"):
+        get_dataset("yahoo").load(tmp_path)
+    (tmp_path / "yahoo" / "valid.txt").write_text("")
+    with pytest.raises(SuiteError, match="no sentences"):
+        get_dataset("yahoo").load(tmp_path)

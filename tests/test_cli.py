@@ -1,0 +1,60 @@
+"""The command line as a user meets it: listings, one-line errors with exit code 2, table output files."""
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from suite.cli import main
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_list_shows_every_table_row_and_dataset_status():
+    result = invoke("list")
+    assert result.exit_code == 0
+    for table in ("coupled-1", "coupled-9", "wae-1", "wae-2", "vmed-1", "vmed-4", "ami-dialog"):
+        assert f"\n{table}  [" in result.output
+    assert "ptb (present)" in result.output and "yelp (absent)" in result.output
+    assert re.search(r"^coupled-vae\s+coupled-vae\s+implemented$", result.output, re.MULTILINE)
+    assert "not implemented: model family not implemented yet" in result.output
+
+
+@pytest.mark.parametrize("args,message", [
+    (("table", "coupled-10", "--dataset", "ptb"), "unknown table: 'coupled-10' (did you mean coupled-1"),
+    (("table", "coupled-1", "--dataset", "ptb", "--rows", "vea"), "did you mean vae"),
+    (("table", "coupled-1", "--dataset", "pbt"), "unknown dataset: 'pbt' (did you mean ptb"),
+    (("table", "coupled-1", "--dataset", "snli"), "has no 'snli' column"),
+    (("table", "coupled-1"), "choose one with --dataset"),
+    (("table", "coupled-1", "--dataset", "yelp"), "--data-dir"),
+    (("run", "vea", "--dataset", "ptb"), "unknown model: 'vea' (did you mean vae"),
+])
+def test_bad_input_is_one_line_and_exit_code_2(args, message):
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+
+
+def test_table_run_writes_labelled_markdown_and_json(tmp_path):
+    out = tmp_path / "results"
+    result = invoke("table", "coupled-9", "--dataset", "ptb", "--rows", "vae", "--budget", "smoke",
+                    "--format", "markdown", "--results-dir", str(out), "--no-progress")
+    assert result.exit_code == 0
+    markdown = (out / "tables" / "coupled-9_ptb_smoke_seed0.md").read_text()
+    assert "smoke (REDUCED: not judged)" in markdown and "| VAE" in markdown
+    assert "not judged (smoke budget)" in markdown
+    comparison = json.loads((out / "tables" / "coupled-9_ptb_smoke_seed0.json").read_text())
+    assert comparison["judged"] is False
+    assert {line["metric"] for line in comparison["lines"]} == {"dist1", "dist2"}
+    assert all(line["ours"] is not None for line in comparison["lines"])
+    record = json.loads((out / "runs" / "ptb" / "vae" / "smoke-seed0" / "record.json").read_text())
+    for key in ("config", "seed", "data_checksum", "provenance", "training", "budget"):
+        assert key in record
+    assert set(record["provenance"]) >= {"git", "versions", "hardware", "created"}
+    latex = invoke("table", "coupled-9", "--dataset", "ptb", "--rows", "vae", "--budget", "smoke",
+                   "--format", "latex", "--results-dir", str(out), "--no-progress")
+    assert "\\toprule" in latex.output and "% budget: smoke (REDUCED: not judged)" in latex.output

@@ -1,0 +1,26 @@
+"""Same seed, same numbers on CPU; another seed, other numbers."""
+
+from suite.budgets import BUDGETS
+from suite.runner import RunSpec, run_model
+
+METRICS = ("nll", "kl", "ppl", "mi", "bleu1", "dist1")
+
+
+def smoke(model, seed, directory):
+    return run_model(RunSpec(model, "ptb", BUDGETS["smoke"], seed, directory), METRICS)
+
+
+def test_same_seed_same_numbers_and_another_seed_differs(tmp_path):
+    first = smoke("coupled-vae", 0, tmp_path / "a")
+    second = smoke("coupled-vae", 0, tmp_path / "b")
+    assert first["metrics"] == second["metrics"]
+    assert first["training"]["curves"] == second["training"]["curves"]
+    other = smoke("coupled-vae", 1, tmp_path / "c")
+    assert other["metrics"]["nll"] != first["metrics"]["nll"]
+
+
+def test_a_finished_run_is_reused_not_retrained(tmp_path):
+    first = smoke("vae", 0, tmp_path)
+    again = smoke("vae", 0, tmp_path)
+    assert again["provenance"]["created"] == first["provenance"]["created"]
+    assert again["metrics"] == first["metrics"]

@@ -1,0 +1,72 @@
+"""Expected-value files: every one parses, every row maps to the registry, and defects are one-line errors."""
+
+import pytest
+
+from suite import registry
+from suite.tables import TableFileError, all_tables, load_table
+
+EXPECTED_TABLES = {"coupled-1", "coupled-2", "coupled-3", "coupled-4", "coupled-5", "coupled-8", "coupled-9",
+                   "wae-1", "wae-2", "vmed-1", "vmed-2", "vmed-3", "vmed-4", "ami-dialog"}
+
+
+def test_every_table_of_the_four_papers_is_present_and_valid():
+    tables = all_tables()
+    assert set(tables) == EXPECTED_TABLES
+    assert len(tables["coupled-1"].rows) == 24 and len(tables["coupled-2"].rows) == 22
+
+
+def test_every_row_maps_to_a_registry_entry_and_back():
+    assert registry.check_consistency() == []
+
+
+def test_spot_cells_transcribed_from_the_papers():
+    tables = all_tables()
+    assert tables["coupled-1"].published("coupled-vae", "ptb") == {"nll": 103.1, "kl": 9.5, "ppl": 110.5}
+    assert tables["coupled-1"].published("coupled-beta1.2-vae", "yahoo") == {"nll": 342.3, "kl": 11.3, "ppl": 72.7}
+    assert tables["coupled-2"].published("coupled-lagging-vae", "yelp") == {"mi": 2.36, "bleu1": None, "bleu2": None}
+    assert tables["coupled-8"].published("coupled-cvae-lm1.0", "switchboard")["dist1"] is None
+    assert tables["coupled-9"].published("coupled-vae-lm10.0", "yahoo") == {"dist1": 0.0075, "dist2": 0.0397}
+    assert tables["vmed-2"].published("vmed-k3", "opensubtitles")["bleu1"] == 24.8
+    assert tables["wae-1"].published("corpus", "snli")["entropy"] == 5.65
+
+
+GOOD = """table: {stem}
+paper: coupled-vae
+source: test
+title: test
+datasets: [ptb]
+metrics:
+  nll: {{label: NLL, direction: lower, tolerance: 1.0}}
+rows:
+  - id: vae
+    label: VAE
+    values:
+      ptb: {{nll: 1.0}}
+"""
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda t: t.replace("nll: 1.0}", "nll: abc}"), "must be a finite number or null"),
+    (lambda t: t.replace("nll: 1.0}", "nll: null}"), "null cell but no note"),
+    (lambda t: t.replace("      ptb: {nll: 1.0}\n", ""), "values"),
+    (lambda t: t.replace("direction: lower", "direction: up"), "direction must be one of"),
+    (lambda t: t.replace("tolerance: 1.0", "tolerance: -1"), "tolerance must be positive"),
+    (lambda t: t.replace("paper: coupled-vae", "paper: nope"), "unknown paper"),
+    (lambda t: t.replace("id: vae", "id: Not A Slug"), "not a lowercase slug"),
+    (lambda t: t + "  - id: vae\n    label: again\n    values:\n      ptb: {nll: 2.0}\n", "duplicate row"),
+    (lambda t: t.replace("title: test\n", ""), "missing title"),
+    (lambda t: t + "extra: 1\n", "unknown key"),
+    (lambda t: t.replace("datasets: [ptb]", "datasets: [ptb"), "cannot be read as YAML"),
+    (lambda t: t.replace("table: t", "table: other"), "declares table"),
+])
+def test_malformed_files_give_one_line_errors(tmp_path, edit, message):
+    path = tmp_path / "t.yaml"
+    load_table(_write(path, GOOD.format(stem="t")))
+    with pytest.raises(TableFileError, match=message) as error:
+        load_table(_write(path, edit(GOOD.format(stem="t"))))
+    assert "\n" not in str(error.value) and str(error.value).startswith("t.yaml: ")
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path

@@ -1,0 +1,35 @@
+"""Schedules against hand-computed values of the released code's rules."""
+
+import pytest
+
+from suite.budgets import BUDGETS
+from suite.config import Anneal, TrainConfig
+
+
+@pytest.mark.parametrize("iteration,weight", [(0, 0.0), (2000, 0.0), (2001, 0.000025), (22000, 0.5),
+                                              (42000, 1.0), (60000, 1.0)])
+def test_linear_kl_annealing(iteration, weight):
+    assert Anneal(start=2000, steps=40000).weight(iteration) == pytest.approx(weight)
+
+
+def test_beta_annealing_keeps_the_slope_and_caps_at_beta():
+    beta = Anneal(start=2000, steps=40000, max_weight=1.2)
+    assert beta.weight(42000) == pytest.approx(1.0)
+    assert beta.weight(50000) == pytest.approx(1.2)
+    assert beta.weight(55000) == pytest.approx(1.2)
+
+
+def halvings(cfg: TrainConfig) -> list[int]:
+    return [i for i in range(1, cfg.iterations + 1) if i > cfg.lr_decay_start and i % cfg.lr_decay_every == 0]
+
+
+def test_learning_rate_halves_every_2k_after_30k():
+    assert halvings(TrainConfig()) == list(range(32000, 60001, 2000))
+
+
+def test_reduced_budgets_compress_every_schedule_proportionally():
+    quick = BUDGETS["quick"].train_config(TrainConfig())
+    assert quick.iterations == 1500 and not quick.finish_epoch
+    assert (quick.kl_anneal.start, quick.kl_anneal.steps) == (50, 1000)
+    assert halvings(quick) == list(range(800, 1501, 50))
+    assert BUDGETS["full"].train_config(TrainConfig()) == TrainConfig()
