@@ -101,7 +101,7 @@ class RunSpec:
         return run_dir(self.results_dir, self.dataset, self.model_id, self.budget.name, self.seed)
 
 
-def _new_record(spec: RunSpec, cfg: RunConfig, corpus: Corpus, result) -> dict:
+def _new_record(spec: RunSpec, cfg: RunConfig, corpus: Corpus, result, origin: dict) -> dict:
     return {
         "schema": SCHEMA, "model": spec.model_id, "paper": registry.get_model(spec.model_id).paper,
         "dataset": spec.dataset, "stand_in": corpus.stand_in, "seed": spec.seed,
@@ -112,7 +112,7 @@ def _new_record(spec: RunSpec, cfg: RunConfig, corpus: Corpus, result) -> dict:
         "training": {"iterations": result.iterations, "epochs": result.epochs,
                      "best_iteration": result.best_iteration, "best_valid_nll": result.best_valid_nll,
                      "seconds": round(result.seconds, 1), "curves": result.curves.to_dict()},
-        "metrics": {}, "evaluations": {}, "provenance": provenance(),
+        "metrics": {}, "evaluations": {}, "provenance": origin,
     }
 
 
@@ -123,6 +123,7 @@ def _reusable(record: dict | None, cfg: RunConfig, corpus: Corpus, directory: Pa
 
 def run_model(spec: RunSpec, metrics: Iterable[str]) -> dict:
     """Train (or reuse) the model of `spec`, evaluate the metric groups `metrics` need, return the record."""
+    origin = provenance()        # taken before any work, so it names the code that did the work
     cfg = spec.budget.apply(registry.get_model(spec.model_id).config(spec.dataset))
     corpus = load_corpus(spec.dataset, spec.data_dir)
     directory = spec.directory
@@ -137,7 +138,7 @@ def run_model(spec: RunSpec, metrics: Iterable[str]) -> dict:
         result = Trainer(model, corpus, cfg.train, spec.seed, checkpoint=directory / CHECKPOINT).run()
         model.load_state_dict(result.best_state)
         atomic_torch_save(result.best_state, directory / WEIGHTS)
-        record = _new_record(spec, cfg, corpus, result)
+        record = _new_record(spec, cfg, corpus, result, origin)
         atomic_write_json(directory / RECORD, record)
         (directory / CHECKPOINT).unlink(missing_ok=True)
     for name in groups_for(metrics):
@@ -153,7 +154,8 @@ def run_model(spec: RunSpec, metrics: Iterable[str]) -> dict:
             values, settings = group.evaluate(model, corpus, cfg)
             seconds = time.perf_counter() - start
         examples = values.pop("examples", None)
-        record["evaluations"][name] = {"settings": settings, "seconds": round(seconds, 1), "examples": examples}
+        record["evaluations"][name] = {"settings": settings, "seconds": round(seconds, 1), "examples": examples,
+                                       "git": origin["git"], "created": origin["created"]}
         record["metrics"].update({k: v for k, v in values.items()})
         atomic_write_json(directory / RECORD, record)
     return record
