@@ -21,10 +21,34 @@ class Coupling:
 
 
 @dataclass(frozen=True)
+class Posterior:
+    family: str = "gaussian"        # "gaussian" | "point" (DAE) | "vmf" | "planar-flow"
+    flows: int = 0                  # planar transformations on top of a Gaussian ("planar-flow")
+
+
+@dataclass(frozen=True)
+class Decoder:
+    family: str = "gru"             # "gru" | "dilated-cnn" (Yang et al. 2017)
+    dilations: tuple[int, ...] = ()
+    filters: int = 0
+
+
+@dataclass(frozen=True)
+class Regulariser:
+    family: str = "kl"              # "kl" | "none" | "free-bits" | "mmd+kl"
+    free_bits: float = 0.0          # nats per sentence, spread evenly over latent dimensions ("free-bits")
+    mmd_weight: float = 0.0         # weight of the MMD term ("mmd+kl"); the KL term follows the KL schedule
+
+
+@dataclass(frozen=True)
 class ModelConfig:
+    """A text model as a composition: encoder -> posterior -> decoding signal -> decoder, a regulariser,
+    and optionally a coupled deterministic network."""
+
     family: str = "autoencoder"     # "autoencoder" (DAE, VAE and variants) | "lm" (no encoder, no latent)
-    posterior: str = "gaussian"     # "gaussian" | "point" (DAE)
-    regulariser: str = "kl"         # "kl" | "none"
+    posterior: Posterior = field(default_factory=Posterior)
+    decoder: Decoder = field(default_factory=Decoder)
+    regulariser: Regulariser = field(default_factory=Regulariser)
     emb_dim: int = 200
     enc_hidden: int = 128           # per direction of the bi-GRU encoder
     dec_hidden: int = 256           # twice the encoder's, as in the released code
@@ -46,6 +70,26 @@ class Anneal:
 
 
 @dataclass(frozen=True)
+class Cyclical:
+    """Cyclical KL annealing (Fu et al. 2019): within [start, start + steps] the weight rises linearly from 0
+    to 1 during the first `ratio` of each of `cycles` cycles and stays at 1 for the rest; 1 afterwards."""
+
+    start: int = 2000
+    steps: int = 40000
+    cycles: int = 4
+    ratio: float = 0.5
+
+    def weight(self, iteration: int) -> float:
+        if iteration < self.start:
+            return 0.0
+        if iteration > self.start + self.steps:
+            return 1.0
+        period = self.steps / self.cycles
+        phase = ((iteration - self.start) % int(period)) / period
+        return 1.0 if phase > self.ratio else phase / self.ratio
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     batch_size: int = 32
     lr: float = 1e-3
@@ -55,7 +99,7 @@ class TrainConfig:
     lr_decay_start: int = 30000     # halve the learning rate every `lr_decay_every` iterations after this
     lr_decay_every: int = 2000
     clip_norm: float = 30.0
-    kl_anneal: Anneal | None = field(default_factory=Anneal)
+    kl_anneal: Anneal | Cyclical | None = field(default_factory=Anneal)
     # The released code lists the shared word embedding once per module that holds it in Adam's parameter
     # list, so it gets that many Adam updates per iteration and counts that often in gradient clipping.
     duplicate_embedding_updates: bool = True
@@ -63,6 +107,9 @@ class TrainConfig:
     valid_samples: int = 10         # importance samples for the validation NLL (model selection)
     valid_sentences: int | None = None
     max_len: int = 200              # longer texts are truncated
+    # PreFB (Li et al. 2019): start from the encoder, word embedding and posterior mean of the DAE trained
+    # on the same dataset at the same budget and seed.
+    init_from: str | None = None
 
 
 @dataclass(frozen=True)

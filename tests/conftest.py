@@ -1,7 +1,6 @@
 import pytest
 import torch
 
-from suite.data.batching import make_batch
 from suite.data.corpus import Corpus
 
 
@@ -28,4 +27,4 @@ def tiny_corpus() -> Corpus:
 @pytest.fixture()
 def tiny_batch(tiny_corpus):
     test = tiny_corpus.splits["test"]
-    return make_batch(test, torch.arange(8))
+    return test.batch(torch.arange(8))

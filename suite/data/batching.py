@@ -1,4 +1,7 @@
-"""Padded batches of sentences, grouped by length so that little compute is spent on padding."""
+"""Padded batches of sentences, grouped by length so that little compute is spent on padding.
+
+The batch planners take any split with `lengths` (a tensor) and `len()`; the split builds the batch itself.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from dataclasses import dataclass
 
 import torch
 
-from suite.data.corpus import SentenceSet
 from suite.data.vocab import EOS, GO, PAD
 
 
@@ -56,11 +58,7 @@ class Batch:
                                                                    self.targets, self.mask, self.index)))
 
 
-def make_batch(sentences: SentenceSet, index: torch.Tensor, max_len: int | None = None) -> Batch:
-    return Batch.from_sentences([sentences.sentence(int(i)) for i in index], index, max_len)
-
-
-def training_batches(sentences: SentenceSet, batch_size: int, generator: torch.Generator,
+def training_batches(sentences, batch_size: int, generator: torch.Generator,
                      pool_batches: int = 100) -> list[torch.Tensor]:
     """One epoch of shuffled batch indices. Sentences are shuffled, then sorted by length within pools of
     `pool_batches` batches, so batches hold sentences of similar length; the batch order is shuffled again."""
@@ -75,7 +73,7 @@ def training_batches(sentences: SentenceSet, batch_size: int, generator: torch.G
     return [batches[i] for i in shuffle]
 
 
-def evaluation_batches(sentences: SentenceSet, max_tokens: int, max_batch: int | None = None) -> list[torch.Tensor]:
+def evaluation_batches(sentences, max_tokens: int, max_batch: int | None = None) -> list[torch.Tensor]:
     """Deterministic batches over a whole split, sorted by length, each holding at most `max_tokens`
     padded positions (and at most `max_batch` sentences)."""
     order = torch.argsort(sentences.lengths, stable=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
+from suite.data.batching import Batch
 from suite.data.vocab import Vocab
 
 SPLITS = ("train", "valid", "test")
@@ -34,6 +35,9 @@ class SentenceSet:
     def sentence(self, i: int) -> torch.Tensor:
         start = int(self.offsets[i])
         return self.ids[start:start + int(self.lengths[i])]
+
+    def batch(self, index: torch.Tensor, max_len: int | None = None) -> Batch:
+        return Batch.from_sentences([self.sentence(int(i)) for i in index], index, max_len)
 
     def subset(self, n: int | None) -> SentenceSet:
         """The first n sentences (all when n is None)."""

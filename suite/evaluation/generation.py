@@ -5,7 +5,6 @@ from __future__ import annotations
 import torch
 
 from suite.config import EvalConfig
-from suite.data.batching import make_batch
 from suite.data.corpus import SentenceSet
 from suite.data.vocab import Vocab
 from suite.metrics.bleu import precision_times_bp
@@ -23,8 +22,8 @@ def evaluate_reconstruction(model, sentences: SentenceSet, vocab: Vocab, cfg: Ev
     sentences = sentences.subset(cfg.bleu_sentences)
     hypotheses, references = [], []
     for index in bar(torch.arange(len(sentences)).split(GENERATION_BATCH), desc="reconstruction"):
-        batch = make_batch(sentences, index, max_len)
-        z = model.posterior(batch).rsample(cfg.bleu_samples).transpose(0, 1)   # (B, samples, d)
+        batch = sentences.batch(index, max_len)
+        z = model.posterior(batch).rsample(cfg.bleu_samples).z.transpose(0, 1)   # (B, samples, d)
         decoded = model.greedy(z.reshape(-1, z.size(-1)), cfg.decode_max_len, cfg.mask_unk)
         hypotheses += [vocab.decode(ids) for ids in decoded]
         references += [vocab.decode(sentences.sentence(int(i)).tolist()) for i in index

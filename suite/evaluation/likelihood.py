@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from suite.data.batching import evaluation_batches, make_batch
+from suite.data.batching import evaluation_batches
 from suite.data.corpus import SentenceSet
 from suite.metrics.likelihood import kl_monte_carlo, log_marginal_iw, perplexity
 from suite.progress import bar
@@ -24,7 +24,7 @@ def sentence_scores(model, sentences: SentenceSet, n_samples: int, max_len: int,
     kl = torch.zeros(len(sentences), dtype=torch.float64) if latent else None
     lengths = torch.zeros(len(sentences), dtype=torch.long)
     for index in bar(evaluation_batches(sentences, BATCH_TOKENS), desc=desc):
-        batch = make_batch(sentences, index, max_len)
+        batch = sentences.batch(index, max_len)
         lengths[index] = batch.lengths
         if not latent:
             nll[index] = model.deterministic_nll(batch).double()
@@ -34,10 +34,10 @@ def sentence_scores(model, sentences: SentenceSet, n_samples: int, max_len: int,
         log_q, log_p, log_px = [], [], []
         for start in range(0, n_samples, chunk):
             k = min(chunk, n_samples - start)
-            z = posterior.rsample(k)                                  # (k, B, d)
-            log_q.append(posterior.log_prob(z))
-            log_p.append(model.prior.log_prob(z))
-            flat = z.reshape(k * len(batch), -1)
+            draw = posterior.rsample(k)                               # z: (k, B, d)
+            log_q.append(draw.log_q)
+            log_p.append(model.prior.log_prob(draw.z))
+            flat = draw.z.reshape(k * len(batch), -1)
             log_px.append(-model.sentence_nll(batch.repeat(k), flat).view(k, len(batch)))
         log_q, log_p, log_px = (torch.cat(t).double() for t in (log_q, log_p, log_px))
         nll[index] = -log_marginal_iw(log_px, log_p, log_q)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import torch
 
-from suite.data.batching import make_batch
 from suite.data.corpus import SentenceSet
 from suite.metrics.mutual_info import mutual_information
 from suite.progress import bar
@@ -24,7 +23,7 @@ def evaluate_mi(model, sentences: SentenceSet, n_samples: int, batch_size: int, 
     model.eval()
     per_sentence = []
     for index in bar(consecutive_batches(len(sentences), batch_size), desc=f"mi (N={n_samples})"):
-        posterior = model.posterior(make_batch(sentences, index, max_len))
-        z = posterior.rsample(n_samples)
-        per_sentence.append(mutual_information(posterior.log_prob(z), posterior.cross_log_prob(z)))
+        posterior = model.posterior(sentences.batch(index, max_len))
+        draw = posterior.rsample(n_samples)
+        per_sentence.append(mutual_information(draw.log_q, posterior.cross_log_prob(draw)))
     return {"mi": float(torch.cat(per_sentence).double().mean())}

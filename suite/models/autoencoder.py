@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from suite.data.batching import Batch
-from suite.models.posteriors import StandardNormal
+from suite.models.posteriors import Draw
 
 
 class LatentPath(nn.Module):
@@ -28,25 +28,20 @@ def signal_mlp(latent_dim: int, emb_dim: int) -> nn.Module:
     return nn.Sequential(nn.Linear(latent_dim, emb_dim), nn.ReLU(), nn.Linear(emb_dim, emb_dim))
 
 
-def kl_regulariser(posterior, z) -> dict[str, torch.Tensor]:
-    """Closed-form KL to N(0, I), averaged over the batch (the training objective of the released code)."""
-    return {"kl": posterior.kl_to_standard_normal().mean()}
-
-
 @dataclass
 class ForwardPass:
     encoded: torch.Tensor
     posterior: object
-    z: torch.Tensor
+    draw: Draw
     signal: torch.Tensor
     rec: torch.Tensor            # -log p(x | z) per sentence
 
 
 class TextAutoencoder(nn.Module):
-    def __init__(self, encoder: nn.Module, path: LatentPath, latent_dim: int, regulariser=None):
+    def __init__(self, encoder: nn.Module, path: LatentPath, prior, regulariser=None):
         super().__init__()
         self.encoder, self.path = encoder, path
-        self.prior = StandardNormal(latent_dim)
+        self.prior = prior
         self.regulariser = regulariser
 
     @property
@@ -72,18 +67,18 @@ class TextAutoencoder(nn.Module):
     def forward_pass(self, batch: Batch) -> ForwardPass:
         encoded = self.encoder(batch.words, batch.lengths)
         posterior = self.path.posterior(encoded)
-        z = posterior.rsample()
-        signal = self.path.to_signal(z)
-        return ForwardPass(encoded, posterior, z, signal, self.path.decoder.sentence_nll(signal, batch))
+        draw = posterior.rsample()
+        signal = self.path.to_signal(draw.z)
+        return ForwardPass(encoded, posterior, draw, signal, self.path.decoder.sentence_nll(signal, batch))
 
-    def terms(self, forward: ForwardPass, reg_weight: float) -> dict[str, torch.Tensor]:
+    def terms(self, forward: ForwardPass, kl_weight: float) -> dict[str, torch.Tensor]:
         rec = forward.rec.mean()
         terms = {"loss": rec, "rec": rec}
         if self.regulariser is not None:
-            regularisation = self.regulariser(forward.posterior, forward.z)
-            terms.update(regularisation)
-            terms["loss"] = rec + reg_weight * sum(regularisation.values())
+            penalty, logged = self.regulariser(forward.posterior, forward.draw, self.prior, kl_weight)
+            terms.update(logged)
+            terms["loss"] = rec + penalty
         return terms
 
-    def training_terms(self, batch: Batch, reg_weight: float) -> dict[str, torch.Tensor]:
-        return self.terms(self.forward_pass(batch), reg_weight)
+    def training_terms(self, batch: Batch, kl_weight: float) -> dict[str, torch.Tensor]:
+        return self.terms(self.forward_pass(batch), kl_weight)

@@ -58,9 +58,9 @@ class Coupled(nn.Module):
             return euclidean_distance(signal, target)
         return rational_quadratic_distance(signal, target, self.rq_c)
 
-    def training_terms(self, batch: Batch, reg_weight: float) -> dict[str, torch.Tensor]:
+    def training_terms(self, batch: Batch, kl_weight: float) -> dict[str, torch.Tensor]:
         forward = self.base.forward_pass(batch)
-        terms = self.base.terms(forward, reg_weight)
+        terms = self.base.terms(forward, kl_weight)
         coupled_signal = self.twin.to_signal(self.twin.posterior(forward.encoded).code)
         rec_c = self.twin.decoder.sentence_nll(coupled_signal, batch).mean()
         match = self.match(forward.signal, coupled_signal).mean()

@@ -24,6 +24,6 @@ class GRULanguageModel(nn.Module):
         states, _ = self.gru(self.dropout(self.embedding(batch.inputs)))
         return self.head.sentence_nll(states, batch)
 
-    def training_terms(self, batch: Batch, reg_weight: float) -> dict[str, torch.Tensor]:
+    def training_terms(self, batch: Batch, kl_weight: float) -> dict[str, torch.Tensor]:
         rec = self.deterministic_nll(batch).mean()
         return {"loss": rec, "rec": rec}

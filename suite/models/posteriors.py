@@ -1,18 +1,36 @@
 """Posterior families q(z|x) over the latent code, and the standard-normal prior.
 
-Each posterior network maps the encoded text e to a distribution object with `rsample`, `log_prob`,
-`cross_log_prob` (every sample under every sentence's posterior, for MI) and `code` (the deterministic
-latent code the coupled network uses, appendix B of the Coupled-VAE paper).
+A posterior network maps the encoded text e to a distribution object offering:
+  rsample(n)            -> Draw: reparameterised samples z with log q(z|x)
+  cross_log_prob(draw)  -> log q(z_i | x_j) for every sample i under every sentence j (for MI)
+  kl(draw)              -> the KL term of the training objective, per sentence
+  code                  -> the deterministic latent code of the coupled network (Coupled-VAE appendix B)
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 LOG_2PI = math.log(2 * math.pi)
+
+
+@dataclass
+class Draw:
+    """Samples z (..., B, d) from q(z|x) and log q(z|x) (..., B). `base` is what `cross_log_prob` needs:
+    z itself, or the base sample of a flow."""
+
+    z: torch.Tensor
+    log_q: torch.Tensor | None
+    base: torch.Tensor
+
+
+def gaussian_log_prob(z: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    standardised = (z - loc) / scale
+    return -(0.5 * standardised.pow(2) + scale.log() + 0.5 * LOG_2PI).sum(-1)
 
 
 class DiagGaussian:
@@ -21,27 +39,32 @@ class DiagGaussian:
     def __init__(self, loc: torch.Tensor, scale: torch.Tensor):
         self.loc, self.scale = loc, scale
 
-    def rsample(self, n: int | None = None) -> torch.Tensor:
+    def rsample(self, n: int | None = None) -> Draw:
         shape = self.loc.shape if n is None else (n, *self.loc.shape)
-        return self.loc + self.scale * torch.randn(shape, dtype=self.loc.dtype, device=self.loc.device)
+        z = self.loc + self.scale * torch.randn(shape, dtype=self.loc.dtype, device=self.loc.device)
+        return Draw(z, self.log_prob(z), z)
 
     def log_prob(self, z: torch.Tensor) -> torch.Tensor:
         """log q(z | x_b) for z of shape (..., B, d) -> (..., B)."""
-        standardised = (z - self.loc) / self.scale
-        return -(0.5 * standardised.pow(2) + self.scale.log() + 0.5 * LOG_2PI).sum(-1)
+        return gaussian_log_prob(z, self.loc, self.scale)
 
-    def cross_log_prob(self, z: torch.Tensor) -> torch.Tensor:
-        """log q(z_i | x_j) for z of shape (N, B, d) -> (N, B, B), index [n, i, j].
+    def cross_log_prob(self, draw: Draw) -> torch.Tensor:
+        """log q(z_i | x_j) for samples (N, B, d) -> (N, B, B), index [n, i, j].
         Expanded as a quadratic form so that no (N, B, B, d) tensor is built."""
+        z = draw.base
         precision = self.scale.pow(-2)                                   # (B, d)
         quadratic = (z.pow(2) @ precision.T - 2 * z @ (self.loc * precision).T
                      + (self.loc.pow(2) * precision).sum(-1))
         log_norm = self.scale.log().sum(-1) + 0.5 * self.loc.size(-1) * LOG_2PI
         return -0.5 * quadratic - log_norm
 
-    def kl_to_standard_normal(self) -> torch.Tensor:
-        """Closed-form KL(q || N(0, I)) per sentence, (B,)."""
-        return 0.5 * (self.loc.pow(2) + self.scale.pow(2) - 1 - 2 * self.scale.log()).sum(-1)
+    def kl_per_dimension(self) -> torch.Tensor:
+        """Closed-form KL(q || N(0, I)) per sentence and dimension, (B, d)."""
+        return 0.5 * (self.loc.pow(2) + self.scale.pow(2) - 1 - 2 * self.scale.log())
+
+    def kl(self, draw: Draw | None = None) -> torch.Tensor:
+        """Closed-form KL(q || N(0, I)) per sentence, (B,), as the released code trains with."""
+        return self.kl_per_dimension().sum(-1)
 
     @property
     def code(self) -> torch.Tensor:
@@ -66,8 +89,9 @@ class PointCode:
     def __init__(self, code: torch.Tensor):
         self.code = code
 
-    def rsample(self, n: int | None = None) -> torch.Tensor:
-        return self.code if n is None else self.code.expand(n, *self.code.shape)
+    def rsample(self, n: int | None = None) -> Draw:
+        z = self.code if n is None else self.code.expand(n, *self.code.shape)
+        return Draw(z, None, z)
 
 
 class PointPosterior(nn.Module):
@@ -86,5 +110,5 @@ class StandardNormal:
     def log_prob(self, z: torch.Tensor) -> torch.Tensor:
         return -0.5 * (z.pow(2) + LOG_2PI).sum(-1)
 
-    def sample(self, n: int, generator: torch.Generator | None = None, device="cpu") -> torch.Tensor:
-        return torch.randn(n, self.dim, generator=generator, device=device)
+    def sample(self, n: int) -> torch.Tensor:
+        return torch.randn(n, self.dim)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from suite.config import Anneal, Coupling, ModelConfig, RunConfig, TrainConfig
+from suite.config import Anneal, Coupling, ModelConfig, Posterior, Regulariser, RunConfig, TrainConfig
 from suite.registry import register_model, register_rows
 
 PAPER = "coupled-vae"
@@ -20,7 +20,7 @@ DATASETS = ("ptb", "yelp", "yahoo")
 ENCODER_HIDDEN = {"ptb": 128, "yelp": 256, "yahoo": 256}
 
 LM = ModelConfig(family="lm")
-DAE = ModelConfig(posterior="point", regulariser="none")
+DAE = ModelConfig(posterior=Posterior("point"), regulariser=Regulariser("none"))
 VAE = ModelConfig()
 
 
@@ -32,7 +32,7 @@ def coupled(model: ModelConfig, lambda_match: float = 0.1, lambda_rec: float = 1
 def paper_setup(model_id: str, dataset: str, model: ModelConfig, anneal_start: int = 2000) -> RunConfig:
     hidden = ENCODER_HIDDEN[dataset]
     model = replace(model, enc_hidden=hidden, dec_hidden=2 * hidden)
-    anneal = Anneal(start=anneal_start) if model.regulariser != "none" else None
+    anneal = Anneal(start=anneal_start) if model.regulariser.family != "none" else None
     return RunConfig(model_id, dataset, model, TrainConfig(kl_anneal=anneal))
 
 

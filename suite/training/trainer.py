@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from suite.config import TrainConfig
-from suite.data.batching import make_batch, training_batches
+from suite.data.batching import training_batches
 from suite.data.corpus import Corpus
 from suite.evaluation.likelihood import sentence_scores
 from suite.progress import bar
@@ -128,7 +128,7 @@ class Trainer:
         while self.iteration < cfg.iterations:
             batches = self.epoch_batches()
             while self.position < len(batches) and (cfg.finish_epoch or self.iteration < cfg.iterations):
-                batch = make_batch(self.corpus.splits["train"], batches[self.position], cfg.max_len)
+                batch = self.corpus.splits["train"].batch(batches[self.position], cfg.max_len)
                 self.iteration += 1
                 self.position += 1
                 values = self.train_step(batch)

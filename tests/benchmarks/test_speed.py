@@ -11,7 +11,7 @@ import torch
 
 from suite import registry
 from suite.cpu import keep_large_allocations
-from suite.data.batching import make_batch, training_batches
+from suite.data.batching import training_batches
 from suite.evaluation.likelihood import sentence_scores
 from suite.models.build import build_model
 from suite.training.optim import PaperAdam
@@ -34,7 +34,7 @@ def test_training_throughput(benchmark, ptb, model_id):
     optimizer = PaperAdam(model, cfg.train)
     train = ptb.splits["train"]
     indices = training_batches(train, 32, torch.Generator().manual_seed(0))[:TRAIN_STEPS]
-    batches = [make_batch(train, i) for i in indices]
+    batches = [train.batch(i) for i in indices]
     tokens = sum(b.n_predictions for b in batches)
 
     def steps():

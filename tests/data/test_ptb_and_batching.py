@@ -2,7 +2,7 @@
 
 import torch
 
-from suite.data.batching import Batch, evaluation_batches, make_batch, training_batches
+from suite.data.batching import Batch, evaluation_batches, training_batches
 from suite.data.vocab import EOS, GO, PAD, SPECIALS
 
 
@@ -47,5 +47,5 @@ def test_evaluation_batches_cover_the_split_within_the_token_budget(ptb):
     batches = evaluation_batches(test, max_tokens=2048)
     assert sorted(torch.cat(batches).tolist()) == list(range(len(test)))
     for index in batches:
-        batch = make_batch(test, index)
+        batch = test.batch(index)
         assert batch.mask.numel() <= 2048 or len(index) == 1

@@ -45,7 +45,7 @@ def test_matching_gradient_never_reaches_the_coupled_signal(tiny_batch):
 def test_objective_adds_weighted_coupled_terms(tiny_batch):
     model = coupled_model(lambda_rec=0.5, lambda_match=2.0)
     torch.manual_seed(1)
-    terms = model.training_terms(tiny_batch, reg_weight=0.3)
+    terms = model.training_terms(tiny_batch, kl_weight=0.3)
     expected = terms["rec"] + 0.3 * terms["kl"] + 0.5 * terms["rec_c"] + 2.0 * terms["match"]
     assert torch.allclose(terms["loss"], expected)
 

@@ -3,7 +3,7 @@
 import pytest
 
 from suite.budgets import BUDGETS
-from suite.config import Anneal, TrainConfig
+from suite.config import Anneal, Cyclical, TrainConfig
 
 
 @pytest.mark.parametrize("iteration,weight", [(0, 0.0), (2000, 0.0), (2001, 0.000025), (22000, 0.5),
@@ -33,3 +33,11 @@ def test_reduced_budgets_compress_every_schedule_proportionally():
     assert (quick.kl_anneal.start, quick.kl_anneal.steps) == (50, 1000)
     assert halvings(quick) == list(range(800, 1501, 50))
     assert BUDGETS["full"].train_config(TrainConfig()) == TrainConfig()
+
+
+@pytest.mark.parametrize("iteration,weight", [(1999, 0.0), (2000, 0.0), (4500, 0.5), (7000, 1.0), (7001, 1.0),
+                                              (12000, 0.0), (14500, 0.5), (42000, 0.0), (42001, 1.0)])
+def test_cyclical_annealing(iteration, weight):
+    """Four cycles of 10k iterations over [2k, 42k]: linear 0 -> 1 in the first half of each, then 1
+    (at exactly 42k the released code's modulo starts a fifth cycle at 0)."""
+    assert Cyclical(start=2000, steps=40000, cycles=4, ratio=0.5).weight(iteration) == pytest.approx(weight)
