@@ -29,14 +29,14 @@ def sentence_scores(model, sentences: SentenceSet, n_samples: int, max_len: int,
         if not latent:
             nll[index] = model.deterministic_nll(batch).double()
             continue
-        posterior = model.posterior(batch)
+        posterior, prior = model.posterior(batch), model.prior_for(batch)
         chunk = max(1, min(n_samples, DECODE_TOKENS // batch.mask.numel()))
         log_q, log_p, log_px = [], [], []
         for start in range(0, n_samples, chunk):
             k = min(chunk, n_samples - start)
             draw = posterior.rsample(k)                               # z: (k, B, d)
             log_q.append(draw.log_q)
-            log_p.append(model.prior.log_prob(draw.z))
+            log_p.append(prior.log_prob(draw.z))
             flat = draw.z.reshape(k * len(batch), -1)
             log_px.append(-model.sentence_nll(batch.repeat(k), flat).view(k, len(batch)))
         log_q, log_p, log_px = (torch.cat(t).double() for t in (log_q, log_p, log_px))

@@ -53,6 +53,10 @@ class TextAutoencoder(nn.Module):
     def posterior(self, batch: Batch):
         return self.path.posterior(self.encoder(batch.words, batch.lengths))
 
+    def prior_for(self, batch: Batch):
+        """p(z) for these sentences (conditional models return p(z | post))."""
+        return self.prior
+
     def sentence_nll(self, batch: Batch, z: torch.Tensor) -> torch.Tensor:
         """-log p(x | z) per sentence; z (B, d) aligned with the batch."""
         return self.path.decoder.sentence_nll(self.path.to_signal(z), batch)

@@ -46,6 +46,9 @@ class Coupled(nn.Module):
     def posterior(self, batch: Batch):
         return self.base.posterior(batch)
 
+    def prior_for(self, batch: Batch):
+        return self.base.prior_for(batch)
+
     def sentence_nll(self, batch: Batch, z: torch.Tensor) -> torch.Tensor:
         return self.base.sentence_nll(batch, z)
 
