@@ -18,6 +18,7 @@ class Budget:
     valid_every: int | None = None
     valid_sentences: int | None = None
     valid_samples: int | None = None
+    track_sentences: int | None = None     # test sentences for gradient tracking (rows that track them)
     eval: dict = field(default_factory=dict)   # EvalConfig overrides
 
     def train_config(self, paper: TrainConfig) -> TrainConfig:
@@ -30,7 +31,7 @@ class Budget:
                        lr_decay_start=round(paper.lr_decay_start * scale),
                        lr_decay_every=max(1, round(paper.lr_decay_every * scale)),
                        valid_every=self.valid_every, valid_sentences=self.valid_sentences,
-                       valid_samples=self.valid_samples)
+                       valid_samples=self.valid_samples, track_sentences=self.track_sentences)
 
     def eval_config(self, paper: EvalConfig) -> EvalConfig:
         return replace(paper, **self.eval)
@@ -48,10 +49,10 @@ BUDGETS = {b.name: b for b in [
            judged=True),
     Budget("quick", "CPU-sized: 1,500 iterations (about one PTB epoch) with the schedules compressed to fit; "
            "N = 10 importance samples on the full test set", judged=False,
-           iterations=1500, valid_every=500, valid_sentences=500, valid_samples=5,
+           iterations=1500, valid_every=500, valid_sentences=500, valid_samples=5, track_sentences=256,
            eval=dict(nll_samples=10, mi_samples=20, bleu_sentences=1000)),
     Budget("smoke", "seconds, for CI: 30 iterations, small evaluation subsets", judged=False,
-           iterations=30, valid_every=15, valid_sentences=64, valid_samples=2,
+           iterations=30, valid_every=15, valid_sentences=64, valid_samples=2, track_sentences=32,
            eval=dict(test_sentences=200, nll_samples=5, mi_samples=10, mi_batch=65, bleu_sentences=32,
                      bleu_samples=2, dist_samples=64, decode_max_len=40)),
 ]}

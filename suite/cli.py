@@ -11,12 +11,16 @@ from tabulate import tabulate
 
 from suite import gate, progress, registry
 from suite.budgets import BUDGETS, get_budget
+from suite.claims import check_claims
 from suite.compare import render
 from suite.cpu import keep_large_allocations
-from suite.data.datasets import DATA_DIR_ENV, data_dir_from, get_dataset
+from suite.data.datasets import DATA_DIR_ENV, DATASETS, data_dir_from, get_dataset
 from suite.errors import SuiteError
-from suite.harness import EXTENSIONS, run_table, write_comparison
-from suite.runner import RunSpec, run_model
+from suite.evaluation.interpolation import TABLE_7, interpolate, random_pairs
+from suite.figures import draw_figure
+from suite.harness import EXTENSIONS, run_rows, run_table, write_comparison
+from suite.records import atomic_write_text
+from suite.runner import RunSpec, run_model, trained_model
 from suite.tables import all_tables, get_table
 
 RESULTS = Path("results")
@@ -68,6 +72,13 @@ def main(threads: int | None):
         torch.set_num_threads(threads)
 
 
+def _availability(name: str, data_dir: Path | None) -> str:
+    text = f"{name} ({'present' if get_dataset(name).is_present(data_dir) else 'absent'})"
+    stand_ins = [d for d in DATASETS.values() if d.stands_in_for == name]
+    return text + "".join(f" [stand-in: {d.name} ({'present' if d.is_present(data_dir) else 'absent'})]"
+                          for d in stand_ins)
+
+
 @main.command("list")
 @click.option("--paper", default=None, help="Only this paper's tables.")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
@@ -79,8 +90,7 @@ def list_tables(paper: str | None, data_dir: Path | None):
     if not tables:
         raise SuiteError(f"no tables for paper {paper!r} (papers: coupled-vae, stochastic-wae, vmed, ami)")
     for table in tables:
-        datasets = ", ".join(f"{d} ({'present' if get_dataset(d).is_present(data_dir) else 'absent'})"
-                             for d in table.datasets)
+        datasets = ", ".join(_availability(d, data_dir) for d in table.datasets)
         click.echo(f"\n{table.id}  [{table.paper}] {table.title}\n  datasets: {datasets}")
         cells = [[r.row, r.model or "-", "implemented" if r.model else f"not implemented: {r.reason}"]
                  for r in registry.table_rows(table)]
@@ -112,6 +122,63 @@ def table_command(table_id, dataset, rows, fmt, output, budget, seed, results_di
     _echo(f"written: {path}")
 
 
+@main.command("claims")
+@click.argument("table_id")
+@click.option("--dataset", required=True)
+@click.option("--rows", default=None, help="Comma-separated row ids (default: all implemented rows).")
+@with_common
+def claims_command(table_id, dataset, rows, budget, seed, results_dir, data_dir, force, no_progress):
+    """Check the paper's directional claims (every Coupled-X beats X) on your results for TABLE_ID."""
+    progress.SHOW = False if no_progress else None
+    table = get_table(table_id)
+    if not table.claims:
+        raise SuiteError(f"table {table.id} carries no directional claims (tables with claims: "
+                         f"{', '.join(t.id for t in all_tables().values() if t.claims)})")
+    results, stand_in = run_rows(table_id, dataset, get_budget(budget), seed, results_dir, data_dir_from(data_dir),
+                                 _rows(rows), force, echo=_echo)
+    checks = check_claims(table, {row: values for row, values in results.items() if isinstance(values, dict)})
+    for claim in table.claims:
+        click.echo(f"{table.id} ({claim.source}): \"{claim.text}\"")
+    click.echo(f"dataset {dataset}{' (STAND-IN)' if stand_in else ''}, budget {get_budget(budget).label}, "
+               f"seed {seed}\n")
+    verdicts = {True: "holds", False: "DOES NOT HOLD", None: "not measured"}
+    click.echo(tabulate([[c.coupled, c.base, c.metric, f"coupled {c.relation}", _num(c.coupled_value),
+                          _num(c.base_value), verdicts[c.holds]] for c in checks],
+                        ["coupled row", "base row", "metric", "claim", "coupled", "base", "result"],
+                        tablefmt="simple", disable_numparse=True))
+    held = sum(bool(c.holds) for c in checks)
+    click.echo(f"\n{held} of {len(checks)} comparisons agree with the paper's claim")
+
+
+@main.command("interpolate")
+@click.option("--dataset", default="ptb", show_default=True)
+@click.option("--models", default="vae,coupled-vae-lm10.0", show_default=True,
+              help="Comma-separated model ids (Table 7 compares VAE with Coupled-VAE, λm = 10).")
+@click.option("--pairs", default=3, show_default=True, help="Random test-sentence pairs besides Table 7's.")
+@with_common
+def interpolate_command(dataset, models, pairs, budget, seed, results_dir, data_dir, force, no_progress):
+    """Decode along the line between two sentences' posterior means (Table 7); writes a text file."""
+    progress.SHOW = False if no_progress else None
+    get_dataset(dataset)
+    budget = get_budget(budget)
+    trained = {m: trained_model(RunSpec(m, dataset, budget, seed, results_dir, data_dir_from(data_dir), force))
+               for m in _rows(models)}
+    corpus = next(iter(trained.values()))[1]
+    texts = ([TABLE_7] if dataset == "ptb" else []) + random_pairs(corpus, pairs, seed)
+    lines = [f"Latent-space interpolation (Table 7), dataset {dataset}"
+             f"{' [STAND-IN]' if corpus.stand_in else ''}, budget {budget.label}, seed {seed}"]
+    for text_a, text_b in texts:
+        lines += ["", f"Text A: {text_a}", f"Text B: {text_b}"]
+        for model_id, (model, _, cfg) in trained.items():
+            lines.append(f"  {model_id}:")
+            lines += [f"    {i}. {t}" for i, t in enumerate(interpolate(model, corpus, text_a, text_b,
+                                                                      cfg.eval.decode_max_len, cfg.eval.mask_unk))]
+    path = results_dir / "interpolation" / f"{dataset}_{budget.name}_seed{seed}.txt"
+    atomic_write_text(path, "\n".join(lines) + "\n")
+    click.echo("\n".join(lines))
+    _echo(f"written: {path}")
+
+
 @main.command("run")
 @click.argument("model_id")
 @click.option("--dataset", required=True)
@@ -128,6 +195,18 @@ def run_command(model_id, dataset, metrics, budget, seed, results_dir, data_dir,
     click.echo(tabulate([[k, "–" if v is None else f"{v:.4f}"] for k, v in record["metrics"].items()],
                         ["metric", "value"], tablefmt="simple"))
     _echo(f"record: {spec.directory / 'record.json'}")
+
+
+@main.command("figure")
+@click.argument("figure_id")
+@click.option("--dataset", default="ptb", show_default=True)
+@with_common
+def figure_command(figure_id, dataset, budget, seed, results_dir, data_dir, force, no_progress):
+    """Train (or reuse) a figure's models and plot it, e.g. coupled-fig2 (gradient-norm dynamics)."""
+    progress.SHOW = False if no_progress else None
+    get_dataset(dataset)
+    path = draw_figure(figure_id, dataset, get_budget(budget), seed, results_dir, data_dir_from(data_dir), echo=_echo)
+    click.echo(f"written: {path} (values: {path.with_suffix('.txt')})")
 
 
 @main.group("baseline")

@@ -46,6 +46,7 @@ class ModelConfig:
     and optionally a coupled deterministic network."""
 
     family: str = "autoencoder"     # "autoencoder" (DAE, VAE and variants) | "lm" (no encoder, no latent)
+                                    # | "seq2seq" | "cvae" (post-conditioned dialogue models)
     posterior: Posterior = field(default_factory=Posterior)
     decoder: Decoder = field(default_factory=Decoder)
     regulariser: Regulariser = field(default_factory=Regulariser)
@@ -110,6 +111,9 @@ class TrainConfig:
     # PreFB (Li et al. 2019): start from the encoder, word embedding and posterior mean of the DAE trained
     # on the same dataset at the same budget and seed.
     init_from: str | None = None
+    # Figure 2: gradient norms w.r.t. e on the test set at every validation (None: all test sentences).
+    track_gradients: bool = False
+    track_sentences: int | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,9 @@ class RunConfig:
 
     def digest(self) -> str:
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+
+    def with_dataset(self, dataset: str) -> RunConfig:
+        return replace(self, dataset=dataset)
 
     def with_train(self, **changes) -> RunConfig:
         return replace(self, train=replace(self.train, **changes))

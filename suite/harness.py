@@ -20,8 +20,18 @@ def run_table(table_id: str, dataset: str, budget: Budget, seed: int, results_di
               data_dir: Path | None = None, rows: list[str] | None = None, force: bool = False,
               echo=print) -> Comparison:
     table = get_table(table_id)
-    get_dataset(dataset)
-    if dataset not in table.datasets:
+    results, stand_in = run_rows(table_id, dataset, budget, seed, results_dir, data_dir, rows, force, echo)
+    return compare(table, dataset, results, budget, seed, stand_in)
+
+
+def run_rows(table_id: str, dataset: str, budget: Budget, seed: int, results_dir: Path,
+             data_dir: Path | None = None, rows: list[str] | None = None, force: bool = False,
+             echo=print) -> tuple[dict[str, dict | str], bool]:
+    """Train and evaluate the table's implemented rows; each row maps to its metrics, or to why it did not run.
+    Also says whether the corpus is a stand-in."""
+    table = get_table(table_id)
+    stands_in_for = get_dataset(dataset).stands_in_for
+    if dataset not in table.datasets and stands_in_for not in table.datasets:
         raise SuiteError(f"table {table.id} has no {dataset!r} column (it has: {', '.join(table.datasets)})")
     corpus = load_corpus(dataset, data_dir)     # fails early, with a one-line message, when data is absent
     entries = registry.table_rows(table, rows)
@@ -35,7 +45,7 @@ def run_table(table_id: str, dataset: str, budget: Budget, seed: int, results_di
              f"({budget.name} budget, seed {seed})")
         spec = RunSpec(entry.model, dataset, budget, seed, results_dir, data_dir, force)
         results[entry.row] = run_model(spec, table.metrics)["metrics"]
-    return compare(table, dataset, results, budget, seed, corpus.stand_in)
+    return results, corpus.stand_in
 
 
 def write_comparison(comparison: Comparison, fmt: str, results_dir: Path, output: Path | None = None) -> Path:

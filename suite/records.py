@@ -12,6 +12,8 @@ import torch
 from suite.errors import SuiteError
 
 SCHEMA = 1
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 RECORD = "record.json"
 WEIGHTS = "model.pt"
 CHECKPOINT = "checkpoint.pt"
@@ -23,6 +25,7 @@ def _atomic(path: Path, write):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)      # mkstemp creates 0600; results are meant to be shared
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()

@@ -21,10 +21,13 @@ from suite.budgets import Budget
 from suite.config import RunConfig
 from suite.data.corpus import Corpus
 from suite.data.datasets import load_corpus
+from suite.evaluation.dialogue import evaluate_responses
 from suite.evaluation.generation import evaluate_prior_samples, evaluate_reconstruction
+from suite.evaluation.gradients import ANALYSIS_BATCH, NAMES, evaluate_gradient_norms
 from suite.evaluation.likelihood import evaluate_likelihood
 from suite.evaluation.mutual_info import evaluate_mi
 from suite.models.build import build_model
+from suite.models.cvae import DIALOGUE_KINDS
 from suite.provenance import provenance
 from suite.records import (
     CHECKPOINT,
@@ -36,6 +39,7 @@ from suite.records import (
     read_record,
     run_dir,
 )
+from suite.training.pretraining import initialise_from_autoencoder
 from suite.training.trainer import Trainer
 
 
@@ -59,31 +63,59 @@ def _reconstruction(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
              "decode_max_len": cfg.eval.decode_max_len, "mask_unk": cfg.eval.mask_unk})
 
 
+def _gradients(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
+    test = corpus.splits["test"].subset(cfg.eval.test_sentences)
+    return (evaluate_gradient_norms(model, test, cfg.train.max_len),
+            {"sentences": len(test), "batch": ANALYSIS_BATCH, "quantity": "mean of squared per-sentence norms",
+             "model_mode": "train (dropout on, z sampled), as the released analysis code"})
+
+
+def _responses(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
+    test = corpus.splits["test"].subset(cfg.eval.test_sentences)
+    return (evaluate_responses(model, test, corpus.vocab, cfg.eval.decode_max_len, cfg.eval.mask_unk,
+                               cfg.train.max_len),
+            {"posts": len(test), "responses_per_post": 1, "decode_max_len": cfg.eval.decode_max_len,
+             "mask_unk": cfg.eval.mask_unk})
+
+
 def _prior_samples(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
     return (evaluate_prior_samples(model, corpus.vocab, cfg.eval),
             {"samples": cfg.eval.dist_samples, "decode_max_len": cfg.eval.decode_max_len,
              "mask_unk": cfg.eval.mask_unk})
 
 
+def _latent(model) -> bool:
+    return model.likelihood == "importance"
+
+
+def _encoder(model) -> bool:
+    return model.likelihood in ("importance", "reconstruction")
+
+
 @dataclass(frozen=True)
 class MetricGroup:
     metrics: tuple[str, ...]
     evaluate: Callable
-    needs_latent: bool
+    applies: Callable = lambda model: True
 
 
 GROUPS = {
-    "likelihood": MetricGroup(("nll", "kl", "ppl", "rec"), _likelihood, needs_latent=False),
-    "mi": MetricGroup(("mi",), _mi, needs_latent=True),
-    "reconstruction": MetricGroup(("bleu1", "bleu2"), _reconstruction, needs_latent=True),
-    "prior_samples": MetricGroup(("dist1", "dist2"), _prior_samples, needs_latent=True),
+    "likelihood": MetricGroup(("nll", "kl", "ppl", "rec"), _likelihood),
+    "mi": MetricGroup(("mi",), _mi, _latent),
+    "reconstruction": MetricGroup(("bleu1", "bleu2"), _reconstruction, _latent),
+    "prior_samples": MetricGroup(("dist1", "dist2"), _prior_samples, _latent),
+    "gradients": MetricGroup(NAMES, _gradients, _encoder),
+    "responses": MetricGroup(("dist1", "dist2", "empty_responses"), _responses),
 }
-GROUP_OF = {metric: name for name, group in GROUPS.items() for metric in group.metrics}
+UNCONDITIONAL = ("likelihood", "mi", "reconstruction", "prior_samples", "gradients")
+CONDITIONAL = ("likelihood", "responses")   # dialogue models: Dist is over responses to test posts
 
 
-def groups_for(metrics: Iterable[str]) -> list[str]:
+def groups_for(metrics: Iterable[str], family: str) -> list[str]:
     """Metric groups needed for `metrics`; metrics no evaluator produces are simply not measured."""
-    return sorted({GROUP_OF[m] for m in metrics if m in GROUP_OF})
+    names = CONDITIONAL if family in DIALOGUE_KINDS else UNCONDITIONAL
+    wanted = set(metrics)
+    return [name for name in names if wanted & set(GROUPS[name].metrics)]
 
 
 @dataclass(frozen=True)
@@ -121,6 +153,19 @@ def _reusable(record: dict | None, cfg: RunConfig, corpus: Corpus, directory: Pa
             and record["data_checksum"] == corpus.checksum and (directory / WEIGHTS).exists())
 
 
+def _pretrain(spec: RunSpec, cfg: RunConfig, model, vocab_size: int) -> dict:
+    """Train (or reuse) the model named by `init_from` with the same dataset, budget and seed, and start
+    `model` from its weights; returns where they came from."""
+    source = RunSpec(cfg.train.init_from, spec.dataset, spec.budget, spec.seed, spec.results_dir, spec.data_dir)
+    source_record = run_model(source, ())
+    source_cfg = spec.budget.apply(registry.get_model(source.model_id).config(spec.dataset))
+    autoencoder = build_model(source_cfg.model, vocab_size)
+    autoencoder.load_state_dict(torch.load(source.directory / WEIGHTS, weights_only=True))
+    initialise_from_autoencoder(model, autoencoder)
+    return {"model": source.model_id, "config_digest": source_record["config_digest"],
+            "record": str(source.directory / RECORD)}
+
+
 def run_model(spec: RunSpec, metrics: Iterable[str]) -> dict:
     """Train (or reuse) the model of `spec`, evaluate the metric groups `metrics` need, return the record."""
     origin = provenance()        # taken before any work, so it names the code that did the work
@@ -135,18 +180,20 @@ def run_model(spec: RunSpec, metrics: Iterable[str]) -> dict:
     else:
         if spec.force or record is not None:     # stale or forced: start again from scratch
             shutil.rmtree(directory, ignore_errors=True)
+        initialised_from = _pretrain(spec, cfg, model, len(corpus.vocab)) if cfg.train.init_from else None
         result = Trainer(model, corpus, cfg.train, spec.seed, checkpoint=directory / CHECKPOINT).run()
         model.load_state_dict(result.best_state)
         atomic_torch_save(result.best_state, directory / WEIGHTS)
         record = _new_record(spec, cfg, corpus, result, origin)
+        record["training"]["initialised_from"] = initialised_from
         atomic_write_json(directory / RECORD, record)
         (directory / CHECKPOINT).unlink(missing_ok=True)
-    for name in groups_for(metrics):
+    for name in groups_for(metrics, cfg.model.family):
         if name in record["evaluations"]:
             continue
         group = GROUPS[name]
-        if group.needs_latent and model.likelihood != "importance":
-            values, settings = {m: None for m in group.metrics}, {"not_applicable": "no latent variable"}
+        if not group.applies(model):
+            values, settings = {m: None for m in group.metrics}, {"not_applicable": type(model).__name__}
             seconds = 0.0
         else:
             torch.manual_seed(spec.seed * 1000 + zlib.crc32(name.encode()) % 1000)
@@ -159,3 +206,13 @@ def run_model(spec: RunSpec, metrics: Iterable[str]) -> dict:
         record["metrics"].update({k: v for k, v in values.items()})
         atomic_write_json(directory / RECORD, record)
     return record
+
+
+def trained_model(spec: RunSpec):
+    """The trained model of `spec` (training it first if needed), in eval mode, with its corpus."""
+    run_model(spec, ())
+    cfg = spec.budget.apply(registry.get_model(spec.model_id).config(spec.dataset))
+    corpus = load_corpus(spec.dataset, spec.data_dir)
+    model = build_model(cfg.model, len(corpus.vocab))
+    model.load_state_dict(torch.load(spec.directory / WEIGHTS, weights_only=True))
+    return model.eval(), corpus, cfg

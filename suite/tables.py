@@ -52,6 +52,15 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """A directional claim of the paper about this table: every Coupled-X row beats its X row."""
+
+    text: str
+    source: str
+    relations: dict[str, str]      # metric -> "lower" | "higher" (for Coupled-X relative to X)
+
+
+@dataclass(frozen=True)
 class Table:
     id: str
     paper: str
@@ -63,6 +72,7 @@ class Table:
     evaluation: dict[str, str]
     notes: tuple[str, ...]
     path: Path
+    claims: tuple[Claim, ...] = ()
 
     def row(self, row_id: str) -> Row:
         for row in self.rows:
@@ -143,7 +153,7 @@ def load_table(path: Path) -> Table:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise _fail(path, f"cannot be read as YAML ({first_line})") from None
     _require(path, spec, "the file", {"table", "paper", "source", "title", "datasets", "metrics", "rows"},
-             {"evaluation", "notes"})
+             {"evaluation", "notes", "claims"})
     if spec["table"] != path.stem:
         raise _fail(path, f"declares table {spec['table']!r} but the file is named {path.stem!r}")
     if spec["paper"] not in PAPERS:
@@ -169,8 +179,20 @@ def load_table(path: Path) -> Table:
     notes = spec.get("notes") or []
     if not isinstance(evaluation, dict) or not isinstance(notes, list):
         raise _fail(path, "evaluation must be a mapping and notes a list")
+    claims = tuple(_claim(path, c, metrics) for c in spec.get("claims") or [])
     return Table(spec["table"], spec["paper"], str(spec["source"]), str(spec["title"]), datasets, metrics,
-                 rows, {str(k): str(v) for k, v in evaluation.items()}, tuple(map(str, notes)), path)
+                 rows, {str(k): str(v) for k, v in evaluation.items()}, tuple(map(str, notes)), path, claims)
+
+
+def _claim(path: Path, spec, metrics: dict[str, Metric]) -> Claim:
+    _require(path, spec, "a claim", {"text", "source", "coupled_vs_base"})
+    relations = spec["coupled_vs_base"]
+    if not isinstance(relations, dict) or not relations:
+        raise _fail(path, "a claim's coupled_vs_base must map metrics to lower/higher")
+    for metric, relation in relations.items():
+        if metric not in metrics or relation not in ("lower", "higher"):
+            raise _fail(path, f"claim: {metric}: {relation} is not a metric of the table with lower/higher")
+    return Claim(str(spec["text"]), str(spec["source"]), dict(relations))
 
 
 @cache

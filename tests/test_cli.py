@@ -20,7 +20,7 @@ def test_list_shows_every_table_row_and_dataset_status():
         assert f"\n{table}  [" in result.output
     assert "ptb (present)" in result.output and "yelp (absent)" in result.output
     assert re.search(r"^coupled-vae\s+coupled-vae\s+implemented$", result.output, re.MULTILINE)
-    assert "not implemented: model family not implemented yet" in result.output
+    assert "not implemented: " in result.output
 
 
 @pytest.mark.parametrize("args,message", [

@@ -70,3 +70,16 @@ def test_malformed_files_give_one_line_errors(tmp_path, edit, message):
 def _write(path, text):
     path.write_text(text)
     return path
+
+
+@pytest.mark.parametrize("table_id", ["coupled-1", "coupled-2"])
+def test_the_published_numbers_satisfy_the_papers_own_claims(table_id):
+    """A transcription check: the paper says every Coupled-X beats X on these metrics, on every dataset."""
+    from suite.claims import check_claims
+
+    table = all_tables()[table_id]
+    assert table.claims
+    for dataset in table.datasets:
+        published = {row.id: row.values[dataset] for row in table.rows}
+        checks = check_claims(table, published)
+        assert checks and all(c.holds for c in checks), [c for c in checks if not c.holds]

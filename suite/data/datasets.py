@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from suite.data.corpus import Corpus
+from suite.data.dialogue import load_chitchat, load_switchboard
 from suite.data.ptb import load_ptb
 from suite.data.textfiles import load_text_corpus
 from suite.errors import DataMissing, unknown
@@ -27,7 +28,7 @@ class Dataset:
     how_to_get: str
     load: Callable[[Path | None], Corpus] | None    # None: no loader in the suite yet
     packaged: bool = False                          # ships inside a registry package
-    stand_in: bool = False                          # real text, but not the paper's corpus
+    stands_in_for: str | None = None                # real text, run in place of this paper corpus, never compared
 
     def is_present(self, data_dir: Path | None) -> bool:
         if self.packaged:
@@ -51,7 +52,9 @@ DATASETS = {d.name: d for d in [
     _yang("yahoo", rating_prefix=False),
     Dataset("switchboard", "Switchboard post-response pairs (Zhao et al. 2017)",
             "switchboard/full_swda_clean_42da_sentiment_dialog_corpus.p",
-            "get the pickle from github.com/snakeztc/NeuralDialog-CVAE (data/)", None),
+            "get the pickle from github.com/snakeztc/NeuralDialog-CVAE (data/)", load_switchboard),
+    Dataset("chitchat", "STAND-IN for Switchboard: Chit Chat Challenge dialogues (PyPI chitchat-dataset)", "",
+            "installed with the suite", load_chitchat, packaged=True, stands_in_for="switchboard"),
     Dataset("snli", "SNLI 1.0 sentences", "snli/snli_1.0_train.jsonl snli/snli_1.0_dev.jsonl snli/snli_1.0_test.jsonl",
             "download snli_1.0.zip from nlp.stanford.edu/projects/snli", None),
     Dataset("dailydialog", "DailyDialog", "dailydialog/dialogues_text.txt",

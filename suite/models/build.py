@@ -6,12 +6,16 @@ from torch import nn
 
 from suite.config import ModelConfig
 from suite.models.autoencoder import LatentPath, TextAutoencoder, signal_mlp
+from suite.models.cnn_decoder import DilatedCNNDecoder
 from suite.models.coupling import Coupled
+from suite.models.cvae import DIALOGUE_KINDS, build_dialogue_model
 from suite.models.decoder import SignalGRUDecoder
 from suite.models.encoder import BiGRUEncoder
+from suite.models.flows import PlanarFlowPosterior
 from suite.models.lm import GRULanguageModel
 from suite.models.posteriors import GaussianPosterior, PointPosterior, StandardNormal
 from suite.models.regularisers import build_regulariser
+from suite.models.vmf import HypersphericalUniform, VMFPosterior
 
 
 def posterior_network(cfg: ModelConfig, in_dim: int) -> nn.Module:
@@ -20,10 +24,17 @@ def posterior_network(cfg: ModelConfig, in_dim: int) -> nn.Module:
         return GaussianPosterior(in_dim, cfg.latent_dim)
     if family == "point":
         return PointPosterior(in_dim, cfg.latent_dim)
+    if family == "planar-flow":
+        return PlanarFlowPosterior(in_dim, cfg.latent_dim, cfg.posterior.flows)
+    if family == "vmf":
+        return VMFPosterior(in_dim, cfg.latent_dim)
     raise ValueError(f"unknown posterior family {family!r}")
 
 
 def prior(cfg: ModelConfig):
+    """Uniform on the sphere for a vMF posterior (Xu & Durrett 2018), N(0, I) otherwise."""
+    if cfg.posterior.family == "vmf":
+        return HypersphericalUniform(cfg.latent_dim)
     return StandardNormal(cfg.latent_dim)
 
 
@@ -31,6 +42,8 @@ def decoder(cfg: ModelConfig, embedding: nn.Embedding, vocab_size: int) -> nn.Mo
     family = cfg.decoder.family
     if family == "gru":
         return SignalGRUDecoder(embedding, cfg.dec_hidden, vocab_size, cfg.dropout)
+    if family == "dilated-cnn":
+        return DilatedCNNDecoder(embedding, vocab_size, cfg.dropout, cfg.decoder.dilations, cfg.decoder.filters)
     raise ValueError(f"unknown decoder family {family!r}")
 
 
@@ -42,6 +55,10 @@ def latent_path(cfg: ModelConfig, embedding: nn.Embedding, in_dim: int, vocab_si
 def build_model(cfg: ModelConfig, vocab_size: int) -> nn.Module:
     if cfg.family == "lm":
         return GRULanguageModel(vocab_size, cfg.emb_dim, cfg.dec_hidden, cfg.dropout)
+    if cfg.family in DIALOGUE_KINDS:
+        return build_dialogue_model(cfg.family, vocab_size, cfg.coupling, emb_dim=cfg.emb_dim,
+                                    enc_hidden=cfg.enc_hidden, dec_hidden=cfg.dec_hidden, latent_dim=cfg.latent_dim,
+                                    dropout=cfg.dropout)
     embedding = nn.Embedding(vocab_size, cfg.emb_dim)
     encoder = BiGRUEncoder(embedding, cfg.enc_hidden, cfg.dropout)
     path = latent_path(cfg, embedding, encoder.output_dim, vocab_size)

@@ -20,6 +20,7 @@ from torch import nn
 from suite.config import TrainConfig
 from suite.data.batching import training_batches
 from suite.data.corpus import Corpus
+from suite.evaluation.gradients import evaluate_gradient_norms
 from suite.evaluation.likelihood import sentence_scores
 from suite.progress import bar
 from suite.records import atomic_torch_save
@@ -39,6 +40,7 @@ class Curves:
     iteration: list[int] = field(default_factory=list)
     terms: dict[str, list[float]] = field(default_factory=dict)
     valid: list[tuple[int, float]] = field(default_factory=list)
+    gradients: list[tuple[int, dict[str, float | None]]] = field(default_factory=list)
 
     def log(self, iteration: int, window: dict[str, list[float]]):
         self.iteration.append(iteration)
@@ -46,7 +48,10 @@ class Curves:
             self.terms.setdefault(name, []).append(sum(values) / len(values))
 
     def to_dict(self) -> dict:
-        return {"iteration": self.iteration, **self.terms, "valid_nll": self.valid}
+        curves = {"iteration": self.iteration, **self.terms, "valid_nll": self.valid}
+        if self.gradients:
+            curves["gradient_norms"] = self.gradients
+        return curves
 
 
 @dataclass
@@ -105,6 +110,9 @@ class Trainer:
         """Validation, model selection and learning-rate decay; returns whether it validated."""
         cfg = self.cfg
         validated = bool(cfg.valid_every) and self.iteration % cfg.valid_every == 0
+        if validated and cfg.track_gradients:
+            test = self.corpus.splits["test"].subset(cfg.track_sentences)
+            self.curves.gradients.append((self.iteration, evaluate_gradient_norms(self.model, test, cfg.max_len)))
         if validated:
             score = validation_nll(self.model, self.corpus, cfg)
             self.curves.valid.append((self.iteration, score))

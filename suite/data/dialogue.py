@@ -1,0 +1,232 @@
+"""Post-response pairs for conditional (dialogue) models: the split type, its batches, and two corpora.
+
+A pair split looks like a sentence split to the batch planners, the trainer and the likelihood evaluation:
+its `lengths` are the responses' and its batches behave like the responses' `Batch`, with the post alongside.
+
+Corpora:
+  switchboard  Zhao et al. (2017)'s Switchboard pickle, cut into pairs as the released Coupled-CVAE code does.
+  chitchat     STAND-IN: the Chit Chat Challenge corpus (PyPI `chitchat-dataset`), real two-person chat; it is
+               not Switchboard, and its numbers must never be compared with a paper's.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import re
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import torch
+
+from suite.data.batching import Batch
+from suite.data.corpus import SPLITS, Corpus, SentenceSet, checksum
+from suite.data.vocab import Vocab
+from suite.errors import DataMissing, SuiteError
+
+MIN_COUNT = 5       # the released loader keeps words seen at least 5 times in train posts + responses
+
+# NLTK's WordPunctTokenizer pattern (runs of word characters, runs of punctuation), which Zhao et al.'s and the
+# released code's preprocessing apply to lowercased text; written out here so that NLTK is not needed.
+WORD_PUNCT = re.compile(r"\w+|[^\w\s]+")
+
+SWITCHBOARD_FILE = "switchboard/full_swda_clean_42da_sentiment_dialog_corpus.p"
+SWITCHBOARD_SOURCE = "get it from github.com/snakeztc/NeuralDialog-CVAE (data/)"
+
+
+def tokenize(text: str) -> list[str]:
+    return WORD_PUNCT.findall(text.lower())
+
+
+# --- splits and batches -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairBatch:
+    """B (post, response) pairs. The response is the text being modelled, so the `Batch` attributes the
+    decoder and the evaluation read are the response's; the post is the condition."""
+
+    post: Batch
+    response: Batch
+
+    @property
+    def words(self) -> torch.Tensor:
+        return self.response.words
+
+    @property
+    def lengths(self) -> torch.Tensor:
+        return self.response.lengths
+
+    @property
+    def inputs(self) -> torch.Tensor:
+        return self.response.inputs
+
+    @property
+    def targets(self) -> torch.Tensor:
+        return self.response.targets
+
+    @property
+    def mask(self) -> torch.Tensor:
+        return self.response.mask
+
+    @property
+    def index(self) -> torch.Tensor:
+        return self.response.index
+
+    @property
+    def n_predictions(self) -> int:
+        return self.response.n_predictions
+
+    @property
+    def post_words(self) -> torch.Tensor:
+        return self.post.words
+
+    @property
+    def post_lengths(self) -> torch.Tensor:
+        return self.post.lengths
+
+    def __len__(self) -> int:
+        return len(self.response)
+
+    def to(self, device) -> PairBatch:
+        return PairBatch(self.post.to(device), self.response.to(device))
+
+    def repeat(self, n: int) -> PairBatch:
+        """n stacked copies of both sides (copy-major), so each response keeps its post."""
+        return PairBatch(self.post.repeat(n), self.response.repeat(n))
+
+
+@dataclass(frozen=True)
+class PairSet:
+    """The pairs of one split; pair i is (posts[i], responses[i])."""
+
+    posts: SentenceSet
+    responses: SentenceSet
+
+    @classmethod
+    def from_lists(cls, posts: list[list[int]], responses: list[list[int]]) -> PairSet:
+        if len(posts) != len(responses):
+            raise ValueError(f"{len(posts)} posts but {len(responses)} responses")
+        return cls(SentenceSet.from_lists(posts), SentenceSet.from_lists(responses))
+
+    def __len__(self) -> int:
+        return len(self.responses)
+
+    @property
+    def lengths(self) -> torch.Tensor:
+        """Response lengths: batches are planned (and padded) by the text the decoder predicts."""
+        return self.responses.lengths
+
+    def pair(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.posts.sentence(i), self.responses.sentence(i)
+
+    def batch(self, index: torch.Tensor, max_len: int | None = None) -> PairBatch:
+        """Both sides truncated to `max_len` words, as the released loader does."""
+        return PairBatch(self.posts.batch(index, max_len), self.responses.batch(index, max_len))
+
+    def subset(self, n: int | None) -> PairSet:
+        """The first n pairs (all when n is None)."""
+        return PairSet(self.posts.subset(n), self.responses.subset(n))
+
+
+Pair = tuple[list, list]
+Dialogue = list[list[str]]      # tokenised utterances
+
+
+def consecutive_pairs(utterances: list[list], drop_last: bool = False) -> list[Pair]:
+    """(utterance t-1, utterance t) for each t. `drop_last` leaves out the pair answered by the final utterance,
+    as the released process_switchboard.py does (its loop stops at len - 2). Pairs with an empty side are
+    skipped: the released loader could not read them back (it splits each line at a tab after stripping it)
+    and no encoder can read an empty text."""
+    end = len(utterances) - 1 if drop_last else len(utterances)
+    return [(utterances[t - 1], utterances[t]) for t in range(1, end) if utterances[t - 1] and utterances[t]]
+
+
+def pair_corpus(name: str, dialogues: dict[str, list[Dialogue]], raw_texts: list[bytes], stand_in: bool,
+                drop_last: bool = False, min_count: int = MIN_COUNT) -> Corpus:
+    """The consecutive pairs of every dialogue, in order. The vocabulary counts the training posts followed by the
+    training responses (the released loader's order, which fixes the word ids); each utterance is encoded once."""
+    train = [pair for utterances in dialogues["train"] for pair in consecutive_pairs(utterances, drop_last)]
+    vocab = Vocab.build([p for p, _ in train] + [r for _, r in train], min_count)
+    splits = {}
+    for split in SPLITS:
+        pairs = [pair for utterances in dialogues[split]
+                 for pair in consecutive_pairs([vocab.encode(utterance) for utterance in utterances], drop_last)]
+        splits[split] = PairSet.from_lists([p for p, _ in pairs], [r for _, r in pairs])
+    return Corpus(name, vocab, splits, checksum(raw_texts), stand_in)
+
+
+# --- Switchboard (Zhao et al. 2017) -----------------------------------------------------------------
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Reads containers, strings and numbers only: a pickle can run arbitrary code, and Zhao et al.'s holds
+    nothing else (lists of dialogues, each a dict with 'utts' = [(speaker, text, features)])."""
+
+    def find_class(self, module: str, name: str):
+        raise SuiteError(f"{SWITCHBOARD_FILE}: holds a {module}.{name} object, which Zhao et al.'s pickle does not; "
+                         f"is this the right file? ({SWITCHBOARD_SOURCE})")
+
+
+def read_switchboard_pickle(raw: bytes) -> dict[str, list[list[list[str]]]]:
+    """Split -> dialogues -> tokenised utterances. The file was written by Python 2; latin-1 decodes its byte
+    strings one to one, so ASCII text (all that Zhao et al.'s JSON copy of the data shows) reads unchanged."""
+    try:
+        data = _PlainUnpickler(io.BytesIO(raw), encoding="latin1").load()
+        return {split: [[tokenize(text) for _, text, _ in dialogue["utts"]] for dialogue in data[split]]
+                for split in SPLITS}
+    except (pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError) as error:
+        raise SuiteError(f"{SWITCHBOARD_FILE}: not Zhao et al.'s Switchboard pickle ({type(error).__name__}: "
+                         f"{error}); {SWITCHBOARD_SOURCE}") from None
+
+
+def load_switchboard(data_dir: Path | None) -> Corpus:
+    """Switchboard as the released Coupled-CVAE code prepares it: each utterance lowercased and tokenised with
+    the WordPunct pattern, each dialogue cut into consecutive (previous utterance, utterance) pairs without the
+    pair ending at its last utterance, Zhao et al.'s train/valid/test split."""
+    if data_dir is None:
+        raise DataMissing(f"dataset 'switchboard' is not shipped with the suite: put {SWITCHBOARD_FILE} in a "
+                          f"directory and pass --data-dir (or set REPRODUCE_DATA_DIR); {SWITCHBOARD_SOURCE}")
+    path = data_dir / SWITCHBOARD_FILE
+    if not path.is_file():
+        raise DataMissing(f"dataset 'switchboard' not found: missing {path}; {SWITCHBOARD_SOURCE}")
+    raw = path.read_bytes()
+    return pair_corpus("switchboard", read_switchboard_pickle(raw), [raw], stand_in=False, drop_last=True)
+
+
+# --- Chit Chat Challenge stand-in ---------------------------------------------------------------------
+
+CHITCHAT_FRACTIONS = (0.9, 0.05)      # train, valid; the rest is test
+
+
+def split_conversations(ids: list[str]) -> dict[str, list[str]]:
+    """Sorted ids (random UUIDs, so sorting shuffles them reproducibly) cut 90/5/5: a conversation lies in one
+    split only, so no post or response leaks from train into test."""
+    ids = sorted(ids)
+    train_end = round(CHITCHAT_FRACTIONS[0] * len(ids))
+    valid_end = train_end + round(CHITCHAT_FRACTIONS[1] * len(ids))
+    return {"train": ids[:train_end], "valid": ids[train_end:valid_end], "test": ids[valid_end:]}
+
+
+def chitchat_messages(conversation: dict) -> list[list[str]]:
+    """The conversation's messages in order, tokenised. The file groups them into turns (one person's
+    consecutive messages); the grouping is dropped, as Switchboard's utterances come one by one whoever speaks."""
+    return [tokenize(message["text"]) for turn in conversation["messages"] for message in turn]
+
+
+def chitchat_corpus(conversations: dict[str, dict], raw: bytes) -> Corpus:
+    """Every consecutive (message, next message) pair of each conversation, split by conversation."""
+    dialogues = {split: [chitchat_messages(conversations[cid]) for cid in ids]
+                 for split, ids in split_conversations(list(conversations)).items()}
+    return pair_corpus("chitchat", dialogues, [raw], stand_in=True)
+
+
+def load_chitchat(data_dir: Path | None = None) -> Corpus:
+    """STAND-IN dialogue corpus (Chit Chat Challenge, MIT licence), shipped inside its PyPI package."""
+    try:
+        raw = files("chitchat_dataset").joinpath("dataset.json").read_bytes()
+    except ModuleNotFoundError:
+        raise DataMissing("dataset 'chitchat' (a stand-in) needs its package: pip install chitchat-dataset") from None
+    return chitchat_corpus(json.loads(raw), raw)

@@ -1,0 +1,88 @@
+"""Figures reproduced from training records (Coupled-VAE Figure 2: training dynamics of gradient norms)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+
+from suite.budgets import Budget  # noqa: E402
+from suite.errors import unknown  # noqa: E402
+from suite.records import atomic_write_text  # noqa: E402
+from suite.runner import RunSpec, run_model  # noqa: E402
+
+PANELS = (("grad_rec", "‖∂L_rec/∂e‖² (Coupled: ‖∂(L_rec + L^c_rec)/∂e‖²)"),
+          ("grad_reg", "‖∂L_reg/∂e‖²"),
+          ("grad_h", "‖∂h/∂e‖_F² / ‖h‖²"))
+MARKERS = ("o", "s", "^", "D")
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    title: str
+    models: tuple[str, ...]
+
+
+FIGURES = {f.id: f for f in [
+    Figure("coupled-fig2", "Training dynamics of DAE, VAE and Coupled-VAE (λm = 10) on the test set",
+           ("dae", "vae", "coupled-vae-lm10.0")),
+]}
+
+
+def panel_value(values: dict, panel: str) -> float | None:
+    """The figure's reconstruction panel shows L_rec + L^c_rec for coupled models (paper, Section 5.7)."""
+    if panel == "grad_rec" and values.get("grad_rec_sum") is not None:
+        return values["grad_rec_sum"]
+    return values.get(panel)
+
+
+def _series(record: dict, panel: str) -> tuple[list[int], list[float]]:
+    points = [(it, panel_value(values, panel)) for it, values in record["training"]["curves"].get("gradient_norms", [])]
+    kept = [(it, v) for it, v in points if v is not None]
+    return [it for it, _ in kept], [v for _, v in kept]
+
+
+def draw_figure(figure_id: str, dataset: str, budget: Budget, seed: int, results_dir: Path,
+                data_dir: Path | None = None, echo=print) -> Path:
+    if figure_id not in FIGURES:
+        raise unknown("figure", figure_id, FIGURES)
+    figure = FIGURES[figure_id]
+    records = {}
+    for model_id in figure.models:
+        echo(f"{model_id} on {dataset} ({budget.name} budget, seed {seed})")
+        records[model_id] = run_model(RunSpec(model_id, dataset, budget, seed, results_dir, data_dir), ())
+    fig, axes = plt.subplots(1, len(PANELS), figsize=(5 * len(PANELS), 4))
+    for axis, (panel, label) in zip(axes, PANELS, strict=True):
+        for number, (model_id, record) in enumerate(records.items()):
+            iterations, values = _series(record, panel)
+            if values:    # one colour and marker per model across panels (the DAE has no L_reg panel)
+                axis.plot(iterations, values, marker=MARKERS[number], color=f"C{number}", markersize=3,
+                          label=model_id)
+        axis.set_xlabel("iteration")
+        axis.set_title(label, fontsize=9)
+        axis.legend(fontsize=8)
+    stand_in = any(r["stand_in"] for r in records.values())
+    fig.suptitle(f"{figure.title} — {dataset}{' [STAND-IN]' if stand_in else ''}, budget {budget.label}", fontsize=9)
+    fig.tight_layout()
+    path = results_dir / "figures" / f"{figure_id}_{dataset}_{budget.name}_seed{seed}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.png")
+    fig.savefig(tmp, dpi=120)
+    plt.close(fig)
+    tmp.replace(path)
+    atomic_write_text(path.with_suffix(".txt"), _table(records))
+    return path
+
+
+def _table(records: dict) -> str:
+    lines = ["model\titeration\t" + "\t".join(p for p, _ in PANELS)]
+    for model_id, record in records.items():
+        for iteration, values in record["training"]["curves"].get("gradient_norms", []):
+            cells = [panel_value(values, panel) for panel, _ in PANELS]
+            lines.append("\t".join([model_id, str(iteration)] + ["–" if c is None else f"{c:.4f}" for c in cells]))
+    return "\n".join(lines) + "\n"
