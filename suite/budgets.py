@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from suite.config import EvalConfig, RunConfig, TrainConfig
+from suite.config import EpochTrainConfig, EvalConfig, RunConfig, TrainConfig
 from suite.errors import unknown
 
 
@@ -20,10 +20,17 @@ class Budget:
     valid_samples: int | None = None
     track_sentences: int | None = None     # test sentences for gradient tracking (rows that track them)
     eval: dict = field(default_factory=dict)   # EvalConfig overrides
+    # He et al.'s procedure (Lagging-VAE, SA-VAE) costs tens of decoder passes per step: separate caps
+    epoch_iterations: int | None = None
+    aggressive_steps: int | None = None
+    aggressive_window: int | None = None
+    svi_steps: int | None = None
 
-    def train_config(self, paper: TrainConfig) -> TrainConfig:
+    def train_config(self, paper: TrainConfig | EpochTrainConfig) -> TrainConfig | EpochTrainConfig:
         if self.iterations is None:
             return paper
+        if isinstance(paper, EpochTrainConfig):
+            return self.epoch_train_config(paper)
         scale = self.iterations / paper.iterations
         anneal = paper.kl_anneal and replace(paper.kl_anneal, start=round(paper.kl_anneal.start * scale),
                                              steps=max(1, round(paper.kl_anneal.steps * scale)))
@@ -33,11 +40,21 @@ class Budget:
                        valid_every=self.valid_every, valid_sentences=self.valid_sentences,
                        valid_samples=self.valid_samples, track_sentences=self.track_sentences)
 
+    def epoch_train_config(self, paper: EpochTrainConfig) -> EpochTrainConfig:
+        """One truncated epoch, the KL warm-up over its first two thirds, a shorter encoder inner loop."""
+        return replace(paper, epochs=1, max_iterations=self.epoch_iterations,
+                       warm_up_iterations=max(1, round(2 * self.epoch_iterations / 3)),
+                       aggressive_steps=self.aggressive_steps, aggressive_window=self.aggressive_window,
+                       valid_sentences=self.valid_sentences)
+
     def eval_config(self, paper: EvalConfig) -> EvalConfig:
         return replace(paper, **self.eval)
 
     def apply(self, config: RunConfig) -> RunConfig:
-        return replace(config, train=self.train_config(config.train), eval=self.eval_config(config.eval))
+        model = config.model
+        if self.svi_steps is not None and model.posterior.svi_steps:
+            model = replace(model, posterior=replace(model.posterior, svi_steps=self.svi_steps))
+        return replace(config, model=model, train=self.train_config(config.train), eval=self.eval_config(config.eval))
 
     @property
     def label(self) -> str:
@@ -50,11 +67,13 @@ BUDGETS = {b.name: b for b in [
     Budget("quick", "CPU-sized: 1,500 iterations (about one PTB epoch) with the schedules compressed to fit; "
            "N = 10 importance samples on the full test set", judged=False,
            iterations=1500, valid_every=500, valid_sentences=500, valid_samples=5, track_sentences=256,
-           eval=dict(nll_samples=10, mi_samples=20, bleu_sentences=1000)),
+           eval=dict(nll_samples=10, mi_samples=20, bleu_sentences=1000),
+           epoch_iterations=60, aggressive_steps=15, aggressive_window=5, svi_steps=3),
     Budget("smoke", "seconds, for CI: 30 iterations, small evaluation subsets", judged=False,
            iterations=30, valid_every=15, valid_sentences=64, valid_samples=2, track_sentences=32,
            eval=dict(test_sentences=200, nll_samples=5, mi_samples=10, mi_batch=65, bleu_sentences=32,
-                     bleu_samples=2, dist_samples=64, decode_max_len=40)),
+                     bleu_samples=2, dist_samples=64, decode_max_len=40),
+           epoch_iterations=2, aggressive_steps=2, aggressive_window=1, svi_steps=1),
 ]}
 
 

@@ -24,6 +24,11 @@ class Coupling:
 class Posterior:
     family: str = "gaussian"        # "gaussian" | "point" (DAE) | "vmf" | "planar-flow"
     flows: int = 0                  # planar transformations on top of a Gaussian ("planar-flow")
+    # SA-VAE (Kim et al. 2018): refine the amortised Gaussian by this many SVI steps (0: no refinement)
+    svi_steps: int = 0
+    svi_lr: float = 1.0
+    svi_momentum: float = 0.5
+    svi_clip: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,7 @@ class ModelConfig:
 
     family: str = "autoencoder"     # "autoencoder" (DAE, VAE and variants) | "lm" (no encoder, no latent)
                                     # | "seq2seq" | "cvae" (post-conditioned dialogue models)
+                                    # | "lstm-vae" (He et al. 2019's released LSTM VAE)
     posterior: Posterior = field(default_factory=Posterior)
     decoder: Decoder = field(default_factory=Decoder)
     regulariser: Regulariser = field(default_factory=Regulariser)
@@ -117,6 +123,34 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
+class EpochTrainConfig:
+    """He et al. (2019)'s released training procedure (vae-lagging-encoder), which the Coupled-VAE paper
+    modified for its Lagging-VAE and SA-VAE rows: plain SGD, epochs of same-length batches, the KL weight
+    rising per iteration from `kl_start` by `kl_rise` over `warm_up_epochs`, and the learning rate decayed
+    (with the best weights reloaded) when the validation loss stops improving."""
+
+    batch_size: int = 32
+    lr: float = 1.0
+    clip_norm: float = 5.0
+    epochs: int = 100
+    max_iterations: int | None = None    # reduced budgets stop here
+    kl_start: float = 0.1
+    kl_rise: float = 0.9
+    warm_up_epochs: float = 10.0
+    warm_up_iterations: int | None = None   # reduced budgets give the warm-up length directly
+    decay_patience: int = 2              # validation epochs without improvement before a decay
+    lr_decay: float = 0.5
+    max_decays: int = 5
+    decay_from_epoch: int = 15           # no decay before this epoch
+    separate_optimizers: bool = True     # encoder and decoder SGD optimisers (aggressive training needs them)
+    aggressive: bool = False             # Lagging-VAE: encoder inner loop until validation MI stops rising
+    aggressive_steps: int = 99           # at most this many encoder steps per decoder step
+    aggressive_window: int = 15          # steps per loss window of the inner loop's stopping rule
+    valid_sentences: int | None = None
+    max_len: int | None = None
+
+
+@dataclass(frozen=True)
 class EvalConfig:
     """How the paper measured (METRICS.md); reduced budgets override some counts."""
 
@@ -129,6 +163,8 @@ class EvalConfig:
     dist_samples: int = 3200
     decode_max_len: int = 200
     mask_unk: bool = True           # the released decoder never emits <unk> when generating
+    kl_estimator: str = "monte-carlo"     # "monte-carlo" (Coupled-VAE) | "closed-form" (He et al.'s code)
+    mi_estimator: str = "leave-one-out"   # "leave-one-out" (Coupled-VAE) | "minibatch" (He et al.'s calc_mi)
 
 
 @dataclass(frozen=True)
@@ -136,7 +172,7 @@ class RunConfig:
     model_id: str
     dataset: str
     model: ModelConfig
-    train: TrainConfig
+    train: TrainConfig | EpochTrainConfig
     eval: EvalConfig = field(default_factory=EvalConfig)
 
     def to_dict(self) -> dict:

@@ -18,14 +18,14 @@ import torch
 
 from suite import registry
 from suite.budgets import Budget
-from suite.config import RunConfig
+from suite.config import EpochTrainConfig, RunConfig
 from suite.data.corpus import Corpus
 from suite.data.datasets import load_corpus
 from suite.evaluation.dialogue import evaluate_responses
 from suite.evaluation.generation import evaluate_prior_samples, evaluate_reconstruction
 from suite.evaluation.gradients import ANALYSIS_BATCH, NAMES, evaluate_gradient_norms
 from suite.evaluation.likelihood import evaluate_likelihood
-from suite.evaluation.mutual_info import evaluate_mi
+from suite.evaluation.mutual_info import evaluate_mi, evaluate_mi_minibatch
 from suite.models.build import build_model
 from suite.models.cvae import DIALOGUE_KINDS
 from suite.provenance import provenance
@@ -39,6 +39,7 @@ from suite.records import (
     read_record,
     run_dir,
 )
+from suite.training.epochs import EpochTrainer
 from suite.training.pretraining import initialise_from_autoencoder
 from suite.training.trainer import Trainer
 
@@ -46,12 +47,15 @@ from suite.training.trainer import Trainer
 def _likelihood(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
     test = corpus.splits["test"].subset(cfg.eval.test_sentences)
     samples = cfg.eval.nll_samples if model.likelihood == "importance" else None
-    return (evaluate_likelihood(model, test, cfg.eval.nll_samples, cfg.train.max_len),
-            {"sentences": len(test), "samples": samples})
+    return (evaluate_likelihood(model, test, cfg.eval.nll_samples, cfg.train.max_len, cfg.eval.kl_estimator),
+            {"sentences": len(test), "samples": samples, "kl": cfg.eval.kl_estimator})
 
 
 def _mi(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
     test = corpus.splits["test"].subset(cfg.eval.test_sentences)
+    if cfg.eval.mi_estimator == "minibatch":
+        return (evaluate_mi_minibatch(model, test, cfg.train.max_len),
+                {"sentences": len(test), "estimator": "He et al. minibatch (one sample, j = i kept, batches of 32)"})
     return (evaluate_mi(model, test, cfg.eval.mi_samples, cfg.eval.mi_batch, cfg.train.max_len),
             {"sentences": len(test), "samples": cfg.eval.mi_samples, "others": cfg.eval.mi_batch - 1})
 
@@ -180,8 +184,13 @@ def run_model(spec: RunSpec, metrics: Iterable[str]) -> dict:
     else:
         if spec.force or record is not None:     # stale or forced: start again from scratch
             shutil.rmtree(directory, ignore_errors=True)
-        initialised_from = _pretrain(spec, cfg, model, len(corpus.vocab)) if cfg.train.init_from else None
-        result = Trainer(model, corpus, cfg.train, spec.seed, checkpoint=directory / CHECKPOINT).run()
+        initialised_from = None
+        if isinstance(cfg.train, EpochTrainConfig):
+            result = EpochTrainer(model, corpus, cfg.train, spec.seed).run()
+        else:
+            if cfg.train.init_from:
+                initialised_from = _pretrain(spec, cfg, model, len(corpus.vocab))
+            result = Trainer(model, corpus, cfg.train, spec.seed, checkpoint=directory / CHECKPOINT).run()
         model.load_state_dict(result.best_state)
         atomic_torch_save(result.best_state, directory / WEIGHTS)
         record = _new_record(spec, cfg, corpus, result, origin)

@@ -89,3 +89,14 @@ def evaluation_batches(sentences, max_tokens: int, max_batch: int | None = None)
     if current:
         batches.append(torch.tensor(current))
     return batches
+
+
+def same_length_batches(sentences, batch_size: int) -> list[torch.Tensor]:
+    """Batches of sentences that all have the same length (at most `batch_size` each), shortest first: how
+    He et al.'s released code batches text, building the list once and shuffling only its order per epoch."""
+    order = torch.argsort(sentences.lengths, stable=True)
+    batches = []
+    for length in torch.unique(sentences.lengths[order]):
+        same = order[sentences.lengths[order] == length]
+        batches.extend(same.split(batch_size))
+    return batches

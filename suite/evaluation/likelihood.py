@@ -14,8 +14,8 @@ DECODE_TOKENS = 16384     # positions per decoder call: samples are processed in
 
 
 @torch.no_grad()
-def sentence_scores(model, sentences: SentenceSet, n_samples: int, max_len: int,
-                    desc: str = "nll") -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+def sentence_scores(model, sentences: SentenceSet, n_samples: int, max_len: int, desc: str = "nll",
+                    kl_estimator: str = "monte-carlo") -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
     """Per-sentence NLL, Monte Carlo KL and lengths, in the split's order. Models without a latent
     variable give their `deterministic_nll` (exact for the GRU-LM) and no KL."""
     model.eval()
@@ -41,13 +41,14 @@ def sentence_scores(model, sentences: SentenceSet, n_samples: int, max_len: int,
             log_px.append(-model.sentence_nll(batch.repeat(k), flat).view(k, len(batch)))
         log_q, log_p, log_px = (torch.cat(t).double() for t in (log_q, log_p, log_px))
         nll[index] = -log_marginal_iw(log_px, log_p, log_q)
-        kl[index] = kl_monte_carlo(log_q, log_p)
+        kl[index] = kl_monte_carlo(log_q, log_p) if kl_estimator == "monte-carlo" else posterior.kl().double()
     return nll, kl, lengths
 
 
-def evaluate_likelihood(model, sentences: SentenceSet, n_samples: int, max_len: int) -> dict[str, float | None]:
+def evaluate_likelihood(model, sentences: SentenceSet, n_samples: int, max_len: int,
+                        kl_estimator: str = "monte-carlo") -> dict[str, float | None]:
     """NLL (KL) and PPL; for a DAE, which has no likelihood, its reconstruction loss `rec` instead."""
-    nll, kl, lengths = sentence_scores(model, sentences, n_samples, max_len, f"nll (N={n_samples})")
+    nll, kl, lengths = sentence_scores(model, sentences, n_samples, max_len, f"nll (N={n_samples})", kl_estimator)
     if model.likelihood == "reconstruction":
         return {"rec": float(nll.mean())}
     return {"nll": float(nll.mean()), "kl": float(kl.mean()) if kl is not None else None,

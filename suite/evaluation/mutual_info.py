@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import torch
 
+from suite.data.batching import same_length_batches
 from suite.data.corpus import SentenceSet
-from suite.metrics.mutual_info import mutual_information
+from suite.metrics.mutual_info import mutual_information, mutual_information_minibatch
 from suite.progress import bar
 
 
@@ -27,3 +28,16 @@ def evaluate_mi(model, sentences: SentenceSet, n_samples: int, batch_size: int, 
         draw = posterior.rsample(n_samples)
         per_sentence.append(mutual_information(draw.log_q, posterior.cross_log_prob(draw)))
     return {"mi": float(torch.cat(per_sentence).double().mean())}
+
+
+@torch.no_grad()
+def evaluate_mi_minibatch(model, sentences: SentenceSet, max_len: int | None, batch_size: int = 32) -> dict[str, float]:
+    """He et al.'s estimator, on their same-length batches of `batch_size`, weighted by batch size."""
+    model.eval()
+    total = 0.0
+    for index in same_length_batches(sentences, batch_size):
+        posterior = model.posterior(sentences.batch(index, max_len))
+        draw = posterior.rsample(1)
+        total += len(index) * mutual_information_minibatch(posterior.negative_entropy(),
+                                                            posterior.cross_log_prob(draw)[0])
+    return {"mi": total / len(sentences)}

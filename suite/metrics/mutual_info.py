@@ -21,3 +21,12 @@ def mutual_information(log_q_own: torch.Tensor, log_q_cross: torch.Tensor) -> to
     others = log_q_cross.masked_fill(diagonal, float("-inf"))
     log_aggregate = torch.logsumexp(others, dim=-1) - math.log(batch - 1)
     return (log_q_own - log_aggregate).mean(dim=0)
+
+
+def mutual_information_minibatch(negative_entropy: torch.Tensor, log_q_cross: torch.Tensor) -> float:
+    """He et al.'s calc_mi on one batch: mean_i E_q[log q(z|x_i)] (closed form) minus mean_i log q(z_i), with one
+    sample z_i per sentence and q(z_i) ≈ mean over the batch's sentences j of q(z_i | x_j), j = i included.
+
+    negative_entropy: (B,).  log_q_cross: (B, B), [i, j] = log q(z_i | x_j)."""
+    log_aggregate = torch.logsumexp(log_q_cross, dim=-1) - math.log(log_q_cross.size(-1))
+    return float(negative_entropy.mean() - log_aggregate.mean())

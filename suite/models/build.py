@@ -13,6 +13,7 @@ from suite.models.decoder import SignalGRUDecoder
 from suite.models.encoder import BiGRUEncoder
 from suite.models.flows import PlanarFlowPosterior
 from suite.models.lm import GRULanguageModel
+from suite.models.lstm_vae import build_lstm_vae
 from suite.models.posteriors import GaussianPosterior, PointPosterior, StandardNormal
 from suite.models.regularisers import build_regulariser
 from suite.models.vmf import HypersphericalUniform, VMFPosterior
@@ -55,6 +56,8 @@ def latent_path(cfg: ModelConfig, embedding: nn.Embedding, in_dim: int, vocab_si
 def build_model(cfg: ModelConfig, vocab_size: int) -> nn.Module:
     if cfg.family == "lm":
         return GRULanguageModel(vocab_size, cfg.emb_dim, cfg.dec_hidden, cfg.dropout)
+    if cfg.family == "lstm-vae":
+        return build_lstm_vae(cfg, vocab_size)
     if cfg.family in DIALOGUE_KINDS:
         return build_dialogue_model(cfg.family, vocab_size, cfg.coupling, emb_dim=cfg.emb_dim,
                                     enc_hidden=cfg.enc_hidden, dec_hidden=cfg.dec_hidden, latent_dim=cfg.latent_dim,

@@ -58,6 +58,10 @@ class DiagGaussian:
         log_norm = self.scale.log().sum(-1) + 0.5 * self.loc.size(-1) * LOG_2PI
         return -0.5 * quadratic - log_norm
 
+    def negative_entropy(self) -> torch.Tensor:
+        """E_q[log q(z|x)] in closed form, per sentence (B,)."""
+        return -(self.scale.log() + 0.5 * (1 + LOG_2PI)).sum(-1)
+
     def kl_per_dimension(self) -> torch.Tensor:
         """Closed-form KL(q || N(0, I)) per sentence and dimension, (B, d)."""
         return 0.5 * (self.loc.pow(2) + self.scale.pow(2) - 1 - 2 * self.scale.log())

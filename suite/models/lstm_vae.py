@@ -1,0 +1,140 @@
+"""The LSTM VAE of He et al. (2019)'s released code (vae-lagging-encoder), whose open-source implementation the
+Coupled-VAE paper modified for its Lagging-VAE and SA-VAE rows (the † rows of Tables 1 and 2).
+
+Encoder: its own word embedding, a one-layer LSTM over <s> w_1 .. w_n </s>, and a bias-free linear map of the
+final hidden state to the posterior mean and log-variance. Decoder: its own embedding, z concatenated to every
+input embedding, initial cell c0 = W z (bias-free) and hidden tanh(c0), dropout on the input embeddings and on
+the LSTM outputs, a bias-free output layer. Every weight starts uniform in (-0.01, 0.01), the embeddings in
+(-0.1, 0.1). The latent code is the decoding signal itself (h = z), which is what a coupled twin matches.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from suite.data.batching import Batch
+from suite.data.vocab import EOS, GO, PAD, UNK
+from suite.models.decoder import TOKEN_CHUNK
+from suite.models.posteriors import DiagGaussian
+
+
+def delimited(words: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """<s> w_1 .. w_n </s> for each padded row of words: the sequence the released encoder reads."""
+    rows = torch.arange(len(words), device=words.device)
+    pad = torch.full((len(words), 1), PAD, dtype=words.dtype, device=words.device)
+    sequence = torch.cat([torch.full_like(pad, GO), words, pad], dim=1)
+    sequence[rows, lengths + 1] = EOS
+    return sequence
+
+
+class LSTMEncoder(nn.Module):
+    def __init__(self, vocab_size: int, emb_dim: int, hidden: int):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, emb_dim)
+        self.lstm = nn.LSTM(emb_dim, hidden, batch_first=True)
+        self.output_dim = hidden
+
+    def forward(self, words: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        packed = pack_padded_sequence(self.embedding(delimited(words, lengths)), (lengths + 2).cpu(),
+                                      batch_first=True, enforce_sorted=False)
+        _, (hidden, _) = self.lstm(packed)
+        return hidden[0]
+
+
+class LogVarianceGaussianPosterior(nn.Module):
+    """[mean; log-variance] = W e (no bias)."""
+
+    def __init__(self, in_dim: int, latent_dim: int):
+        super().__init__()
+        self.linear = nn.Linear(in_dim, 2 * latent_dim, bias=False)
+
+    def forward(self, encoded: torch.Tensor) -> DiagGaussian:
+        mean, log_variance = self.linear(encoded).chunk(2, dim=-1)
+        return DiagGaussian(mean, (0.5 * log_variance).exp())
+
+
+class LSTMDecoder(nn.Module):
+    def __init__(self, embedding: nn.Embedding, vocab_size: int, hidden: int, latent_dim: int, dropout: float):
+        super().__init__()
+        self.embedding = embedding
+        emb_dim = embedding.embedding_dim
+        self.input_dropout, self.output_dropout = nn.Dropout(dropout), nn.Dropout(dropout)
+        self.lstm = nn.LSTM(emb_dim + latent_dim, hidden, batch_first=True)
+        self.initial_cell = nn.Linear(latent_dim, hidden, bias=False)
+        self.to_vocab = nn.Linear(hidden, vocab_size, bias=False)
+
+    def initial_state(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        cell = self.initial_cell(z).unsqueeze(0)
+        return torch.tanh(cell), cell
+
+    def sentence_nll(self, z: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """-log p(x | z) per sentence (teacher forcing over <s> w_1 .. w_n, predicting w_1 .. </s>)."""
+        words = self.input_dropout(self.embedding(batch.inputs))
+        steps = torch.cat([words, z.unsqueeze(1).expand(-1, words.size(1), -1)], dim=-1)
+        states, _ = self.lstm(steps, self.initial_state(z))
+        rows = batch.mask.nonzero()[:, 0]
+        states, targets = self.output_dropout(states[batch.mask]), batch.targets[batch.mask]
+        token_nll = torch.cat([F.cross_entropy(self.to_vocab(s), t, reduction="none")
+                               for s, t in zip(states.split(TOKEN_CHUNK), targets.split(TOKEN_CHUNK), strict=True)])
+        return torch.zeros(len(batch), dtype=token_nll.dtype, device=token_nll.device).index_add(0, rows, token_nll)
+
+    @torch.no_grad()
+    def greedy(self, z: torch.Tensor, max_len: int, mask_unk: bool = True) -> list[list[int]]:
+        state = self.initial_state(z)
+        token = torch.full((len(z),), GO, dtype=torch.long, device=z.device)
+        active = torch.arange(len(z), device=z.device)
+        outputs: list[list[int]] = [[] for _ in range(len(z))]
+        for _ in range(max_len):
+            step = torch.cat([self.embedding(token), z[active]], dim=-1).unsqueeze(1)
+            out, state = self.lstm(step, state)
+            logits = self.to_vocab(out[:, 0])
+            if mask_unk:
+                logits[:, UNK] = float("-inf")
+            token = logits.argmax(-1)
+            for i, t in zip(active.tolist(), token.tolist(), strict=True):
+                if t != EOS:
+                    outputs[i].append(t)
+            running = token != EOS
+            if not running.all():
+                active, token = active[running], token[running]
+                state = tuple(s[:, running] for s in state)
+                if len(active) == 0:
+                    break
+        return outputs
+
+
+def initialise_uniformly(model: nn.Module):
+    """The released code's scheme: every parameter uniform(-0.01, 0.01), then embeddings uniform(-0.1, 0.1)."""
+    for parameter in model.parameters():
+        nn.init.uniform_(parameter, -0.01, 0.01)
+    for module in model.modules():
+        if isinstance(module, nn.Embedding):
+            nn.init.uniform_(module.weight, -0.1, 0.1)
+
+
+def build_lstm_vae(cfg, vocab_size: int) -> nn.Module:
+    """He et al.'s LSTM VAE from a ModelConfig (family "lstm-vae"): optionally coupled (the twin has its own
+    posterior layer and decoder, sharing the encoder and the decoder's word embedding) and/or semi-amortised."""
+    from suite.models.autoencoder import LatentPath, TextAutoencoder
+    from suite.models.coupling import Coupled
+    from suite.models.posteriors import StandardNormal
+    from suite.models.regularisers import kl_penalty
+    from suite.models.sa_vae import SemiAmortized
+
+    encoder = LSTMEncoder(vocab_size, cfg.emb_dim, cfg.enc_hidden)
+    decoder_embedding = nn.Embedding(vocab_size, cfg.emb_dim)
+
+    def path() -> LatentPath:
+        return LatentPath(LogVarianceGaussianPosterior(cfg.enc_hidden, cfg.latent_dim), nn.Identity(),
+                          LSTMDecoder(decoder_embedding, vocab_size, cfg.dec_hidden, cfg.latent_dim, cfg.dropout))
+
+    model = TextAutoencoder(encoder, path(), StandardNormal(cfg.latent_dim), kl_penalty)
+    if cfg.coupling is not None:
+        model = Coupled(model, path(), cfg.coupling, cfg.latent_dim)
+    if cfg.posterior.svi_steps:
+        model = SemiAmortized(model, cfg.posterior)
+    initialise_uniformly(model)
+    return model
