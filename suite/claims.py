@@ -1,9 +1,12 @@
-"""The papers' directional claims ("every Coupled-X beats X") checked on results."""
+"""The papers' directional claims ("every Coupled-X beats X") checked on results, with a one-sided paired test
+over seeds."""
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 
+from suite.stats import one_sided_paired_p
 from suite.tables import Table
 
 
@@ -12,17 +15,33 @@ class ClaimCheck:
     coupled: str
     base: str
     metric: str
-    relation: str                  # what the paper claims for the coupled row: "lower" | "higher"
-    coupled_value: float | None
-    base_value: float | None
+    relation: str                      # what the paper claims for the coupled row: "lower" | "higher"
+    coupled_values: tuple[float, ...]  # one per seed, paired with base_values by seed
+    base_values: tuple[float, ...]
+
+    @property
+    def coupled_mean(self) -> float | None:
+        return statistics.fmean(self.coupled_values) if self.coupled_values else None
+
+    @property
+    def base_mean(self) -> float | None:
+        return statistics.fmean(self.base_values) if self.base_values else None
 
     @property
     def holds(self) -> bool | None:
-        if self.coupled_value is None or self.base_value is None:
+        if not self.coupled_values or not self.base_values:
             return None
         if self.relation == "lower":
-            return self.coupled_value < self.base_value
-        return self.coupled_value > self.base_value
+            return self.coupled_mean < self.base_mean
+        return self.coupled_mean > self.base_mean
+
+    @property
+    def p_value(self) -> float | None:
+        """H1: the coupled row is lower (higher) than its base, paired by seed; None with one seed."""
+        if len(self.coupled_values) != len(self.base_values):
+            return None
+        return one_sided_paired_p(list(self.coupled_values), list(self.base_values),
+                                  "less" if self.relation == "lower" else "greater")
 
 
 def coupled_pairs(table: Table) -> list[tuple[str, str]]:
@@ -32,13 +51,14 @@ def coupled_pairs(table: Table) -> list[tuple[str, str]]:
             if row.id.startswith("coupled-") and row.id.removeprefix("coupled-") in ids]
 
 
-def check_claims(table: Table, results: dict[str, dict]) -> list[ClaimCheck]:
-    """`results` maps row ids to metric values (rows that did not run are simply absent)."""
+def check_claims(table: Table, results: dict[str, list[dict]]) -> list[ClaimCheck]:
+    """`results` maps row ids to their metrics per seed (rows that did not run are simply absent)."""
     checks = []
     for claim in table.claims:
         for coupled, base in coupled_pairs(table):
             if coupled in results and base in results:
                 for metric, relation in claim.relations.items():
-                    checks.append(ClaimCheck(coupled, base, metric, relation, results[coupled].get(metric),
-                                             results[base].get(metric)))
+                    values = [tuple(m[metric] for m in results[row] if m.get(metric) is not None)
+                              for row in (coupled, base)]
+                    checks.append(ClaimCheck(coupled, base, metric, relation, *values))
     return checks

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+from functools import wraps
 from pathlib import Path
 
 import click
@@ -10,17 +12,18 @@ import torch
 from tabulate import tabulate
 
 from suite import gate, progress, registry
-from suite.budgets import BUDGETS, get_budget
+from suite.analyses import draw_figure, interpolation_report
+from suite.budgets import BUDGETS, Budget, get_budget
 from suite.claims import check_claims
 from suite.compare import render
 from suite.cpu import keep_large_allocations
 from suite.data.datasets import DATA_DIR_ENV, DATASETS, data_dir_from, get_dataset
 from suite.errors import SuiteError
-from suite.evaluation.interpolation import TABLE_7, interpolate, random_pairs
-from suite.figures import draw_figure
+from suite.executors import LocalExecutor, RayExecutor
 from suite.harness import EXTENSIONS, run_rows, run_table, write_comparison
+from suite.plan import plan_table
 from suite.records import atomic_write_text
-from suite.runner import RunSpec, run_model, trained_model
+from suite.runner import RunSpec
 from suite.tables import all_tables, get_table
 
 RESULTS = Path("results")
@@ -30,7 +33,7 @@ def _echo(message: str):
     click.echo(message, err=True)
 
 
-def _rows(option: str | None) -> list[str] | None:
+def _list(option: str | None) -> list[str] | None:
     return [r.strip() for r in option.split(",") if r.strip()] if option else None
 
 
@@ -45,22 +48,60 @@ class SuiteGroup(click.Group):
             sys.exit(2)
 
 
-common = [
-    click.option("--budget", type=click.Choice(list(BUDGETS)), default="quick", show_default=True,
-                 help="full = the paper's setup; quick = CPU-sized; smoke = seconds (CI)."),
-    click.option("--seed", type=int, default=0, show_default=True),
-    click.option("--results-dir", type=click.Path(path_type=Path), default=RESULTS, show_default=True),
-    click.option("--data-dir", type=click.Path(path_type=Path), default=None,
-                 help=f"Where user-provided datasets live (default: ${DATA_DIR_ENV})."),
-    click.option("--force", is_flag=True, help="Retrain even if a finished run with this config exists."),
-    click.option("--no-progress", is_flag=True, help="Hide progress bars."),
-]
+@dataclass(frozen=True)
+class Options:
+    """What every command that trains shares: budget, seeds, where things are, and where runs execute."""
+
+    budget: Budget
+    seeds: list[int]
+    results_dir: Path
+    data_dir: Path | None
+    force: bool
+    device: str
+    executor: LocalExecutor | RayExecutor
+
+    def spec(self, model_id: str, dataset: str, seed: int) -> RunSpec:
+        return RunSpec(model_id, dataset, self.budget, seed, self.results_dir, self.data_dir, self.force, self.device)
 
 
-def with_common(function):
-    for option in reversed(common):
-        function = option(function)
-    return function
+def with_options(function):
+    """Adds the common options and hands the command an `Options` instead of them."""
+    @click.option("--budget", type=click.Choice(list(BUDGETS)), default="quick", show_default=True,
+                  help="full = the paper's setup; quick = CPU-sized; smoke = seconds (CI).")
+    @click.option("--seed", type=int, default=0, show_default=True, help="First seed.")
+    @click.option("--seeds", type=click.IntRange(min=1), default=1, show_default=True,
+                  help="Run every row with this many seeds (seed, seed+1, ...); tables show mean ± sd and a 95% CI.")
+    @click.option("--results-dir", type=click.Path(path_type=Path), default=RESULTS, show_default=True)
+    @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
+                  help=f"Where user-provided datasets live (default: ${DATA_DIR_ENV}).")
+    @click.option("--force", is_flag=True, help="Retrain even if a finished run with this key exists.")
+    @click.option("--device", default="cpu", show_default=True, help="torch device, e.g. cuda.")
+    @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+    @click.option("--address", default=None, help="Ray cluster address (default: start a local instance).")
+    @click.option("--cpus-per-run", type=click.IntRange(min=1), default=1, show_default=True,
+                  help="CPUs each Ray task asks for.")
+    @click.option("--gpus-per-run", type=click.FloatRange(min=0), default=0.0, show_default=True,
+                  help="GPUs each Ray task asks for (> 0 runs it on CUDA).")
+    @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
+    @wraps(function)
+    def wrapper(budget, seed, seeds, results_dir, data_dir, force, device, executor, address, cpus_per_run,
+                gpus_per_run, no_progress, **kwargs):
+        progress.SHOW = False if no_progress else None
+        if device != "cpu" and not _device_available(device):
+            raise SuiteError(f"device {device!r} is not available on this machine")
+        runner = (RayExecutor(address, cpus_per_run, gpus_per_run) if executor == "ray" else LocalExecutor())
+        options = Options(get_budget(budget), list(range(seed, seed + seeds)), results_dir, data_dir_from(data_dir),
+                          force, device, runner)
+        return function(options=options, **kwargs)
+    return wrapper
+
+
+def _device_available(device: str) -> bool:
+    try:
+        torch.empty(0, device=device)
+        return True
+    except (RuntimeError, AssertionError):
+        return False
 
 
 @click.group(cls=SuiteGroup)
@@ -98,6 +139,16 @@ def list_tables(paper: str | None, data_dir: Path | None):
     click.echo("\nbudgets: " + "; ".join(f"{b.name} = {b.description}" for b in BUDGETS.values()))
 
 
+def _table_dataset(table_id: str, dataset: str | None) -> str:
+    table = get_table(table_id)
+    if dataset is not None:
+        return dataset
+    if len(table.datasets) > 1:
+        raise SuiteError(f"table {table.id} has several datasets; choose one with --dataset "
+                         f"({', '.join(table.datasets)})")
+    return table.datasets[0]
+
+
 @main.command("table")
 @click.argument("table_id")
 @click.option("--dataset", default=None, help="Dataset column (optional when the table has one).")
@@ -105,49 +156,57 @@ def list_tables(paper: str | None, data_dir: Path | None):
 @click.option("--format", "fmt", type=click.Choice(list(EXTENSIONS)), default="text", show_default=True)
 @click.option("--output", type=click.Path(path_type=Path), default=None,
               help="File for the rendered table (default: under <results-dir>/tables/).")
-@with_common
-def table_command(table_id, dataset, rows, fmt, output, budget, seed, results_dir, data_dir, force, no_progress):
+@with_options
+def table_command(table_id, dataset, rows, fmt, output, options: Options):
     """Train and evaluate the implemented rows of TABLE_ID and compare them with the paper."""
-    progress.SHOW = False if no_progress else None
-    table = get_table(table_id)
-    if dataset is None:
-        if len(table.datasets) > 1:
-            raise SuiteError(f"table {table.id} has several datasets; choose one with --dataset "
-                             f"({', '.join(table.datasets)})")
-        dataset = table.datasets[0]
-    comparison = run_table(table_id, dataset, get_budget(budget), seed, results_dir, data_dir_from(data_dir),
-                           _rows(rows), force, echo=_echo)
-    path = write_comparison(comparison, fmt, results_dir, output)
+    dataset = _table_dataset(table_id, dataset)
+    comparison = run_table(table_id, dataset, options.budget, options.seeds, options.results_dir, options.data_dir,
+                           _list(rows), options.force, options.device, options.executor, echo=_echo)
+    path = write_comparison(comparison, fmt, options.results_dir, output)
     click.echo(render(comparison, fmt))
     _echo(f"written: {path}")
+
+
+@main.command("plan")
+@click.argument("table_id")
+@click.option("--dataset", default=None, help="Dataset column (optional when the table has one).")
+@click.option("--rows", default=None, help="Comma-separated row ids (default: all rows).")
+@with_options
+def plan_command(table_id, dataset, rows, options: Options):
+    """How many runs TABLE_ID needs and how long they should take, from throughput measured here."""
+    dataset = _table_dataset(table_id, dataset)
+    click.echo(plan_table(table_id, dataset, options, _list(rows), echo=_echo))
 
 
 @main.command("claims")
 @click.argument("table_id")
 @click.option("--dataset", required=True)
 @click.option("--rows", default=None, help="Comma-separated row ids (default: all implemented rows).")
-@with_common
-def claims_command(table_id, dataset, rows, budget, seed, results_dir, data_dir, force, no_progress):
-    """Check the paper's directional claims (every Coupled-X beats X) on your results for TABLE_ID."""
-    progress.SHOW = False if no_progress else None
+@with_options
+def claims_command(table_id, dataset, rows, options: Options):
+    """Check the paper's directional claims (every Coupled-X beats X) on your results for TABLE_ID,
+    with a one-sided paired t-test over seeds."""
     table = get_table(table_id)
     if not table.claims:
         raise SuiteError(f"table {table.id} carries no directional claims (tables with claims: "
                          f"{', '.join(t.id for t in all_tables().values() if t.claims)})")
-    results, stand_in = run_rows(table_id, dataset, get_budget(budget), seed, results_dir, data_dir_from(data_dir),
-                                 _rows(rows), force, echo=_echo)
-    checks = check_claims(table, {row: values for row, values in results.items() if isinstance(values, dict)})
+    results, stand_in = run_rows(table_id, dataset, options.budget, options.seeds, options.results_dir,
+                                 options.data_dir, _list(rows), options.force, options.device, options.executor,
+                                 echo=_echo)
+    checks = check_claims(table, {row: [r["metrics"] for r in records] for row, records in results.items()
+                                  if isinstance(records, list)})
     for claim in table.claims:
         click.echo(f"{table.id} ({claim.source}): \"{claim.text}\"")
-    click.echo(f"dataset {dataset}{' (STAND-IN)' if stand_in else ''}, budget {get_budget(budget).label}, "
-               f"seed {seed}\n")
+    click.echo(f"dataset {dataset}{' (STAND-IN)' if stand_in else ''}, budget {options.budget.label}, "
+               f"seeds {', '.join(map(str, options.seeds))}\n")
     verdicts = {True: "holds", False: "DOES NOT HOLD", None: "not measured"}
-    click.echo(tabulate([[c.coupled, c.base, c.metric, f"coupled {c.relation}", _num(c.coupled_value),
-                          _num(c.base_value), verdicts[c.holds]] for c in checks],
-                        ["coupled row", "base row", "metric", "claim", "coupled", "base", "result"],
-                        tablefmt="simple", disable_numparse=True))
+    click.echo(tabulate([[c.coupled, c.base, c.metric, f"coupled {c.relation}", _num(c.coupled_mean),
+                          _num(c.base_mean), verdicts[c.holds], _num(c.p_value)] for c in checks],
+                        ["coupled row", "base row", "metric", "claim", "coupled (mean)", "base (mean)", "result",
+                         "one-sided p"], tablefmt="simple", disable_numparse=True))
     held = sum(bool(c.holds) for c in checks)
-    click.echo(f"\n{held} of {len(checks)} comparisons agree with the paper's claim")
+    click.echo(f"\n{held} of {len(checks)} comparisons agree with the paper's claim"
+               + ("" if len(options.seeds) > 1 else " (p-values need --seeds 2 or more)"))
 
 
 @main.command("interpolate")
@@ -155,27 +214,15 @@ def claims_command(table_id, dataset, rows, budget, seed, results_dir, data_dir,
 @click.option("--models", default="vae,coupled-vae-lm10.0", show_default=True,
               help="Comma-separated model ids (Table 7 compares VAE with Coupled-VAE, λm = 10).")
 @click.option("--pairs", default=3, show_default=True, help="Random test-sentence pairs besides Table 7's.")
-@with_common
-def interpolate_command(dataset, models, pairs, budget, seed, results_dir, data_dir, force, no_progress):
+@with_options
+def interpolate_command(dataset, models, pairs, options: Options):
     """Decode along the line between two sentences' posterior means (Table 7); writes a text file."""
-    progress.SHOW = False if no_progress else None
     get_dataset(dataset)
-    budget = get_budget(budget)
-    trained = {m: trained_model(RunSpec(m, dataset, budget, seed, results_dir, data_dir_from(data_dir), force))
-               for m in _rows(models)}
-    corpus = next(iter(trained.values()))[1]
-    texts = ([TABLE_7] if dataset == "ptb" else []) + random_pairs(corpus, pairs, seed)
-    lines = [f"Latent-space interpolation (Table 7), dataset {dataset}"
-             f"{' [STAND-IN]' if corpus.stand_in else ''}, budget {budget.label}, seed {seed}"]
-    for text_a, text_b in texts:
-        lines += ["", f"Text A: {text_a}", f"Text B: {text_b}"]
-        for model_id, (model, _, cfg) in trained.items():
-            lines.append(f"  {model_id}:")
-            lines += [f"    {i}. {t}" for i, t in enumerate(interpolate(model, corpus, text_a, text_b,
-                                                                      cfg.eval.decode_max_len, cfg.eval.mask_unk))]
-    path = results_dir / "interpolation" / f"{dataset}_{budget.name}_seed{seed}.txt"
-    atomic_write_text(path, "\n".join(lines) + "\n")
-    click.echo("\n".join(lines))
+    seed = options.seeds[0]
+    report = interpolation_report([options.spec(m, dataset, seed) for m in _list(models)], pairs)
+    path = options.results_dir / "interpolation" / f"{dataset}_{options.budget.name}_seed{seed}.txt"
+    atomic_write_text(path, report)
+    click.echo(report)
     _echo(f"written: {path}")
 
 
@@ -183,29 +230,28 @@ def interpolate_command(dataset, models, pairs, budget, seed, results_dir, data_
 @click.argument("model_id")
 @click.option("--dataset", required=True)
 @click.option("--metrics", default="nll,kl,ppl,rec", show_default=True, help="Comma-separated metric keys.")
-@with_common
-def run_command(model_id, dataset, metrics, budget, seed, results_dir, data_dir, force, no_progress):
+@with_options
+def run_command(model_id, dataset, metrics, options: Options):
     """Train and evaluate one registered model outside any table (e.g. the DAE)."""
-    progress.SHOW = False if no_progress else None
     get_dataset(dataset)
-    spec = RunSpec(model_id, dataset, get_budget(budget), seed, results_dir, data_dir_from(data_dir), force)
     registry.get_model(model_id)
-    record = run_model(spec, _rows(metrics))
-    click.echo(f"{model_id} on {dataset}, budget {get_budget(budget).label}, seed {seed}")
-    click.echo(tabulate([[k, "–" if v is None else f"{v:.4f}"] for k, v in record["metrics"].items()],
-                        ["metric", "value"], tablefmt="simple"))
-    _echo(f"record: {spec.directory / 'record.json'}")
+    specs = [options.spec(model_id, dataset, seed) for seed in options.seeds]
+    for spec, record in zip(specs, options.executor.run(specs, _list(metrics), echo=_echo), strict=True):
+        click.echo(f"{model_id} on {dataset}, budget {options.budget.label}, seed {spec.seed}, {record['status']}")
+        click.echo(tabulate([[k, _num(v)] for k, v in record["metrics"].items()], ["metric", "value"],
+                            tablefmt="simple", disable_numparse=True))
+        _echo(f"record: {spec.directory / 'record.json'}")
 
 
 @main.command("figure")
 @click.argument("figure_id")
 @click.option("--dataset", default="ptb", show_default=True)
-@with_common
-def figure_command(figure_id, dataset, budget, seed, results_dir, data_dir, force, no_progress):
+@with_options
+def figure_command(figure_id, dataset, options: Options):
     """Train (or reuse) a figure's models and plot it, e.g. coupled-fig2 (gradient-norm dynamics)."""
-    progress.SHOW = False if no_progress else None
     get_dataset(dataset)
-    path = draw_figure(figure_id, dataset, get_budget(budget), seed, results_dir, data_dir_from(data_dir), echo=_echo)
+    path = draw_figure(figure_id, dataset, options.budget, options.seeds[0], options.results_dir, options.data_dir,
+                       options.device, echo=_echo)
     click.echo(f"written: {path} (values: {path.with_suffix('.txt')})")
 
 
@@ -216,11 +262,12 @@ def baseline():
 
 @baseline.command("check")
 @click.option("--models", default=None, help="Comma-separated model ids (default: all implemented).")
-@click.option("--dataset", default="ptb", show_default=True)
-def baseline_check(models, dataset):
-    """Rerun the smoke budget and fail if a metric moved outside its recorded tolerance."""
+def baseline_check(models):
+    """Rerun the smoke budget and fail if a metric moved outside its recorded tolerance (each model on PTB,
+    the dialogue models on the chitchat stand-in)."""
     progress.SHOW = False
-    checks = [c for model in (_rows(models) or gate.gate_models()) for c in gate.check_baseline(model, dataset)]
+    checks = [c for model in (_list(models) or gate.gate_models())
+              for c in gate.check_baseline(model, gate.gate_dataset(model))]
     cells = [[c.model, c.metric, _num(c.recorded), _num(c.tolerance), _num(c.now),
               _num(None if c.recorded is None or c.now is None else c.now - c.recorded),
               "ok" if c.ok else "MOVED" if c.recorded is not None and c.now is not None else "MISSING"]
@@ -237,14 +284,12 @@ def baseline_check(models, dataset):
 
 @baseline.command("record")
 @click.option("--models", default=None, help="Comma-separated model ids (default: all implemented).")
-@click.option("--dataset", default="ptb", show_default=True)
 @click.option("--seeds", default=3, show_default=True, help="Seeds 0..N-1; tolerances come from their spread.")
-def baseline_record(models, dataset, seeds):
+def baseline_record(models, seeds):
     """Deliberately re-record smoke-budget baselines."""
     progress.SHOW = False
-    for model in _rows(models) or gate.gate_models():
-        registry.get_model(model)
-        path = gate.record_baseline(model, dataset, list(range(seeds)))
+    for model in _list(models) or gate.gate_models():
+        path = gate.record_baseline(model, gate.gate_dataset(model), list(range(seeds)))
         click.echo(f"recorded {path}")
 
 

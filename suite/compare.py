@@ -1,12 +1,17 @@
-"""Diff results against the published numbers and render the comparison (text, Markdown, LaTeX)."""
+"""Diff results against the published numbers and render the comparison (text, Markdown, LaTeX).
+
+With several seeds a cell shows mean ± sd and a 95% bootstrap interval; the verdict (full budget, real corpus
+only) asks both whether the mean lands within the table's tolerance and whether the interval covers the paper.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from tabulate import tabulate
 
 from suite.budgets import Budget
+from suite.stats import Summary, summarize
 from suite.tables import Metric, Table
 
 PASS, FAIL = "pass", "FAIL"
@@ -18,8 +23,8 @@ class Line:
     label: str
     metric: str
     paper: float | None
-    ours: float | None        # in the paper's unit
-    delta: float | None
+    ours: Summary | None      # over seeds, in the paper's unit
+    delta: float | None       # mean - paper
     verdict: str
 
 
@@ -28,17 +33,17 @@ class Comparison:
     table: Table
     dataset: str
     budget: Budget
-    seed: int
+    seeds: tuple[int, ...]
     stand_in: bool
     lines: tuple[Line, ...]
 
     def to_dict(self) -> dict:
         return {"table": self.table.id, "dataset": self.dataset, "budget": self.budget.name,
-                "judged": self.budget.judged and not self.stand_in, "seed": self.seed, "stand_in": self.stand_in,
-                "lines": [line.__dict__ for line in self.lines]}
+                "judged": self.budget.judged and not self.stand_in, "seeds": list(self.seeds),
+                "stand_in": self.stand_in, "lines": [asdict(line) for line in self.lines]}
 
 
-def verdict(metric: Metric, paper: float | None, ours: float | None, budget: Budget, stand_in: bool) -> str:
+def verdict(metric: Metric, paper: float | None, ours: Summary | None, budget: Budget, stand_in: bool) -> str:
     if ours is None:
         return "n/a" if paper is None else "not measured"
     if stand_in:
@@ -47,12 +52,24 @@ def verdict(metric: Metric, paper: float | None, ours: float | None, budget: Bud
         return "no published value"
     if not budget.judged:
         return f"not judged ({budget.name} budget)"
-    return PASS if abs(ours - paper) <= metric.allowed_gap(paper) else FAIL
+    within = abs(ours.mean - paper) <= metric.allowed_gap(paper)
+    covered = ours.contains(paper)
+    if within:
+        return PASS if covered is not False else f"{PASS} (paper outside the 95% CI)"
+    return "inconclusive (within the 95% CI, not the tolerance)" if covered else FAIL
 
 
-def compare(table: Table, dataset: str, results: dict[str, dict | str], budget: Budget, seed: int,
+def divergence(records: list[dict]) -> str | None:
+    diverged = [r for r in records if r["status"] == "diverged"]
+    if not diverged:
+        return None
+    where = ", ".join(f"seed {r['seed']} at iteration {r['training']['diverged']['iteration']}" for r in diverged)
+    return f"diverged ({where}); last good weights" if all(r["metrics"] for r in diverged) else f"diverged ({where})"
+
+
+def compare(table: Table, dataset: str, results: dict[str, list[dict] | str], budget: Budget, seeds: list[int],
             stand_in: bool) -> Comparison:
-    """`results` maps each row id to its record's metrics, or to a string saying why it did not run."""
+    """`results` maps each row id to its records (one per seed), or to a string saying why it did not run."""
     lines = []
     for row in table.rows:
         if row.id not in results:
@@ -63,12 +80,13 @@ def compare(table: Table, dataset: str, results: dict[str, dict | str], budget: 
             if isinstance(result, str):
                 lines.append(Line(row.id, row.label, key, paper, None, None, result))
                 continue
-            value = result.get(key)
-            ours = None if value is None else value * metric.scale
-            delta = None if ours is None or paper is None or stand_in else ours - paper
-            lines.append(Line(row.id, row.label, key, paper, ours, delta,
-                              verdict(metric, paper, ours, budget, stand_in)))
-    return Comparison(table, dataset, budget, seed, stand_in, tuple(lines))
+            values = [r["metrics"][key] for r in result if r["metrics"].get(key) is not None]
+            ours = summarize(values).scaled(metric.scale) if values else None
+            delta = None if ours is None or paper is None or stand_in else ours.mean - paper
+            note = divergence(result)
+            judged = verdict(metric, paper, ours, budget, stand_in)
+            lines.append(Line(row.id, row.label, key, paper, ours, delta, f"{note}: {judged}" if note else judged))
+    return Comparison(table, dataset, budget, tuple(seeds), stand_in, tuple(lines))
 
 
 def _decimals(table: Table, metric: str) -> int:
@@ -82,38 +100,57 @@ def _number(value: float | None, places: int, sign: str = "") -> str:
     return "–" if value is None else f"{value:{sign}.{places}f}"
 
 
+def _ours(summary: Summary | None, places: int) -> str:
+    if summary is None:
+        return "–"
+    if summary.sd is None:
+        return _number(summary.mean, places)
+    return f"{summary.mean:.{places}f} ± {summary.sd:.{places}f}"
+
+
+def _interval(summary: Summary | None, places: int) -> str:
+    return "–" if summary is None or summary.low is None else f"[{summary.low:.{places}f}, {summary.high:.{places}f}]"
+
+
 def _cells(comparison: Comparison) -> list[list[str]]:
     rows = []
     for line in comparison.lines:
         places = _decimals(comparison.table, line.metric)
-        rows.append([line.label, comparison.table.metrics[line.metric].label, _number(line.paper, places),
-                     _number(line.ours, places), _number(line.delta, places, "+"), line.verdict])
+        cells = [line.label, comparison.table.metrics[line.metric].label, _number(line.paper, places),
+                 _ours(line.ours, places)]
+        if len(comparison.seeds) > 1:
+            cells.append(_interval(line.ours, places))
+        rows.append(cells + [_number(line.delta, places, "+"), line.verdict])
     return rows
 
 
-HEADERS = ["Row", "Metric", "Paper", "Ours", "Δ", "Verdict"]
+def headers(comparison: Comparison) -> list[str]:
+    ours = "Ours" if len(comparison.seeds) == 1 else f"Ours (mean ± sd, {len(comparison.seeds)} seeds)"
+    middle = [ours, "95% CI"] if len(comparison.seeds) > 1 else [ours]
+    return ["Row", "Metric", "Paper", *middle, "Δ", "Verdict"]
 
 
 def heading(comparison: Comparison) -> list[str]:
     table = comparison.table
+    seeds = ", ".join(map(str, comparison.seeds))
     lines = [f"Table {table.id}: {table.title} ({table.source})",
              f"dataset: {comparison.dataset}" + ("  [STAND-IN CORPUS: never compared with the paper]"
                                                 if comparison.stand_in else ""),
-             f"budget: {comparison.budget.label}; seed {comparison.seed}"]
+             f"budget: {comparison.budget.label}; seed{'s' if len(comparison.seeds) > 1 else ''} {seeds}"]
     if not comparison.budget.judged:
         lines.append("Reduced budget: numbers are shown but not judged against the paper.")
     return lines
 
 
 def render(comparison: Comparison, fmt: str) -> str:
-    cells = _cells(comparison)
+    cells, header = _cells(comparison), headers(comparison)
     if fmt == "markdown":
         head = "\n".join(f"- {line}" for line in heading(comparison)[1:])
         return (f"### {heading(comparison)[0]}\n\n{head}\n\n"
-                f"{tabulate(cells, HEADERS, tablefmt='pipe', disable_numparse=True)}\n")
+                f"{tabulate(cells, header, tablefmt='pipe', disable_numparse=True)}\n")
     if fmt == "latex":
         comments = "\n".join(f"% {line}" for line in heading(comparison))
-        body = tabulate(cells, HEADERS, tablefmt="latex_booktabs", disable_numparse=True)
+        body = tabulate(cells, header, tablefmt="latex_booktabs", disable_numparse=True)
         return f"{comments}\n{body}\n"
-    return "\n".join(heading(comparison)) + "\n\n" + tabulate(cells, HEADERS, tablefmt="simple",
+    return "\n".join(heading(comparison)) + "\n\n" + tabulate(cells, header, tablefmt="simple",
                                                               disable_numparse=True) + "\n"

@@ -183,6 +183,3 @@ class RunConfig:
 
     def with_dataset(self, dataset: str) -> RunConfig:
         return replace(self, dataset=dataset)
-
-    def with_train(self, **changes) -> RunConfig:
-        return replace(self, train=replace(self.train, **changes))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import subprocess
 import sys
 from datetime import UTC, datetime
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -15,6 +17,19 @@ import torch
 import suite
 
 REPO = Path(__file__).resolve().parent.parent
+NUMERICS = ("models", "training", "data", "evaluation", "metrics", "papers", "config.py", "budgets.py", "runner.py")
+
+
+@cache
+def code_digest() -> str:
+    """Hash of the source that decides what a run computes (models, training, data, evaluation, rows), so a
+    cached run is reused only by the code that produced it; the CLI, rendering and docs do not count."""
+    digest = hashlib.sha256()
+    package = Path(suite.__file__).parent
+    for part in NUMERICS:
+        for path in sorted((package / part).rglob("*.py")) if (package / part).is_dir() else [package / part]:
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def git_revision() -> dict:

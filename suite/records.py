@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -22,8 +25,11 @@ CHECKPOINT = "checkpoint.pt"
 def _atomic(path: Path, write):
     """Write to a temporary file in the same directory, fsync, then rename over `path`:
     readers see the old file or the new one, never a partial one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as error:
+        raise _storage_error(error, path) from None
     try:
         os.fchmod(fd, 0o666 & ~_UMASK)      # mkstemp creates 0600; results are meant to be shared
         with os.fdopen(fd, "wb") as handle:
@@ -31,9 +37,34 @@ def _atomic(path: Path, write):
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise _storage_error(error, path) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _storage_error(error: OSError, path: Path) -> SuiteError:
+    reason = "no space left on device" if error.errno in (errno.ENOSPC, errno.EDQUOT) else error.strerror
+    return SuiteError(f"cannot write {path}: {reason}; the previous version of the file, if any, is unchanged")
+
+
+@contextmanager
+def run_lock(directory: Path):
+    """Exclusive lock on a run directory, so two processes never train or write the same run at once: the
+    second waits, then finds the first one's finished record."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle = open(directory / ".lock", "w")
+    except OSError as error:
+        raise _storage_error(error, directory / ".lock") from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def atomic_write_text(path: Path, text: str):

@@ -92,6 +92,10 @@ def table_rows(table: Table, selection: list[str] | None = None) -> list[RowEntr
     for row in selection or []:
         if row not in ids:
             raise unknown(f"row of table {table.id}", row, ids)
+    missing = [r for r in ids if (table.id, r) not in ROWS]
+    if missing:
+        raise SuiteError(f"{table.path.name}: row(s) {', '.join(missing)} have no registry entry; declare them in "
+                         f"suite/papers/ or fix the file")
     return [ROWS[(table.id, r)] for r in ids if selection is None or r in selection]
 
 

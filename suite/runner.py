@@ -7,7 +7,6 @@ metric group is evaluated once and appended to the record, which is rewritten at
 
 from __future__ import annotations
 
-import shutil
 import time
 import zlib
 from collections.abc import Callable, Iterable
@@ -21,6 +20,7 @@ from suite.budgets import Budget
 from suite.config import EpochTrainConfig, RunConfig
 from suite.data.corpus import Corpus
 from suite.data.datasets import load_corpus
+from suite.errors import SuiteError
 from suite.evaluation.dialogue import evaluate_responses
 from suite.evaluation.generation import evaluate_prior_samples, evaluate_reconstruction
 from suite.evaluation.gradients import ANALYSIS_BATCH, NAMES, evaluate_gradient_norms
@@ -28,7 +28,7 @@ from suite.evaluation.likelihood import evaluate_likelihood
 from suite.evaluation.mutual_info import evaluate_mi, evaluate_mi_minibatch
 from suite.models.build import build_model
 from suite.models.cvae import DIALOGUE_KINDS
-from suite.provenance import provenance
+from suite.provenance import code_digest, provenance
 from suite.records import (
     CHECKPOINT,
     RECORD,
@@ -38,10 +38,11 @@ from suite.records import (
     atomic_write_json,
     read_record,
     run_dir,
+    run_lock,
 )
 from suite.training.epochs import EpochTrainer
 from suite.training.pretraining import initialise_from_autoencoder
-from suite.training.trainer import Trainer
+from suite.training.trainer import Trainer, TrainingDiverged
 
 
 def _likelihood(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
@@ -131,10 +132,17 @@ class RunSpec:
     results_dir: Path
     data_dir: Path | None = None
     force: bool = False
+    device: str = "cpu"
 
     @property
     def directory(self) -> Path:
         return run_dir(self.results_dir, self.dataset, self.model_id, self.budget.name, self.seed)
+
+
+def run_key(cfg: RunConfig, corpus: Corpus) -> dict:
+    """What a finished run is reused by: the same config, the same code and the same data (the seed and the
+    budget are in its directory name)."""
+    return {"config": cfg.digest(), "code": code_digest(), "data": corpus.checksum}
 
 
 def _new_record(spec: RunSpec, cfg: RunConfig, corpus: Corpus, result, origin: dict) -> dict:
@@ -143,7 +151,7 @@ def _new_record(spec: RunSpec, cfg: RunConfig, corpus: Corpus, result, origin: d
         "dataset": spec.dataset, "stand_in": corpus.stand_in, "seed": spec.seed,
         "budget": {"name": spec.budget.name, "judged": spec.budget.judged,
                    "description": spec.budget.description},
-        "status": "trained", "config": cfg.to_dict(), "config_digest": cfg.digest(),
+        "status": "trained", "key": run_key(cfg, corpus), "config": cfg.to_dict(), "config_digest": cfg.digest(),
         "data_checksum": corpus.checksum,
         "training": {"iterations": result.iterations, "epochs": result.epochs,
                      "best_iteration": result.best_iteration, "best_valid_nll": result.best_valid_nll,
@@ -152,51 +160,79 @@ def _new_record(spec: RunSpec, cfg: RunConfig, corpus: Corpus, result, origin: d
     }
 
 
-def _reusable(record: dict | None, cfg: RunConfig, corpus: Corpus, directory: Path) -> bool:
-    return (record is not None and record["config_digest"] == cfg.digest()
-            and record["data_checksum"] == corpus.checksum and (directory / WEIGHTS).exists())
+def _reusable(record: dict | None, key: dict, directory: Path) -> bool:
+    """A finished run of the same key (a run that diverged before validating has no weights, and needs none)."""
+    return (record is not None and record.get("key") == key
+            and (record["status"] == "diverged" or (directory / WEIGHTS).exists()))
 
 
 def _pretrain(spec: RunSpec, cfg: RunConfig, model, vocab_size: int) -> dict:
     """Train (or reuse) the model named by `init_from` with the same dataset, budget and seed, and start
     `model` from its weights; returns where they came from."""
-    source = RunSpec(cfg.train.init_from, spec.dataset, spec.budget, spec.seed, spec.results_dir, spec.data_dir)
+    source = RunSpec(cfg.train.init_from, spec.dataset, spec.budget, spec.seed, spec.results_dir, spec.data_dir,
+                     device=spec.device)
     source_record = run_model(source, ())
     source_cfg = spec.budget.apply(registry.get_model(source.model_id).config(spec.dataset))
     autoencoder = build_model(source_cfg.model, vocab_size)
-    autoencoder.load_state_dict(torch.load(source.directory / WEIGHTS, weights_only=True))
+    autoencoder.load_state_dict(torch.load(source.directory / WEIGHTS, weights_only=True, map_location="cpu"))
+    autoencoder.to(spec.device)
     initialise_from_autoencoder(model, autoencoder)
     return {"model": source.model_id, "config_digest": source_record["config_digest"],
             "record": str(source.directory / RECORD)}
 
 
 def run_model(spec: RunSpec, metrics: Iterable[str]) -> dict:
-    """Train (or reuse) the model of `spec`, evaluate the metric groups `metrics` need, return the record."""
+    """Train (or reuse) the model of `spec`, evaluate the metric groups `metrics` need, return the record.
+    The run directory is locked for the whole call, so concurrent callers never interleave on one run."""
     origin = provenance()        # taken before any work, so it names the code that did the work
     cfg = spec.budget.apply(registry.get_model(spec.model_id).config(spec.dataset))
     corpus = load_corpus(spec.dataset, spec.data_dir)
+    key = run_key(cfg, corpus)
+    with run_lock(spec.directory):
+        record = None if spec.force else read_record(spec.directory / RECORD)
+        torch.manual_seed(spec.seed)
+        model = build_model(cfg.model, len(corpus.vocab)).to(spec.device)
+        if not _reusable(record, key, spec.directory):
+            record = _train(spec, cfg, corpus, model, origin, key)
+        weights = spec.directory / WEIGHTS
+        if not weights.exists():                # diverged before its first validation: nothing to evaluate
+            return record
+        model.load_state_dict(torch.load(weights, weights_only=True, map_location=spec.device))
+        _evaluate(spec, cfg, corpus, model, record, metrics, origin)
+    return record
+
+
+def _train(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, origin: dict, key: dict) -> dict:
     directory = spec.directory
-    record = None if spec.force else read_record(directory / RECORD)
-    torch.manual_seed(spec.seed)
-    model = build_model(cfg.model, len(corpus.vocab))
-    if _reusable(record, cfg, corpus, directory):
-        model.load_state_dict(torch.load(directory / WEIGHTS, weights_only=True))
-    else:
-        if spec.force or record is not None:     # stale or forced: start again from scratch
-            shutil.rmtree(directory, ignore_errors=True)
-        initialised_from = None
+    for stale in (RECORD, WEIGHTS):                # a forced or outdated run starts again from scratch
+        (directory / stale).unlink(missing_ok=True)
+    if spec.force:
+        (directory / CHECKPOINT).unlink(missing_ok=True)
+    initialised_from = None
+    try:
         if isinstance(cfg.train, EpochTrainConfig):
-            result = EpochTrainer(model, corpus, cfg.train, spec.seed).run()
+            result = EpochTrainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key).run()
         else:
             if cfg.train.init_from:
                 initialised_from = _pretrain(spec, cfg, model, len(corpus.vocab))
-            result = Trainer(model, corpus, cfg.train, spec.seed, checkpoint=directory / CHECKPOINT).run()
-        model.load_state_dict(result.best_state)
+            result = Trainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key).run()
+        divergence = None
+    except TrainingDiverged as diverged:
+        result = diverged.partial
+        divergence = {"iteration": diverged.iteration, "terms": diverged.terms}
+    record = _new_record(spec, cfg, corpus, result, origin)
+    record["status"] = "trained" if divergence is None else "diverged"
+    record["training"]["initialised_from"] = initialised_from
+    record["training"]["diverged"] = divergence
+    if result.best_state is not None:          # the last good weights (a diverged run's best validated ones)
         atomic_torch_save(result.best_state, directory / WEIGHTS)
-        record = _new_record(spec, cfg, corpus, result, origin)
-        record["training"]["initialised_from"] = initialised_from
-        atomic_write_json(directory / RECORD, record)
-        (directory / CHECKPOINT).unlink(missing_ok=True)
+    atomic_write_json(directory / RECORD, record)
+    (directory / CHECKPOINT).unlink(missing_ok=True)
+    return record
+
+
+def _evaluate(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, record: dict, metrics: Iterable[str],
+              origin: dict):
     for name in groups_for(metrics, cfg.model.family):
         if name in record["evaluations"]:
             continue
@@ -212,9 +248,8 @@ def run_model(spec: RunSpec, metrics: Iterable[str]) -> dict:
         examples = values.pop("examples", None)
         record["evaluations"][name] = {"settings": settings, "seconds": round(seconds, 1), "examples": examples,
                                        "git": origin["git"], "created": origin["created"]}
-        record["metrics"].update({k: v for k, v in values.items()})
-        atomic_write_json(directory / RECORD, record)
-    return record
+        record["metrics"].update(values)
+        atomic_write_json(spec.directory / RECORD, record)
 
 
 def trained_model(spec: RunSpec):
@@ -222,6 +257,9 @@ def trained_model(spec: RunSpec):
     run_model(spec, ())
     cfg = spec.budget.apply(registry.get_model(spec.model_id).config(spec.dataset))
     corpus = load_corpus(spec.dataset, spec.data_dir)
-    model = build_model(cfg.model, len(corpus.vocab))
-    model.load_state_dict(torch.load(spec.directory / WEIGHTS, weights_only=True))
+    model = build_model(cfg.model, len(corpus.vocab)).to(spec.device)
+    weights = spec.directory / WEIGHTS
+    if not weights.exists():
+        raise SuiteError(f"{spec.model_id} diverged before its first validation: it has no weights to use")
+    model.load_state_dict(torch.load(weights, weights_only=True, map_location=spec.device))
     return model.eval(), corpus, cfg

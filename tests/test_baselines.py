@@ -9,7 +9,7 @@ from suite import gate
 
 @pytest.mark.parametrize("model_id", gate.gate_models())
 def test_smoke_run_matches_its_recorded_baseline(model_id):
-    checks = gate.check_baseline(model_id, "ptb")
+    checks = gate.check_baseline(model_id, gate.gate_dataset(model_id))
     moved = [f"{c.metric}: recorded {c.recorded} ± {c.tolerance}, now {c.now}" for c in checks if not c.ok]
     assert not moved, f"{model_id} moved outside its baseline: " + "; ".join(moved)
 

@@ -11,6 +11,7 @@ import torch
 from suite.data.dialogue import PairSet
 from suite.data.vocab import Vocab
 from suite.metrics.diversity import distinct_n
+from suite.models import device_of
 from suite.progress import bar
 
 RESPONSE_BATCH = 32       # posts per batch, as the released code
@@ -31,7 +32,7 @@ def evaluate_responses(model, pairs: PairSet, vocab: Vocab, max_len_decode: int,
     model.eval()
     responses = []
     for index in bar(torch.arange(len(pairs)).split(RESPONSE_BATCH), desc="responses"):
-        generated = model.respond(pairs.batch(index, max_len), max_len_decode, mask_unk)
+        generated = model.respond(pairs.batch(index, max_len).to(device_of(model)), max_len_decode, mask_unk)
         responses += [vocab.decode(ids) for ids in generated]
     examples = [example(pairs, vocab, i, responses[i]) for i in range(min(EXAMPLES, len(pairs)))]
     return {"dist1": distinct_n(responses, 1), "dist2": distinct_n(responses, 2),

@@ -9,6 +9,7 @@ from suite.data.corpus import SentenceSet
 from suite.data.vocab import Vocab
 from suite.metrics.bleu import precision_times_bp
 from suite.metrics.diversity import distinct_n
+from suite.models import device_of
 from suite.progress import bar
 
 GENERATION_BATCH = 32     # sentences per batch, as the released code
@@ -22,7 +23,7 @@ def evaluate_reconstruction(model, sentences: SentenceSet, vocab: Vocab, cfg: Ev
     sentences = sentences.subset(cfg.bleu_sentences)
     hypotheses, references = [], []
     for index in bar(torch.arange(len(sentences)).split(GENERATION_BATCH), desc="reconstruction"):
-        batch = sentences.batch(index, max_len)
+        batch = sentences.batch(index, max_len).to(device_of(model))
         z = model.posterior(batch).rsample(cfg.bleu_samples).z.transpose(0, 1)   # (B, samples, d)
         decoded = model.greedy(z.reshape(-1, z.size(-1)), cfg.decode_max_len, cfg.mask_unk)
         hypotheses += [vocab.decode(ids) for ids in decoded]
@@ -40,7 +41,7 @@ def evaluate_prior_samples(model, vocab: Vocab, cfg: EvalConfig) -> dict:
     model.eval()
     texts = []
     for start in bar(range(0, cfg.dist_samples, GENERATION_BATCH), desc="prior samples"):
-        z = model.prior.sample(min(GENERATION_BATCH, cfg.dist_samples - start))
+        z = model.prior.sample(min(GENERATION_BATCH, cfg.dist_samples - start)).to(device_of(model))
         texts += [vocab.decode(ids) for ids in model.greedy(z, cfg.decode_max_len, cfg.mask_unk)]
     return {"dist1": distinct_n(texts, 1), "dist2": distinct_n(texts, 2),
             "examples": [" ".join(t) for t in texts[:5]]}

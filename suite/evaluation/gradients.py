@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 
 from suite.data.corpus import SentenceSet
+from suite.models import device_of
 from suite.models.coupling import Coupled
 from suite.progress import bar
 
@@ -39,8 +40,7 @@ def batch_gradient_norms(model, batch) -> dict[str, torch.Tensor | None]:
     norms: dict[str, torch.Tensor | None] = dict.fromkeys(NAMES)
     norms["grad_rec"] = _squared_row_norms(rec, encoded)
     if coupled:
-        coupled_signal = model.twin.to_signal(model.twin.posterior(encoded).code)
-        rec_c = model.twin.decoder.sentence_nll(coupled_signal, batch).sum()
+        rec_c = model.twin.decoder.sentence_nll(model.coupled_signal(forward), batch).sum()
         norms["grad_rec_c"] = _squared_row_norms(rec_c, encoded)
         norms["grad_rec_sum"] = _squared_row_norms(rec + rec_c, encoded)
     if base.regulariser is not None:
@@ -57,8 +57,9 @@ def evaluate_gradient_norms(model, sentences: SentenceSet, max_len: int) -> dict
     totals: dict[str, list[torch.Tensor]] = {name: [] for name in NAMES}
     with torch.random.fork_rng():
         for index in bar(torch.arange(len(sentences)).split(ANALYSIS_BATCH), desc="gradient norms"):
-            for name, value in batch_gradient_norms(model, sentences.batch(index, max_len)).items():
+            batch = sentences.batch(index, max_len).to(device_of(model))
+            for name, value in batch_gradient_norms(model, batch).items():
                 if value is not None:
-                    totals[name].append(value)
+                    totals[name].append(value.cpu())
     model.train(was_training)
     return {name: float(torch.cat(values).double().mean()) if values else None for name, values in totals.items()}

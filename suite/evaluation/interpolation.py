@@ -11,6 +11,7 @@ import torch
 from suite.data.batching import Batch
 from suite.data.corpus import Corpus
 from suite.data.vocab import Vocab
+from suite.models import device_of
 
 STEPS = 5    # interpolated points between the two endpoints, as in the released code
 
@@ -24,9 +25,9 @@ def interpolate(model, corpus: Corpus, text_a: str, text_b: str, max_len: int, m
     model.eval()
     vocab: Vocab = corpus.vocab
     sentences = [torch.tensor(vocab.encode(text.split())) for text in (text_a, text_b)]
-    batch = Batch.from_sentences(sentences, torch.arange(2))
+    batch = Batch.from_sentences(sentences, torch.arange(2)).to(device_of(model))
     codes = model.posterior(batch).code
-    weights = torch.arange(STEPS + 2, dtype=codes.dtype) / (STEPS + 1)
+    weights = torch.arange(STEPS + 2, dtype=codes.dtype, device=codes.device) / (STEPS + 1)
     path = (1 - weights).unsqueeze(1) * codes[0] + weights.unsqueeze(1) * codes[1]
     return [" ".join(vocab.decode(ids)) for ids in model.greedy(path, max_len, mask_unk)]
 
@@ -37,3 +38,4 @@ def random_pairs(corpus: Corpus, n: int, seed: int) -> list[tuple[str, str]]:
     generator = torch.Generator().manual_seed(seed)
     picks = torch.randperm(len(test), generator=generator)[:2 * n].view(-1, 2)
     return [tuple(" ".join(corpus.vocab.decode(test.sentence(int(i)).tolist())) for i in pair) for pair in picks]
+

@@ -7,6 +7,7 @@ import torch
 from suite.data.batching import evaluation_batches
 from suite.data.corpus import SentenceSet
 from suite.metrics.likelihood import kl_monte_carlo, log_marginal_iw, perplexity
+from suite.models import device_of
 from suite.progress import bar
 
 BATCH_TOKENS = 2048       # padded positions per evaluation batch
@@ -19,15 +20,16 @@ def sentence_scores(model, sentences: SentenceSet, n_samples: int, max_len: int,
     """Per-sentence NLL, Monte Carlo KL and lengths, in the split's order. Models without a latent
     variable give their `deterministic_nll` (exact for the GRU-LM) and no KL."""
     model.eval()
+    device = device_of(model)
     latent = model.likelihood == "importance"
     nll = torch.zeros(len(sentences), dtype=torch.float64)
     kl = torch.zeros(len(sentences), dtype=torch.float64) if latent else None
     lengths = torch.zeros(len(sentences), dtype=torch.long)
     for index in bar(evaluation_batches(sentences, BATCH_TOKENS), desc=desc):
-        batch = sentences.batch(index, max_len)
-        lengths[index] = batch.lengths
+        batch = sentences.batch(index, max_len).to(device)
+        lengths[index] = batch.lengths.cpu()
         if not latent:
-            nll[index] = model.deterministic_nll(batch).double()
+            nll[index] = model.deterministic_nll(batch).double().cpu()
             continue
         posterior, prior = model.posterior(batch), model.prior_for(batch)
         chunk = max(1, min(n_samples, DECODE_TOKENS // batch.mask.numel()))
@@ -39,9 +41,10 @@ def sentence_scores(model, sentences: SentenceSet, n_samples: int, max_len: int,
             log_p.append(prior.log_prob(draw.z))
             flat = draw.z.reshape(k * len(batch), -1)
             log_px.append(-model.sentence_nll(batch.repeat(k), flat).view(k, len(batch)))
-        log_q, log_p, log_px = (torch.cat(t).double() for t in (log_q, log_p, log_px))
+        log_q, log_p, log_px = (torch.cat(t).double().cpu() for t in (log_q, log_p, log_px))
         nll[index] = -log_marginal_iw(log_px, log_p, log_q)
-        kl[index] = kl_monte_carlo(log_q, log_p) if kl_estimator == "monte-carlo" else posterior.kl().double()
+        kl[index] = (kl_monte_carlo(log_q, log_p) if kl_estimator == "monte-carlo"
+                     else posterior.kl().double().cpu())
     return nll, kl, lengths
 
 

@@ -8,6 +8,7 @@ import torch
 from suite.data.batching import same_length_batches
 from suite.data.corpus import SentenceSet
 from suite.metrics.mutual_info import mutual_information, mutual_information_minibatch
+from suite.models import device_of
 from suite.progress import bar
 
 
@@ -24,9 +25,9 @@ def evaluate_mi(model, sentences: SentenceSet, n_samples: int, batch_size: int, 
     model.eval()
     per_sentence = []
     for index in bar(consecutive_batches(len(sentences), batch_size), desc=f"mi (N={n_samples})"):
-        posterior = model.posterior(sentences.batch(index, max_len))
+        posterior = model.posterior(sentences.batch(index, max_len).to(device_of(model)))
         draw = posterior.rsample(n_samples)
-        per_sentence.append(mutual_information(draw.log_q, posterior.cross_log_prob(draw)))
+        per_sentence.append(mutual_information(draw.log_q, posterior.cross_log_prob(draw)).cpu())
     return {"mi": float(torch.cat(per_sentence).double().mean())}
 
 
@@ -36,7 +37,7 @@ def evaluate_mi_minibatch(model, sentences: SentenceSet, max_len: int | None, ba
     model.eval()
     total = 0.0
     for index in same_length_batches(sentences, batch_size):
-        posterior = model.posterior(sentences.batch(index, max_len))
+        posterior = model.posterior(sentences.batch(index, max_len).to(device_of(model)))
         draw = posterior.rsample(1)
         total += len(index) * mutual_information_minibatch(posterior.negative_entropy(),
                                                             posterior.cross_log_prob(draw)[0])

@@ -13,9 +13,10 @@ from suite.models.decoder import SignalGRUDecoder
 from suite.models.encoder import BiGRUEncoder
 from suite.models.flows import PlanarFlowPosterior
 from suite.models.lm import GRULanguageModel
-from suite.models.lstm_vae import build_lstm_vae
+from suite.models.lstm_vae import LogVarianceGaussianPosterior, LSTMDecoder, LSTMEncoder, initialise_uniformly
 from suite.models.posteriors import GaussianPosterior, PointPosterior, StandardNormal
-from suite.models.regularisers import build_regulariser
+from suite.models.regularisers import build_regulariser, kl_penalty
+from suite.models.sa_vae import SemiAmortized
 from suite.models.vmf import HypersphericalUniform, VMFPosterior
 
 
@@ -51,6 +52,25 @@ def decoder(cfg: ModelConfig, embedding: nn.Embedding, vocab_size: int) -> nn.Mo
 def latent_path(cfg: ModelConfig, embedding: nn.Embedding, in_dim: int, vocab_size: int) -> LatentPath:
     return LatentPath(posterior_network(cfg, in_dim), signal_mlp(cfg.latent_dim, cfg.emb_dim),
                       decoder(cfg, embedding, vocab_size))
+
+
+def build_lstm_vae(cfg: ModelConfig, vocab_size: int) -> nn.Module:
+    """He et al.'s LSTM VAE (family "lstm-vae"), optionally coupled (the twin has its own posterior layer and
+    decoder, sharing the encoder and the decoder's word embedding) and/or semi-amortised (SA-VAE)."""
+    encoder = LSTMEncoder(vocab_size, cfg.emb_dim, cfg.enc_hidden)
+    decoder_embedding = nn.Embedding(vocab_size, cfg.emb_dim)
+
+    def path() -> LatentPath:
+        return LatentPath(LogVarianceGaussianPosterior(cfg.enc_hidden, cfg.latent_dim), nn.Identity(),
+                          LSTMDecoder(decoder_embedding, vocab_size, cfg.dec_hidden, cfg.latent_dim, cfg.dropout))
+
+    model = TextAutoencoder(encoder, path(), StandardNormal(cfg.latent_dim), kl_penalty)
+    if cfg.coupling is not None:
+        model = Coupled(model, path(), cfg.coupling, cfg.latent_dim)
+    if cfg.posterior.svi_steps:
+        model = SemiAmortized(model, cfg.posterior)
+    initialise_uniformly(model)
+    return model
 
 
 def build_model(cfg: ModelConfig, vocab_size: int) -> nn.Module:

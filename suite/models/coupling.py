@@ -61,10 +61,14 @@ class Coupled(nn.Module):
             return euclidean_distance(signal, target)
         return rational_quadratic_distance(signal, target, self.rq_c)
 
+    def coupled_signal(self, forward) -> torch.Tensor:
+        """h^c: the twin decodes from its posterior's deterministic code, computed from the shared encoding."""
+        return self.twin.to_signal(self.twin.posterior(forward.encoded).code)
+
     def training_terms(self, batch: Batch, kl_weight: float) -> dict[str, torch.Tensor]:
         forward = self.base.forward_pass(batch)
         terms = self.base.terms(forward, kl_weight)
-        coupled_signal = self.twin.to_signal(self.twin.posterior(forward.encoded).code)
+        coupled_signal = self.coupled_signal(forward)
         rec_c = self.twin.decoder.sentence_nll(coupled_signal, batch).mean()
         match = self.match(forward.signal, coupled_signal).mean()
         terms["loss"] = terms["loss"] + self.coupling.lambda_rec * rec_c + self.coupling.lambda_match * match

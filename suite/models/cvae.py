@@ -141,20 +141,12 @@ class CVAE(nn.Module):
 
 
 class CoupledCVAE(Coupled):
-    """Coupled-VAE's coupling on a CVAE. Construction, evaluation (through the stochastic network) and the
-    signal distance are `Coupled`'s; only the objective differs, because a conditional signal is MLP(z) + c_y
-    rather than a function of z alone. The released code matches the full signals, so the matching loss also
-    reaches c_y (and the post encoder) through h, never through the detached h^c."""
+    """Coupled-VAE's coupling on a CVAE. Everything is `Coupled`'s except the coupled signal, because a
+    conditional signal is MLP(z) + c_y rather than a function of z alone. The released code matches the full
+    signals, so the matching loss also reaches c_y (and the post encoder) through h, never through h^c."""
 
-    def training_terms(self, batch: PairBatch, kl_weight: float) -> dict[str, torch.Tensor]:
-        forward = self.base.forward_pass(batch)
-        terms = self.base.terms(forward, kl_weight)
-        coupled_signal = self.twin.to_signal(self.twin.posterior(forward.encoded).code) + forward.context
-        rec_c = self.twin.decoder.sentence_nll(coupled_signal, batch).mean()
-        match = self.match(forward.signal, coupled_signal).mean()
-        terms["loss"] = terms["loss"] + self.coupling.lambda_rec * rec_c + self.coupling.lambda_match * match
-        terms.update(rec_c=rec_c, match=match)
-        return terms
+    def coupled_signal(self, forward: ConditionalForwardPass) -> torch.Tensor:
+        return super().coupled_signal(forward) + forward.context
 
     def respond(self, batch: PairBatch, max_len: int, mask_unk: bool) -> list[list[int]]:
         return self.base.respond(batch, max_len, mask_unk)

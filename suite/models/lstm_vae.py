@@ -114,27 +114,3 @@ def initialise_uniformly(model: nn.Module):
         if isinstance(module, nn.Embedding):
             nn.init.uniform_(module.weight, -0.1, 0.1)
 
-
-def build_lstm_vae(cfg, vocab_size: int) -> nn.Module:
-    """He et al.'s LSTM VAE from a ModelConfig (family "lstm-vae"): optionally coupled (the twin has its own
-    posterior layer and decoder, sharing the encoder and the decoder's word embedding) and/or semi-amortised."""
-    from suite.models.autoencoder import LatentPath, TextAutoencoder
-    from suite.models.coupling import Coupled
-    from suite.models.posteriors import StandardNormal
-    from suite.models.regularisers import kl_penalty
-    from suite.models.sa_vae import SemiAmortized
-
-    encoder = LSTMEncoder(vocab_size, cfg.emb_dim, cfg.enc_hidden)
-    decoder_embedding = nn.Embedding(vocab_size, cfg.emb_dim)
-
-    def path() -> LatentPath:
-        return LatentPath(LogVarianceGaussianPosterior(cfg.enc_hidden, cfg.latent_dim), nn.Identity(),
-                          LSTMDecoder(decoder_embedding, vocab_size, cfg.dec_hidden, cfg.latent_dim, cfg.dropout))
-
-    model = TextAutoencoder(encoder, path(), StandardNormal(cfg.latent_dim), kl_penalty)
-    if cfg.coupling is not None:
-        model = Coupled(model, path(), cfg.coupling, cfg.latent_dim)
-    if cfg.posterior.svi_steps:
-        model = SemiAmortized(model, cfg.posterior)
-    initialise_uniformly(model)
-    return model

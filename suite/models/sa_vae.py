@@ -30,6 +30,11 @@ class SemiAmortized(nn.Module):
         self.prior = base.prior
 
     def refine(self, batch: Batch, initial: DiagGaussian, kl_weight: float, create_graph: bool) -> DiagGaussian:
+        # cuDNN's recurrent kernels have no double backward; the native ones (the only ones on CPU) do.
+        with torch.backends.cudnn.flags(enabled=False):
+            return self._refine(batch, initial, kl_weight, create_graph)
+
+    def _refine(self, batch: Batch, initial: DiagGaussian, kl_weight: float, create_graph: bool) -> DiagGaussian:
         mean, log_variance = initial.loc, 2 * initial.scale.log()
         if not create_graph:      # evaluation: refine detached copies under a local graph
             mean, log_variance = mean.detach().requires_grad_(), log_variance.detach().requires_grad_()

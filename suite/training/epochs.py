@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -24,7 +25,9 @@ from suite.config import EpochTrainConfig
 from suite.data.batching import same_length_batches
 from suite.data.corpus import Corpus
 from suite.evaluation.mutual_info import evaluate_mi_minibatch
+from suite.models import device_of
 from suite.progress import bar
+from suite.training.checkpoints import load_checkpoint, save_checkpoint
 from suite.training.trainer import Curves, TrainingDiverged, TrainResult
 
 ENCODER_SIDE = ("encoder", "posterior")     # parameter-name parts the encoder optimiser owns
@@ -44,16 +47,23 @@ def elbo_loss(model: nn.Module, sentences, max_len: int | None) -> float:
     """Validation loss of the released code: one-sample reconstruction plus closed-form KL, per sentence."""
     model.eval()
     total = 0.0
+    device = device_of(model)
     for index in same_length_batches(sentences, 32):
-        batch = sentences.batch(index, max_len)
+        batch = sentences.batch(index, max_len).to(device)
         posterior = model.posterior(batch)
         total += float((model.sentence_nll(batch, posterior.rsample().z) + posterior.kl()).sum())
     return total / len(sentences)
 
 
 class EpochTrainer:
-    def __init__(self, model: nn.Module, corpus: Corpus, cfg: EpochTrainConfig, seed: int):
+    RESUMED = ("epoch", "iteration", "lr", "kl_weight", "aggressive", "previous_mi", "best_state", "best_loss",
+               "best_iteration", "last_loss", "not_improved", "decays", "curves", "seconds")
+
+    def __init__(self, model: nn.Module, corpus: Corpus, cfg: EpochTrainConfig, seed: int,
+                 checkpoint: Path | None = None, key: dict | None = None):
         self.model, self.corpus, self.cfg, self.seed = model, corpus, cfg, seed
+        self.checkpoint, self.key = checkpoint, key
+        self.device = next(model.parameters()).device
         self.train = corpus.splits["train"]
         self.valid = corpus.splits["valid"].subset(cfg.valid_sentences)
         self.batches = same_length_batches(self.train, cfg.batch_size)
@@ -62,7 +72,10 @@ class EpochTrainer:
         self.kl_weight = cfg.kl_start
         warm_up = cfg.warm_up_iterations or cfg.warm_up_epochs * len(self.train) / cfg.batch_size
         self.kl_step = cfg.kl_rise / warm_up
-        self.aggressive = cfg.aggressive
+        self.aggressive, self.previous_mi = cfg.aggressive, 0.0
+        self.epoch, self.iteration, self.seconds = 0, 0, 0.0
+        self.best_state, self.best_loss, self.best_iteration = None, math.inf, None
+        self.last_loss, self.not_improved, self.decays = 1e4, 0, 0
         self.curves = Curves()
         self.make_optimizers()
 
@@ -74,6 +87,9 @@ class EpochTrainer:
         else:
             self.encoder_sgd = None
             self.decoder_sgd = torch.optim.SGD(self.model.parameters(), lr=self.lr)
+
+    def batch(self, index: torch.Tensor):
+        return self.train.batch(index, self.cfg.max_len).to(self.device)
 
     def loss(self, batch) -> dict[str, torch.Tensor]:
         self.model.train()
@@ -95,8 +111,7 @@ class EpochTrainer:
             loss_sum += self.loss(batch)["loss"].item() * len(batch)
             words += batch.n_predictions
             self.encoder_sgd.step()
-            batch = self.train.batch(self.batches[int(torch.randint(len(self.batches), (1,), generator=self.random))],
-                                     cfg.max_len)
+            batch = self.batch(self.batches[int(torch.randint(len(self.batches), (1,), generator=self.random))])
             if step % cfg.aggressive_window == 0:
                 current = loss_sum / words
                 if current > previous:
@@ -104,55 +119,93 @@ class EpochTrainer:
                 previous, loss_sum, words = current, 0.0, 0
         return cfg.aggressive_steps
 
-    def run(self) -> TrainResult:
+    def train_epoch(self, progress):
         cfg = self.cfg
-        started = time.perf_counter()
-        best_state, best_loss, best_iteration = copy.deepcopy(self.model.state_dict()), math.inf, None
-        last_loss, not_improved, decays, previous_mi = 1e4, 0, 0, 0.0
-        self.iteration, epoch = 0, 0
-        total = cfg.max_iterations or cfg.epochs * len(self.batches)
-        progress = bar(total=total, desc="train")
-        for epoch in range(1, cfg.epochs + 1):
-            order = torch.randperm(len(self.batches), generator=torch.Generator().manual_seed(self.seed * 7919 + epoch))
-            window: dict[str, list[float]] = {}
-            for position in order.tolist():
-                if cfg.max_iterations is not None and self.iteration >= cfg.max_iterations:
-                    break
-                self.iteration += 1
-                self.kl_weight = min(1.0, self.kl_weight + self.kl_step)
-                batch = self.train.batch(self.batches[position], cfg.max_len)
-                inner = self.aggressive_encoder_steps(batch) if self.aggressive else 0
-                terms = self.loss(batch)
-                self.decoder_sgd.step()
-                if self.encoder_sgd is not None and not self.aggressive:
-                    self.encoder_sgd.step()
-                values = {k: v.item() for k, v in terms.items()}
-                values.update(kl_weight=self.kl_weight, lr=self.lr, encoder_steps=inner)
-                for name, value in values.items():
-                    window.setdefault(name, []).append(value)
-                progress.update()
-                progress.set_postfix(loss=f"{values['loss']:.2f}", kl=f"{values.get('kl', 0.0):.2f}",
-                                     aggressive=self.aggressive)
-            self.curves.log(self.iteration, window)
-            if self.aggressive:
-                mi = evaluate_mi_minibatch(self.model, self.valid, cfg.max_len)["mi"]
-                self.aggressive = mi >= previous_mi
-                previous_mi = mi
-            loss = elbo_loss(self.model, self.valid, cfg.max_len)
-            self.curves.valid.append((self.iteration, loss))
-            if loss < best_loss:
-                best_state, best_loss, best_iteration = copy.deepcopy(self.model.state_dict()), loss, self.iteration
-            if loss > last_loss:
-                not_improved += 1
-                if not_improved >= cfg.decay_patience and epoch >= cfg.decay_from_epoch:
-                    last_loss, not_improved, decays = loss, 0, decays + 1
-                    self.lr *= cfg.lr_decay
-                    self.model.load_state_dict(best_state)
-                    self.make_optimizers()
-            else:
-                not_improved, last_loss = 0, loss
-            if decays == cfg.max_decays or (cfg.max_iterations is not None and self.iteration >= cfg.max_iterations):
+        shuffle = torch.Generator().manual_seed(self.seed * 7919 + self.epoch)
+        order = torch.randperm(len(self.batches), generator=shuffle)
+        window: dict[str, list[float]] = {}
+        for position in order.tolist():
+            if cfg.max_iterations is not None and self.iteration >= cfg.max_iterations:
                 break
+            self.iteration += 1
+            self.kl_weight = min(1.0, self.kl_weight + self.kl_step)
+            batch = self.batch(self.batches[position])
+            inner = self.aggressive_encoder_steps(batch) if self.aggressive else 0
+            terms = self.loss(batch)
+            self.decoder_sgd.step()
+            if self.encoder_sgd is not None and not self.aggressive:
+                self.encoder_sgd.step()
+            values = {k: v.item() for k, v in terms.items()}
+            values.update(kl_weight=self.kl_weight, lr=self.lr, encoder_steps=inner)
+            for name, value in values.items():
+                window.setdefault(name, []).append(value)
+            progress.update()
+            progress.set_postfix(loss=f"{values['loss']:.2f}", kl=f"{values.get('kl', 0.0):.2f}",
+                                 aggressive=self.aggressive)
+        self.curves.log(self.iteration, window)
+
+    def end_of_epoch(self):
+        """Aggressive switch-off, model selection and plateau decay, as after each epoch of the released code."""
+        cfg = self.cfg
+        if self.aggressive:
+            mi = evaluate_mi_minibatch(self.model, self.valid, cfg.max_len)["mi"]
+            self.aggressive = mi >= self.previous_mi
+            self.previous_mi = mi
+        loss = elbo_loss(self.model, self.valid, cfg.max_len)
+        self.curves.valid.append((self.iteration, loss))
+        if loss < self.best_loss:
+            self.best_loss, self.best_iteration = loss, self.iteration
+            self.best_state = copy.deepcopy(self.model.state_dict())
+        if loss > self.last_loss:
+            self.not_improved += 1
+            if self.not_improved >= cfg.decay_patience and self.epoch >= cfg.decay_from_epoch:
+                self.last_loss, self.not_improved, self.decays = loss, 0, self.decays + 1
+                self.lr *= cfg.lr_decay
+                self.model.load_state_dict(self.best_state)
+                self.make_optimizers()
+        else:
+            self.not_improved, self.last_loss = 0, loss
+
+    def finished(self) -> bool:
+        cfg = self.cfg
+        return (self.epoch >= cfg.epochs or self.decays == cfg.max_decays
+                or (cfg.max_iterations is not None and self.iteration >= cfg.max_iterations))
+
+    def result(self) -> TrainResult:
+        return TrainResult(self.best_state, self.best_iteration,
+                           self.best_loss if self.best_iteration is not None else None,
+                           self.iteration, self.epoch, self.curves, self.seconds + time.perf_counter() - self.started)
+
+    def run(self) -> TrainResult:
+        self.resume()
+        self.started = time.perf_counter()
+        total = self.cfg.max_iterations or self.cfg.epochs * len(self.batches)
+        progress = bar(total=total, initial=self.iteration, desc="train")
+        try:
+            while not self.finished():
+                self.epoch += 1
+                self.train_epoch(progress)
+                self.end_of_epoch()
+                self.save()
+        except TrainingDiverged as diverged:
+            diverged.partial = self.result()
+            raise
         progress.close()
-        return TrainResult(best_state, best_iteration, best_loss if best_iteration is not None else None,
-                           self.iteration, epoch, self.curves, time.perf_counter() - started)
+        return self.result()
+
+    # --- checkpoints: taken after every epoch ------------------------------------------------------
+    def save(self):
+        state = {name: getattr(self, name) for name in self.RESUMED}
+        state.update(seconds=self.seconds + time.perf_counter() - self.started, model=self.model.state_dict(),
+                     random=self.random.get_state())
+        save_checkpoint(self.checkpoint, self.key, state)
+
+    def resume(self):
+        state = load_checkpoint(self.checkpoint, self.key)
+        if state is None:
+            return
+        self.model.load_state_dict(state["model"])
+        for name in self.RESUMED:
+            setattr(self, name, state[name])
+        self.random.set_state(state["random"])
+        self.make_optimizers()     # plain SGD keeps no state between steps

@@ -23,14 +23,18 @@ from suite.data.corpus import Corpus
 from suite.evaluation.gradients import evaluate_gradient_norms
 from suite.evaluation.likelihood import sentence_scores
 from suite.progress import bar
-from suite.records import atomic_torch_save
+from suite.training.checkpoints import load_checkpoint, save_checkpoint
 from suite.training.optim import PaperAdam
 
 
 class TrainingDiverged(Exception):
+    """The loss became NaN or infinite. `partial` holds the training so far (its best validated weights, if
+    any, are the last good ones)."""
+
     def __init__(self, iteration: int, terms: dict[str, float]):
         super().__init__(f"loss became non-finite at iteration {iteration}")
         self.iteration, self.terms = iteration, terms
+        self.partial: TrainResult | None = None
 
 
 @dataclass
@@ -56,7 +60,7 @@ class Curves:
 
 @dataclass
 class TrainResult:
-    best_state: dict
+    best_state: dict | None
     best_iteration: int | None
     best_valid_nll: float | None
     iterations: int
@@ -75,15 +79,17 @@ def validation_nll(model: nn.Module, corpus: Corpus, cfg: TrainConfig) -> float:
 
 class Trainer:
     def __init__(self, model: nn.Module, corpus: Corpus, cfg: TrainConfig, seed: int,
-                 checkpoint: Path | None = None, log_points: int = 600):
+                 checkpoint: Path | None = None, key: dict | None = None, log_points: int = 600):
         self.model, self.corpus, self.cfg, self.seed = model, corpus, cfg, seed
-        self.checkpoint = checkpoint
+        self.checkpoint, self.key = checkpoint, key
+        self.device = next(model.parameters()).device
         self.optimizer = PaperAdam(model, cfg)
         self.log_every = max(1, cfg.iterations // log_points)
         self.iteration, self.epoch, self.position = 0, 0, 0
         self.lr = cfg.lr
         self.best_state, self.best_iteration, self.best_valid = None, None, math.inf
         self.curves = Curves()
+        self.window: dict[str, list[float]] = {}
         self.seconds = 0.0
 
     def kl_weight(self) -> float:
@@ -127,24 +133,38 @@ class Trainer:
     def elapsed(self) -> float:
         return self.seconds + time.perf_counter() - self.started
 
+    def result(self) -> TrainResult:
+        return TrainResult(self.best_state, self.best_iteration,
+                           self.best_valid if self.best_iteration is not None else None,
+                           self.iteration, self.epoch, self.curves, self.elapsed())
+
     def run(self) -> TrainResult:
         self.resume()
-        cfg = self.cfg
         self.started = time.perf_counter()
-        window: dict[str, list[float]] = {}
+        try:
+            self.loop()
+        except TrainingDiverged as diverged:
+            diverged.partial = self.result()
+            raise
+        if self.best_state is None:        # budgets too small to validate: keep the final weights
+            self.best_state = copy.deepcopy(self.model.state_dict())
+        return self.result()
+
+    def loop(self):
+        cfg = self.cfg
         progress = bar(total=cfg.iterations, initial=self.iteration, desc="train")
         while self.iteration < cfg.iterations:
             batches = self.epoch_batches()
             while self.position < len(batches) and (cfg.finish_epoch or self.iteration < cfg.iterations):
-                batch = self.corpus.splits["train"].batch(batches[self.position], cfg.max_len)
+                batch = self.corpus.splits["train"].batch(batches[self.position], cfg.max_len).to(self.device)
                 self.iteration += 1
                 self.position += 1
                 values = self.train_step(batch)
                 for name, value in values.items():
-                    window.setdefault(name, []).append(value)
+                    self.window.setdefault(name, []).append(value)
                 if self.iteration % self.log_every == 0:
-                    self.curves.log(self.iteration, window)
-                    window = {}
+                    self.curves.log(self.iteration, self.window)
+                    self.window = {}
                 progress.update()
                 progress.set_postfix(loss=f"{values['loss']:.2f}", kl=f"{values.get('kl', 0.0):.2f}",
                                      w=f"{values['kl_weight']:.3f}")
@@ -154,32 +174,22 @@ class Trainer:
                 self.epoch += 1
                 self.position = 0
         progress.close()
-        if self.best_state is None:        # budgets too small to validate: keep the final weights
-            self.best_state = copy.deepcopy(self.model.state_dict())
-        return TrainResult(self.best_state, self.best_iteration,
-                           self.best_valid if self.best_iteration is not None else None,
-                           self.iteration, self.epoch, self.curves, self.elapsed())
 
-    # --- checkpoints -------------------------------------------------------------------------------
-    def state(self) -> dict:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "iteration": self.iteration, "epoch": self.epoch, "position": self.position, "lr": self.lr,
-                "best_state": self.best_state, "best_iteration": self.best_iteration,
-                "best_valid": self.best_valid, "curves": self.curves, "seconds": self.elapsed(),
-                "rng": torch.get_rng_state()}
+    # --- checkpoints: taken at every validation -----------------------------------------------------
+    RESUMED = ("iteration", "epoch", "position", "lr", "best_state", "best_iteration", "best_valid", "curves",
+               "window", "seconds")
 
     def save(self):
-        if self.checkpoint is not None:
-            atomic_torch_save(self.state(), self.checkpoint)
+        state = {name: getattr(self, name) for name in self.RESUMED}
+        state.update(seconds=self.elapsed(), model=self.model.state_dict(), optimizer=self.optimizer.state_dict())
+        save_checkpoint(self.checkpoint, self.key, state)
 
     def resume(self):
-        if self.checkpoint is None or not self.checkpoint.exists():
+        state = load_checkpoint(self.checkpoint, self.key)
+        if state is None:
             return
-        state = torch.load(self.checkpoint, weights_only=False)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
-        for key in ("iteration", "epoch", "position", "lr", "best_state", "best_iteration", "best_valid",
-                    "curves", "seconds"):
-            setattr(self, key, state[key])
+        for name in self.RESUMED:
+            setattr(self, name, state[name])
         self.optimizer.set_lr(self.lr)
-        torch.set_rng_state(state["rng"])

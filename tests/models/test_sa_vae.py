@@ -4,7 +4,8 @@ import torch
 
 from suite.config import ModelConfig, Posterior
 from suite.data.vocab import EOS, GO
-from suite.models.lstm_vae import build_lstm_vae, delimited
+from suite.models.build import build_lstm_vae
+from suite.models.lstm_vae import delimited
 
 TINY = dict(family="lstm-vae", emb_dim=8, enc_hidden=12, dec_hidden=12, latent_dim=3, dropout=0.0)
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from suite.config import EpochTrainConfig, ModelConfig
-from suite.models.lstm_vae import build_lstm_vae
+from suite.models.build import build_lstm_vae
 from suite.training import epochs
 from suite.training.epochs import EpochTrainer, split_parameters
 

@@ -1,19 +1,18 @@
-"""Figures reproduced from training records (Coupled-VAE Figure 2: training dynamics of gradient norms)."""
+"""Outputs that are not comparison tables: Figure 2 (training dynamics of gradient norms, from training records)
+and the Table 7 interpolation (decoded text)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-
-from suite.budgets import Budget  # noqa: E402
-from suite.errors import unknown  # noqa: E402
-from suite.records import atomic_write_text  # noqa: E402
-from suite.runner import RunSpec, run_model  # noqa: E402
+from suite.budgets import Budget
+from suite.errors import unknown
+from suite.evaluation.interpolation import TABLE_7, interpolate, random_pairs
+from suite.records import atomic_write_text
+from suite.runner import RunSpec, run_model, trained_model
 
 PANELS = (("grad_rec", "‖∂L_rec/∂e‖² (Coupled: ‖∂(L_rec + L^c_rec)/∂e‖²)"),
           ("grad_reg", "‖∂L_reg/∂e‖²"),
@@ -22,14 +21,14 @@ MARKERS = ("o", "s", "^", "D")
 
 
 @dataclass(frozen=True)
-class Figure:
+class FigureSpec:
     id: str
     title: str
     models: tuple[str, ...]
 
 
 FIGURES = {f.id: f for f in [
-    Figure("coupled-fig2", "Training dynamics of DAE, VAE and Coupled-VAE (λm = 10) on the test set",
+    FigureSpec("coupled-fig2", "Training dynamics of DAE, VAE and Coupled-VAE (λm = 10) on the test set",
            ("dae", "vae", "coupled-vae-lm10.0")),
 ]}
 
@@ -48,15 +47,17 @@ def _series(record: dict, panel: str) -> tuple[list[int], list[float]]:
 
 
 def draw_figure(figure_id: str, dataset: str, budget: Budget, seed: int, results_dir: Path,
-                data_dir: Path | None = None, echo=print) -> Path:
+                data_dir: Path | None = None, device: str = "cpu", echo=print) -> Path:
     if figure_id not in FIGURES:
         raise unknown("figure", figure_id, FIGURES)
     figure = FIGURES[figure_id]
     records = {}
     for model_id in figure.models:
         echo(f"{model_id} on {dataset} ({budget.name} budget, seed {seed})")
-        records[model_id] = run_model(RunSpec(model_id, dataset, budget, seed, results_dir, data_dir), ())
-    fig, axes = plt.subplots(1, len(PANELS), figsize=(5 * len(PANELS), 4))
+        records[model_id] = run_model(RunSpec(model_id, dataset, budget, seed, results_dir, data_dir,
+                                              device=device), ())
+    fig = Figure(figsize=(5 * len(PANELS), 4))     # no pyplot: no display backend, no global state
+    axes = fig.subplots(1, len(PANELS))
     for axis, (panel, label) in zip(axes, PANELS, strict=True):
         for number, (model_id, record) in enumerate(records.items()):
             iterations, values = _series(record, panel)
@@ -73,7 +74,6 @@ def draw_figure(figure_id: str, dataset: str, budget: Budget, seed: int, results
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.png")
     fig.savefig(tmp, dpi=120)
-    plt.close(fig)
     tmp.replace(path)
     atomic_write_text(path.with_suffix(".txt"), _table(records))
     return path
@@ -85,4 +85,21 @@ def _table(records: dict) -> str:
         for iteration, values in record["training"]["curves"].get("gradient_norms", []):
             cells = [panel_value(values, panel) for panel, _ in PANELS]
             lines.append("\t".join([model_id, str(iteration)] + ["–" if c is None else f"{c:.4f}" for c in cells]))
+    return "\n".join(lines) + "\n"
+
+
+def interpolation_report(specs, pairs: int) -> str:
+    """Table 7 for the models of `specs` (same dataset, budget and seed): the paper's PTB pair, then `pairs`
+    random test pairs, each path decoded by every model."""
+    trained = {spec.model_id: trained_model(spec) for spec in specs}
+    first = specs[0]
+    corpus = next(iter(trained.values()))[1]
+    texts = ([TABLE_7] if first.dataset == "ptb" else []) + random_pairs(corpus, pairs, first.seed)
+    lines = [f"Latent-space interpolation (Table 7), dataset {first.dataset}"
+             f"{' [STAND-IN]' if corpus.stand_in else ''}, budget {first.budget.label}, seed {first.seed}"]
+    for text_a, text_b in texts:
+        lines += ["", f"Text A: {text_a}", f"Text B: {text_b}"]
+        for model_id, (model, _, cfg) in trained.items():
+            path = interpolate(model, corpus, text_a, text_b, cfg.eval.decode_max_len, cfg.eval.mask_unk)
+            lines += [f"  {model_id}:"] + [f"    {i}. {text}" for i, text in enumerate(path)]
     return "\n".join(lines) + "\n"

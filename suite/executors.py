@@ -1,0 +1,61 @@
+"""Where runs execute: in this process (default) or as Ray tasks, so a table's rows x seeds fan out over a
+cluster. Every executor returns the runs' records in the order of the specs it was given."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import torch
+
+from suite.errors import SuiteError
+from suite.runner import RunSpec, run_model
+
+
+class LocalExecutor:
+    name = "local"
+
+    def run(self, specs: list[RunSpec], metrics: Iterable[str], echo: Callable = print) -> list[dict]:
+        records = []
+        for number, spec in enumerate(specs, 1):
+            echo(f"[{number}/{len(specs)}] {spec.model_id} on {spec.dataset} ({spec.budget.name} budget, "
+                 f"seed {spec.seed})")
+            records.append(run_model(spec, metrics))
+        return records
+
+
+def _run_task(spec: RunSpec, metrics: list[str], threads: int) -> dict:
+    """A Ray task: one run, with torch limited to the CPUs the task asked for."""
+    torch.set_num_threads(threads)
+    return run_model(spec, metrics)
+
+
+class RayExecutor:
+    """Each run is a Ray task asking for `cpus` CPUs (and `gpus` GPUs, which moves it to CUDA). All nodes must
+    have the suite installed and see the same results directory (a shared filesystem)."""
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None, cpus: int = 1, gpus: float = 0.0):
+        try:
+            import ray
+        except ImportError:
+            raise SuiteError("--executor ray needs Ray: pip install 'ray[default]'") from None
+        self.ray, self.address, self.cpus, self.gpus = ray, address, cpus, gpus
+
+    def run(self, specs: list[RunSpec], metrics: Iterable[str], echo: Callable = print) -> list[dict]:
+        ray = self.ray
+        if not ray.is_initialized():
+            try:
+                ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
+            except (ConnectionError, ValueError, RuntimeError) as error:
+                raise SuiteError(f"cannot reach a Ray cluster at {self.address or 'a new local instance'}: "
+                                 f"{str(error).splitlines()[0]}") from None
+        task = ray.remote(num_cpus=self.cpus, num_gpus=self.gpus)(_run_task)
+        device = "cuda" if self.gpus > 0 else None
+        futures = []
+        for spec in specs:
+            if device is not None:
+                spec = RunSpec(**{**spec.__dict__, "device": device})
+            futures.append(task.remote(spec, list(metrics), self.cpus))
+        echo(f"submitted {len(futures)} runs to Ray ({self.cpus} CPU, {self.gpus:g} GPU each)")
+        return ray.get(futures)

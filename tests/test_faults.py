@@ -1,0 +1,70 @@
+"""Faults: divergence, full disks, foreign result directories, inconsistent expected-value files."""
+
+import errno
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from suite import registry
+from suite.budgets import BUDGETS
+from suite.cli import main
+from suite.errors import SuiteError
+from suite.harness import run_table
+from suite.records import atomic_write_json
+from suite.training import trainer as trainer_module
+
+
+def test_a_diverging_row_is_marked_and_the_table_goes_on(tmp_path, monkeypatch):
+    original = trainer_module.Trainer.train_step
+
+    def train_step(self, batch):
+        values = original(self, batch)
+        if self.model.__class__.__name__ == "Coupled" and self.iteration == 20:
+            raise trainer_module.TrainingDiverged(self.iteration, {**values, "loss": float("nan")})
+        return values
+
+    monkeypatch.setattr(trainer_module.Trainer, "train_step", train_step)
+    comparison = run_table("coupled-1", "ptb", BUDGETS["smoke"], [0], tmp_path, rows=["vae", "coupled-vae"],
+                           echo=lambda message: None)
+    verdicts = {(line.row, line.metric): line.verdict for line in comparison.lines}
+    assert verdicts[("vae", "nll")] == "not judged (smoke budget)"
+    assert verdicts[("coupled-vae", "nll")].startswith("diverged (seed 0 at iteration 20); last good weights")
+    record = json.loads((tmp_path / "runs/ptb/coupled-vae/smoke-seed0/record.json").read_text())
+    assert record["status"] == "diverged" and record["training"]["best_iteration"] == 15
+    assert record["metrics"]["nll"] is not None          # evaluated on the weights validated at iteration 15
+
+
+def test_a_full_disk_gives_one_line_and_leaves_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "record.json"
+    atomic_write_json(path, {"schema": 1, "old": True})
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(SuiteError, match="no space left on device") as error:
+        atomic_write_json(path, {"schema": 1, "old": False})
+    assert "\n" not in str(error.value)
+    assert json.loads(path.read_text()) == {"schema": 1, "old": True}
+    assert [p.name for p in tmp_path.iterdir()] == ["record.json"]
+
+
+def test_a_results_directory_from_another_version_is_refused(tmp_path):
+    run = tmp_path / "runs/ptb/vae/smoke-seed0"
+    run.mkdir(parents=True)
+    (run / "record.json").write_text(json.dumps({"schema": 0}))
+    result = CliRunner().invoke(main, ["table", "coupled-9", "--dataset", "ptb", "--rows", "vae", "--budget",
+                                       "smoke", "--results-dir", str(tmp_path), "--no-progress"])
+    assert result.exit_code == 2
+    assert "incompatible version" in result.output and result.output.count("\n") == 1
+    assert json.loads((run / "record.json").read_text()) == {"schema": 0}
+
+
+def test_an_expected_value_row_without_registry_entry_is_one_line(monkeypatch):
+    registry.load()
+    monkeypatch.delitem(registry.ROWS, ("coupled-9", "vae"))
+    result = CliRunner().invoke(main, ["table", "coupled-9", "--dataset", "ptb", "--budget", "smoke"])
+    assert result.exit_code == 2
+    assert "coupled-9.yaml: row(s) vae have no registry entry" in result.output

@@ -1,0 +1,61 @@
+"""A run killed with SIGKILL at any point resumes and finishes with the numbers of an uninterrupted run;
+two processes working on one results directory never corrupt each other."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+METRICS = "nll,kl,ppl,mi,bleu1,dist1"
+
+
+def command(results: Path, model: str = "coupled-vae") -> list[str]:
+    return [sys.executable, "-m", "suite.cli", "run", model, "--dataset", "ptb", "--budget", "smoke",
+            "--results-dir", str(results), "--metrics", METRICS, "--no-progress"]
+
+
+def kill_when(results: Path, marker: str) -> int:
+    """Start a run, SIGKILL it as soon as `marker` exists in its run directory; return how long it ran."""
+    run_dir = results / "runs/ptb/coupled-vae/smoke-seed0"
+    process = subprocess.Popen(command(results), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    start = time.monotonic()
+    while not (run_dir / marker).exists():
+        assert process.poll() is None, "the run finished before it could be killed"
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    return time.monotonic() - start
+
+
+@pytest.mark.parametrize("marker", ["checkpoint.pt", "record.json"])   # mid-training / mid-evaluation
+def test_killed_run_resumes_to_identical_numbers(tmp_path, marker):
+    # The reference is a fresh process too: a long-lived process's allocator state can move the last bits.
+    subprocess.run(command(tmp_path / "reference"), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    reference = json.loads((tmp_path / "reference/runs/ptb/coupled-vae/smoke-seed0/record.json").read_text())
+    interrupted = tmp_path / "interrupted"
+    kill_when(interrupted, marker)
+    subprocess.run(command(interrupted), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    resumed = json.loads((interrupted / "runs/ptb/coupled-vae/smoke-seed0/record.json").read_text())
+    assert resumed["metrics"] == reference["metrics"]
+    assert resumed["training"]["curves"] == reference["training"]["curves"]
+    assert not (interrupted / "runs/ptb/coupled-vae/smoke-seed0/checkpoint.pt").exists()
+
+
+def test_two_processes_on_one_results_directory(tmp_path):
+    table = [sys.executable, "-m", "suite.cli", "table", "coupled-9", "--dataset", "ptb", "--rows", "vae",
+             "--budget", "smoke", "--results-dir", str(tmp_path), "--no-progress", "--format", "markdown"]
+    processes = [subprocess.Popen(table, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+    outputs = [p.communicate() for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    assert outputs[0][0] == outputs[1][0]                          # same table, same numbers
+    run_dir = tmp_path / "runs/ptb/vae/smoke-seed0"
+    record = json.loads((run_dir / "record.json").read_text())
+    assert record["status"] == "trained" and set(record["evaluations"]) == {"prior_samples"}
+    leftovers = [p.name for p in tmp_path.rglob(".*") if p.name != ".lock"]
+    assert leftovers == []                                         # no half-written temporary files

@@ -1,0 +1,53 @@
+"""Statistics over seeds and the verdict that uses them."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from suite.budgets import BUDGETS
+from suite.compare import FAIL, PASS, verdict
+from suite.stats import Summary, one_sided_paired_p, summarize
+from suite.tables import Metric
+
+
+def test_summary_matches_numpy_and_its_interval_covers_the_mean():
+    values = [103.2, 104.1, 103.7, 102.9, 103.5]
+    summary = summarize(values)
+    assert summary.mean == pytest.approx(np.mean(values))
+    assert summary.sd == pytest.approx(np.std(values, ddof=1))
+    assert summary.low < summary.mean < summary.high
+    assert min(values) <= summary.low and summary.high <= max(values)
+    assert summarize(values) == summary                        # deterministic
+    assert summarize([5.0]) == Summary(1, 5.0, None, None, None)
+    assert summarize([2.0, 2.0]).low == summarize([2.0, 2.0]).high == 2.0
+
+
+def test_one_sided_paired_p_matches_scipy_and_handles_degenerate_cases():
+    coupled, base = [103.1, 103.0, 103.4], [103.6, 103.5, 103.6]
+    assert one_sided_paired_p(coupled, base, "less") == pytest.approx(
+        stats.ttest_rel(coupled, base, alternative="less").pvalue)
+    assert one_sided_paired_p(coupled, base, "greater") > 0.5
+    assert one_sided_paired_p([1.0], [2.0], "less") is None
+    assert one_sided_paired_p([1.0, 2.0], [2.0, 3.0], "less") == 0.0      # every pair differs by exactly -1
+    assert one_sided_paired_p([1.0, 2.0], [2.0, 3.0], "greater") == 1.0
+
+
+NLL = Metric("nll", "NLL", "lower", tolerance=1.0)
+
+
+@pytest.mark.parametrize("values,expected", [
+    ([103.5], PASS),                                              # one seed: tolerance only
+    ([105.0], FAIL),
+    ([103.4, 103.7, 103.9], PASS),                                # within tolerance, interval covers 103.6
+    ([104.3, 104.4, 104.5], f"{PASS} (paper outside the 95% CI)"),
+    ([100.0, 106.0, 111.0], "inconclusive (within the 95% CI, not the tolerance)"),
+    ([105.5, 105.6, 105.7], FAIL),
+])
+def test_full_budget_verdict_uses_tolerance_and_interval(values, expected):
+    assert verdict(NLL, 103.6, summarize(values), BUDGETS["full"], stand_in=False) == expected
+
+
+def test_reduced_budgets_and_stand_ins_are_never_judged():
+    ours = summarize([150.0])
+    assert verdict(NLL, 103.6, ours, BUDGETS["quick"], stand_in=False) == "not judged (quick budget)"
+    assert verdict(NLL, 103.6, ours, BUDGETS["full"], stand_in=True) == "stand-in corpus: not compared"
