@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from suite.budgets import Budget
 from suite.errors import unknown
 from suite.evaluation.interpolation import TABLE_7, interpolate, random_pairs
-from suite.records import atomic_write_text
+from suite.records import atomic_save_figure, atomic_write_text
 from suite.runner import RunSpec, run_model, trained_model
 
 PANELS = (("grad_rec", "‖∂L_rec/∂e‖² (Coupled: ‖∂(L_rec + L^c_rec)/∂e‖²)"),
@@ -71,10 +71,7 @@ def draw_figure(figure_id: str, dataset: str, budget: Budget, seed: int, results
     fig.suptitle(f"{figure.title} — {dataset}{' [STAND-IN]' if stand_in else ''}, budget {budget.label}", fontsize=9)
     fig.tight_layout()
     path = results_dir / "figures" / f"{figure_id}_{dataset}_{budget.name}_seed{seed}.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.png")
-    fig.savefig(tmp, dpi=120)
-    tmp.replace(path)
+    atomic_save_figure(fig, path, dpi=120)
     atomic_write_text(path.with_suffix(".txt"), _table(records))
     return path
 

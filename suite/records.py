@@ -79,6 +79,11 @@ def atomic_torch_save(payload, path: Path):
     _atomic(path, lambda handle: torch.save(payload, handle))
 
 
+def atomic_save_figure(figure, path: Path, **options):
+    """A matplotlib figure, in the format its suffix names."""
+    _atomic(path, lambda handle: figure.savefig(handle, format=path.suffix.lstrip("."), **options))
+
+
 def run_dir(results_dir: Path, dataset: str, model_id: str, budget: str, seed: int) -> Path:
     return results_dir / "runs" / dataset / model_id / f"{budget}-seed{seed}"
 

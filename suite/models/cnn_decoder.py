@@ -13,8 +13,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from suite.data.batching import Batch
-from suite.data.vocab import EOS, GO, UNK
 from suite.models.decoder import TOKEN_CHUNK
+from suite.models.greedy import greedy_decode
 
 KERNEL = 3
 
@@ -102,28 +102,17 @@ class DilatedCNNDecoder(nn.Module):
     def greedy(self, signal: torch.Tensor, max_len: int, mask_unk: bool = True) -> list[list[int]]:
         """Greedy decoding from each signal; stops at <eos> (excluded) or after max_len tokens.
         Each block keeps the inputs its dilated convolution still needs, so a step costs one position rather than
-        the whole prefix; finished sequences leave the batch, so cost follows the real output lengths."""
+        the whole prefix."""
         if self.training:
             # Training-mode BatchNorm would mix positions and sentences and update the running statistics.
             raise RuntimeError("DilatedCNNDecoder.greedy needs eval mode")
         # Zeros stand for the convolutions' padding before the first position.
         pasts = [signal.new_zeros(len(signal), self.filters, block.lookback) for block in self.blocks]
         _, pasts = self.advance(torch.cat([signal, signal], dim=-1), pasts)
-        token = torch.full((len(signal),), GO, dtype=torch.long, device=signal.device)
-        active = torch.arange(len(signal), device=signal.device)
-        outputs: list[list[int]] = [[] for _ in range(len(signal))]
-        for _ in range(max_len):
-            state, pasts = self.advance(torch.cat([self.embedding(token), signal[active]], dim=-1), pasts)
-            logits = self.to_vocab(state)
-            if mask_unk:
-                logits[:, UNK] = float("-inf")
-            token = logits.argmax(-1)
-            for i, t in zip(active.tolist(), token.tolist()):
-                if t != EOS:
-                    outputs[i].append(t)
-            running = token != EOS
-            if not running.all():
-                active, token, pasts = active[running], token[running], [p[running] for p in pasts]
-                if len(active) == 0:
-                    break
-        return outputs
+
+        def step(token, rows, pasts):
+            state, pasts = self.advance(torch.cat([self.embedding(token), rows], dim=-1), pasts)
+            return self.to_vocab(state), pasts
+
+        return greedy_decode(step, pasts, signal, max_len, mask_unk,
+                             keep=lambda pasts, running: [p[running] for p in pasts])

@@ -8,11 +8,11 @@ the shared encoder; the signal-matching loss pulls the stochastic signal h towar
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 from suite.config import Coupling
 from suite.data.batching import Batch
 from suite.models.autoencoder import LatentPath, TextAutoencoder
+from suite.models.wrapping import WrapsBase
 
 RQ_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
@@ -27,33 +27,14 @@ def euclidean_distance(h: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return (h - target).pow(2).sum(-1)
 
 
-class Coupled(nn.Module):
+class Coupled(WrapsBase):
+    """Evaluation uses the stochastic network (`base`) only."""
+
     def __init__(self, base: TextAutoencoder, twin: LatentPath, coupling: Coupling, latent_dim: int):
         super().__init__()
         self.base, self.twin, self.coupling = base, twin, coupling
         # The released code's kernel constant: C = 2 * latent_dim (the MMD convention for a unit prior).
         self.rq_c = 2.0 * latent_dim
-
-    # Evaluation uses the stochastic network only.
-    @property
-    def likelihood(self) -> str:
-        return self.base.likelihood
-
-    @property
-    def prior(self):
-        return self.base.prior
-
-    def posterior(self, batch: Batch):
-        return self.base.posterior(batch)
-
-    def prior_for(self, batch: Batch):
-        return self.base.prior_for(batch)
-
-    def sentence_nll(self, batch: Batch, z: torch.Tensor) -> torch.Tensor:
-        return self.base.sentence_nll(batch, z)
-
-    def greedy(self, z: torch.Tensor, max_len: int, mask_unk: bool) -> list[list[int]]:
-        return self.base.greedy(z, max_len, mask_unk)
 
     def match(self, signal: torch.Tensor, coupled_signal: torch.Tensor) -> torch.Tensor:
         target = coupled_signal.detach()    # h^c guides h, never the reverse

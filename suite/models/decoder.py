@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from suite.data.batching import Batch
-from suite.data.vocab import EOS, GO, UNK
+from suite.models.greedy import greedy_decode
 
 TOKEN_CHUNK = 4096   # output-layer rows per chunk; bounds the (tokens x vocab) logits kept in memory
 
@@ -35,12 +35,6 @@ class OutputHead(nn.Module):
         token_nll = torch.cat([F.cross_entropy(self(s), t, reduction="none")
                                for s, t in zip(states.split(TOKEN_CHUNK), targets.split(TOKEN_CHUNK))])
         return torch.zeros(len(batch), dtype=token_nll.dtype, device=token_nll.device).index_add(0, rows, token_nll)
-
-    def greedy_token(self, state: torch.Tensor, mask_unk: bool) -> torch.Tensor:
-        logits = self(state)
-        if mask_unk:
-            logits[:, UNK] = float("-inf")
-        return logits.argmax(-1)
 
 
 class SignalGRUDecoder(nn.Module):
@@ -66,22 +60,11 @@ class SignalGRUDecoder(nn.Module):
 
     @torch.no_grad()
     def greedy(self, signal: torch.Tensor, max_len: int, mask_unk: bool = True) -> list[list[int]]:
-        """Greedy decoding from each signal; stops at <eos> (excluded) or after max_len tokens.
-        Finished sequences leave the batch, so cost follows the real output lengths."""
+        """Greedy decoding from each signal; stops at <eos> (excluded) or after max_len tokens."""
         _, state = self.gru(torch.cat([signal, signal], dim=-1).unsqueeze(1))
-        token = torch.full((len(signal),), GO, dtype=torch.long, device=signal.device)
-        active = torch.arange(len(signal), device=signal.device)
-        outputs: list[list[int]] = [[] for _ in range(len(signal))]
-        for _ in range(max_len):
-            step = torch.cat([self.embedding(token), signal[active]], dim=-1).unsqueeze(1)
-            out, state = self.gru(step, state)
-            token = self.head.greedy_token(out[:, 0], mask_unk)
-            for i, t in zip(active.tolist(), token.tolist()):
-                if t != EOS:
-                    outputs[i].append(t)
-            running = token != EOS
-            if not running.all():
-                active, token, state = active[running], token[running], state[:, running]
-                if len(active) == 0:
-                    break
-        return outputs
+
+        def step(token, rows, state):
+            out, state = self.gru(torch.cat([self.embedding(token), rows], dim=-1).unsqueeze(1), state)
+            return self.head(out[:, 0]), state
+
+        return greedy_decode(step, state, signal, max_len, mask_unk, keep=lambda state, running: state[:, running])

@@ -16,8 +16,9 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from suite.data.batching import Batch
-from suite.data.vocab import EOS, GO, PAD, UNK
+from suite.data.vocab import EOS, GO, PAD
 from suite.models.decoder import TOKEN_CHUNK
+from suite.models.greedy import greedy_decode
 from suite.models.posteriors import DiagGaussian
 
 
@@ -83,27 +84,12 @@ class LSTMDecoder(nn.Module):
 
     @torch.no_grad()
     def greedy(self, z: torch.Tensor, max_len: int, mask_unk: bool = True) -> list[list[int]]:
-        state = self.initial_state(z)
-        token = torch.full((len(z),), GO, dtype=torch.long, device=z.device)
-        active = torch.arange(len(z), device=z.device)
-        outputs: list[list[int]] = [[] for _ in range(len(z))]
-        for _ in range(max_len):
-            step = torch.cat([self.embedding(token), z[active]], dim=-1).unsqueeze(1)
-            out, state = self.lstm(step, state)
-            logits = self.to_vocab(out[:, 0])
-            if mask_unk:
-                logits[:, UNK] = float("-inf")
-            token = logits.argmax(-1)
-            for i, t in zip(active.tolist(), token.tolist(), strict=True):
-                if t != EOS:
-                    outputs[i].append(t)
-            running = token != EOS
-            if not running.all():
-                active, token = active[running], token[running]
-                state = tuple(s[:, running] for s in state)
-                if len(active) == 0:
-                    break
-        return outputs
+        def step(token, rows, state):
+            out, state = self.lstm(torch.cat([self.embedding(token), rows], dim=-1).unsqueeze(1), state)
+            return self.to_vocab(out[:, 0]), state
+
+        return greedy_decode(step, self.initial_state(z), z, max_len, mask_unk,
+                             keep=lambda state, running: tuple(s[:, running] for s in state))
 
 
 def initialise_uniformly(model: nn.Module):

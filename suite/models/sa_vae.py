@@ -15,6 +15,7 @@ from torch import nn
 from suite.config import Posterior
 from suite.data.batching import Batch
 from suite.models.posteriors import DiagGaussian
+from suite.models.wrapping import WrapsBase
 
 
 def clip_norm(gradient: torch.Tensor, limit: float) -> torch.Tensor:
@@ -22,12 +23,10 @@ def clip_norm(gradient: torch.Tensor, limit: float) -> torch.Tensor:
     return gradient * torch.clamp(limit / (norm + 1e-6), max=1.0)
 
 
-class SemiAmortized(nn.Module):
+class SemiAmortized(WrapsBase):
     def __init__(self, base: nn.Module, cfg: Posterior):
         super().__init__()
         self.base, self.cfg = base, cfg
-        self.likelihood = base.likelihood
-        self.prior = base.prior
 
     def refine(self, batch: Batch, initial: DiagGaussian, kl_weight: float, create_graph: bool) -> DiagGaussian:
         # cuDNN's recurrent kernels have no double backward; the native ones (the only ones on CPU) do.
@@ -55,15 +54,6 @@ class SemiAmortized(nn.Module):
     def posterior(self, batch: Batch) -> DiagGaussian:
         with torch.enable_grad():
             return self.refine(batch, self.base.posterior(batch), kl_weight=1.0, create_graph=False)
-
-    def prior_for(self, batch: Batch):
-        return self.base.prior_for(batch)
-
-    def sentence_nll(self, batch: Batch, z: torch.Tensor) -> torch.Tensor:
-        return self.base.sentence_nll(batch, z)
-
-    def greedy(self, z: torch.Tensor, max_len: int, mask_unk: bool) -> list[list[int]]:
-        return self.base.greedy(z, max_len, mask_unk)
 
     def training_terms(self, batch: Batch, kl_weight: float) -> dict[str, torch.Tensor]:
         """The refined ELBO only: the encoder learns through the refinement, as in the released code."""

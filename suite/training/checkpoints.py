@@ -3,8 +3,6 @@ random-number generators, stamped with the run's key so a checkpoint of another 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 
 from suite.records import atomic_torch_save
@@ -21,17 +19,29 @@ def set_rng_state(state: dict):
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def save_checkpoint(path: Path | None, key: dict | None, state: dict):
-    if path is not None:
-        atomic_torch_save({"key": key, "rng": rng_state(), **state}, path)
+def save_checkpoint(trainer, **extra):
+    """The trainer's `RESUMED` attributes, its model, the random-number generators and `extra`, stamped with
+    its run key, to `trainer.checkpoint` (if it has one)."""
+    if trainer.checkpoint is None:
+        return
+    state = {name: getattr(trainer, name) for name in trainer.RESUMED}
+    state.update(extra, seconds=trainer.elapsed(), model=trainer.model.state_dict(), key=trainer.key,
+                 rng=rng_state())
+    atomic_torch_save(state, trainer.checkpoint)
 
 
-def load_checkpoint(path: Path | None, key: dict | None) -> dict | None:
-    """The saved state, or None when there is none or it belongs to another config, code or dataset."""
+def restore_checkpoint(trainer) -> dict | None:
+    """Put the trainer's saved model, `RESUMED` attributes and random-number generators back and return the
+    saved state (for what only the trainer knows how to restore); None, touching nothing, when there is no
+    checkpoint or it belongs to another config, code or dataset."""
+    path = trainer.checkpoint
     if path is None or not path.exists():
         return None
     state = torch.load(path, weights_only=False, map_location="cpu")
-    if state.get("key") != key:
+    if state.get("key") != trainer.key:
         return None
     set_rng_state(state["rng"])
+    trainer.model.load_state_dict(state["model"])
+    for name in trainer.RESUMED:
+        setattr(trainer, name, state[name])
     return state

@@ -27,7 +27,7 @@ from suite.data.corpus import Corpus
 from suite.evaluation.mutual_info import evaluate_mi_minibatch
 from suite.models import device_of
 from suite.progress import bar
-from suite.training.checkpoints import load_checkpoint, save_checkpoint
+from suite.training.checkpoints import restore_checkpoint, save_checkpoint
 from suite.training.trainer import Curves, TrainingDiverged, TrainResult
 
 ENCODER_SIDE = ("encoder", "posterior")     # parameter-name parts the encoder optimiser owns
@@ -63,7 +63,7 @@ class EpochTrainer:
                  checkpoint: Path | None = None, key: dict | None = None):
         self.model, self.corpus, self.cfg, self.seed = model, corpus, cfg, seed
         self.checkpoint, self.key = checkpoint, key
-        self.device = next(model.parameters()).device
+        self.device = device_of(model)
         self.train = corpus.splits["train"]
         self.valid = corpus.splits["valid"].subset(cfg.valid_sentences)
         self.batches = same_length_batches(self.train, cfg.batch_size)
@@ -171,10 +171,13 @@ class EpochTrainer:
         return (self.epoch >= cfg.epochs or self.decays == cfg.max_decays
                 or (cfg.max_iterations is not None and self.iteration >= cfg.max_iterations))
 
+    def elapsed(self) -> float:
+        return self.seconds + time.perf_counter() - self.started
+
     def result(self) -> TrainResult:
         return TrainResult(self.best_state, self.best_iteration,
                            self.best_loss if self.best_iteration is not None else None,
-                           self.iteration, self.epoch, self.curves, self.seconds + time.perf_counter() - self.started)
+                           self.iteration, self.epoch, self.curves, self.elapsed())
 
     def run(self) -> TrainResult:
         self.resume()
@@ -195,17 +198,10 @@ class EpochTrainer:
 
     # --- checkpoints: taken after every epoch ------------------------------------------------------
     def save(self):
-        state = {name: getattr(self, name) for name in self.RESUMED}
-        state.update(seconds=self.seconds + time.perf_counter() - self.started, model=self.model.state_dict(),
-                     random=self.random.get_state())
-        save_checkpoint(self.checkpoint, self.key, state)
+        save_checkpoint(self, random=self.random.get_state())
 
     def resume(self):
-        state = load_checkpoint(self.checkpoint, self.key)
-        if state is None:
-            return
-        self.model.load_state_dict(state["model"])
-        for name in self.RESUMED:
-            setattr(self, name, state[name])
-        self.random.set_state(state["random"])
-        self.make_optimizers()     # plain SGD keeps no state between steps
+        state = restore_checkpoint(self)
+        if state is not None:
+            self.random.set_state(state["random"])
+            self.make_optimizers()     # plain SGD keeps no state between steps

@@ -22,8 +22,9 @@ from suite.data.batching import training_batches
 from suite.data.corpus import Corpus
 from suite.evaluation.gradients import evaluate_gradient_norms
 from suite.evaluation.likelihood import sentence_scores
+from suite.models import device_of
 from suite.progress import bar
-from suite.training.checkpoints import load_checkpoint, save_checkpoint
+from suite.training.checkpoints import restore_checkpoint, save_checkpoint
 from suite.training.optim import PaperAdam
 
 
@@ -82,7 +83,7 @@ class Trainer:
                  checkpoint: Path | None = None, key: dict | None = None, log_points: int = 600):
         self.model, self.corpus, self.cfg, self.seed = model, corpus, cfg, seed
         self.checkpoint, self.key = checkpoint, key
-        self.device = next(model.parameters()).device
+        self.device = device_of(model)
         self.optimizer = PaperAdam(model, cfg)
         self.log_every = max(1, cfg.iterations // log_points)
         self.iteration, self.epoch, self.position = 0, 0, 0
@@ -180,16 +181,10 @@ class Trainer:
                "window", "seconds")
 
     def save(self):
-        state = {name: getattr(self, name) for name in self.RESUMED}
-        state.update(seconds=self.elapsed(), model=self.model.state_dict(), optimizer=self.optimizer.state_dict())
-        save_checkpoint(self.checkpoint, self.key, state)
+        save_checkpoint(self, optimizer=self.optimizer.state_dict())
 
     def resume(self):
-        state = load_checkpoint(self.checkpoint, self.key)
-        if state is None:
-            return
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        for name in self.RESUMED:
-            setattr(self, name, state[name])
-        self.optimizer.set_lr(self.lr)
+        state = restore_checkpoint(self)
+        if state is not None:
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.optimizer.set_lr(self.lr)
