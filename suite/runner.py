@@ -166,24 +166,33 @@ def _reusable(record: dict | None, key: dict, directory: Path) -> bool:
             and (record["status"] == "diverged" or (directory / WEIGHTS).exists()))
 
 
-def _pretrain(spec: RunSpec, cfg: RunConfig, model, vocab_size: int) -> dict:
+def _pretrain(spec: RunSpec, cfg: RunConfig, model) -> dict:
     """Train (or reuse) the model named by `init_from` with the same dataset, budget and seed, and start
     `model` from its weights; returns where they came from."""
     source = RunSpec(cfg.train.init_from, spec.dataset, spec.budget, spec.seed, spec.results_dir, spec.data_dir,
                      device=spec.device)
-    source_record = run_model(source, ())
-    source_cfg = spec.budget.apply(registry.get_model(source.model_id).config(spec.dataset))
-    autoencoder = build_model(source_cfg.model, vocab_size)
-    autoencoder.load_state_dict(torch.load(source.directory / WEIGHTS, weights_only=True, map_location="cpu"))
-    autoencoder.to(spec.device)
+    autoencoder, _, source_cfg = trained_model(source)
     initialise_from_autoencoder(model, autoencoder)
-    return {"model": source.model_id, "config_digest": source_record["config_digest"],
-            "record": str(source.directory / RECORD)}
+    torch.manual_seed(spec.seed)     # training starts alike whether the source was just trained or reused
+    return {"model": source.model_id, "config_digest": source_cfg.digest(), "record": str(source.directory / RECORD)}
 
 
 def run_model(spec: RunSpec, metrics: Iterable[str]) -> dict:
-    """Train (or reuse) the model of `spec`, evaluate the metric groups `metrics` need, return the record.
-    The run directory is locked for the whole call, so concurrent callers never interleave on one run."""
+    """Train (or reuse) the model of `spec`, evaluate the metric groups `metrics` need, return the record."""
+    return _run(spec, metrics)[0]
+
+
+def trained_model(spec: RunSpec):
+    """The trained model of `spec` (training it first if needed), in eval mode, with its corpus and config."""
+    _, model, corpus, cfg = _run(spec, ())
+    if model is None:
+        raise SuiteError(f"{spec.model_id} diverged before its first validation: it has no weights to use")
+    return model.eval(), corpus, cfg
+
+
+def _run(spec: RunSpec, metrics: Iterable[str]):
+    """Record, trained model (None when it has no weights), corpus and config of `spec`. The run directory is
+    locked for the whole call, so concurrent callers never interleave on one run."""
     origin = provenance()        # taken before any work, so it names the code that did the work
     cfg = spec.budget.apply(registry.get_model(spec.model_id).config(spec.dataset))
     corpus = load_corpus(spec.dataset, spec.data_dir)
@@ -196,10 +205,10 @@ def run_model(spec: RunSpec, metrics: Iterable[str]) -> dict:
             record = _train(spec, cfg, corpus, model, origin, key)
         weights = spec.directory / WEIGHTS
         if not weights.exists():                # diverged before its first validation: nothing to evaluate
-            return record
+            return record, None, corpus, cfg
         model.load_state_dict(torch.load(weights, weights_only=True, map_location=spec.device))
         _evaluate(spec, cfg, corpus, model, record, metrics, origin)
-    return record
+    return record, model, corpus, cfg
 
 
 def _train(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, origin: dict, key: dict) -> dict:
@@ -214,7 +223,7 @@ def _train(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, origin: dict, k
             result = EpochTrainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key).run()
         else:
             if cfg.train.init_from:
-                initialised_from = _pretrain(spec, cfg, model, len(corpus.vocab))
+                initialised_from = _pretrain(spec, cfg, model)
             result = Trainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key).run()
         divergence = None
     except TrainingDiverged as diverged:
@@ -251,15 +260,3 @@ def _evaluate(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, record: dict
         record["metrics"].update(values)
         atomic_write_json(spec.directory / RECORD, record)
 
-
-def trained_model(spec: RunSpec):
-    """The trained model of `spec` (training it first if needed), in eval mode, with its corpus."""
-    run_model(spec, ())
-    cfg = spec.budget.apply(registry.get_model(spec.model_id).config(spec.dataset))
-    corpus = load_corpus(spec.dataset, spec.data_dir)
-    model = build_model(cfg.model, len(corpus.vocab)).to(spec.device)
-    weights = spec.directory / WEIGHTS
-    if not weights.exists():
-        raise SuiteError(f"{spec.model_id} diverged before its first validation: it has no weights to use")
-    model.load_state_dict(torch.load(weights, weights_only=True, map_location=spec.device))
-    return model.eval(), corpus, cfg

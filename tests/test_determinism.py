@@ -24,3 +24,11 @@ def test_a_finished_run_is_reused_not_retrained(tmp_path):
     again = smoke("vae", 0, tmp_path)
     assert again["provenance"]["created"] == first["provenance"]["created"]
     assert again["metrics"] == first["metrics"]
+
+
+def test_prefb_trains_alike_whether_its_autoencoder_was_trained_first_or_on_demand(tmp_path):
+    on_demand = smoke("prefb-vae", 0, tmp_path / "a")
+    smoke("dae", 0, tmp_path / "b")
+    after_dae = smoke("prefb-vae", 0, tmp_path / "b")
+    assert after_dae["training"]["curves"] == on_demand["training"]["curves"]
+    assert after_dae["metrics"] == on_demand["metrics"]
