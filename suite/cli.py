@@ -115,7 +115,7 @@ def main(threads: int | None):
 
 def _availability(name: str, data_dir: Path | None) -> str:
     text = f"{name} ({'present' if get_dataset(name).is_present(data_dir) else 'absent'})"
-    stand_ins = [d for d in DATASETS.values() if d.stands_in_for == name]
+    stand_ins = [d for d in DATASETS.values() if name in d.stands_in_for]
     return text + "".join(f" [stand-in: {d.name} ({'present' if d.is_present(data_dir) else 'absent'})]"
                           for d in stand_ins)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from suite import registry
 from suite.budgets import Budget
 from suite.compare import Comparison, compare, render
-from suite.data.datasets import get_dataset, load_corpus
+from suite.data.datasets import load_corpus, stands_in
 from suite.errors import SuiteError
 from suite.executors import LocalExecutor
 from suite.records import RECORD, atomic_write_json, atomic_write_text, read_record
@@ -32,9 +32,10 @@ def run_rows(table_id: str, dataset: str, budget: Budget, seeds: list[int], resu
     """Train and evaluate the table's implemented rows for every seed; each row maps to its records (one per
     seed) or to why it did not run. Also says whether the corpus is a stand-in."""
     table = get_table(table_id)
-    stands_in_for = get_dataset(dataset).stands_in_for
-    if dataset not in table.datasets and stands_in_for not in table.datasets:
-        raise SuiteError(f"table {table.id} has no {dataset!r} column (it has: {', '.join(table.datasets)})")
+    try:
+        stand_in = stands_in(dataset, table.datasets)
+    except SuiteError as error:
+        raise SuiteError(f"table {table.id}: {error}") from None
     corpus = load_corpus(dataset, data_dir)     # fails early, with a one-line message, when data is absent
     entries = registry.table_rows(table, rows)
     models = list(dict.fromkeys(e.model for e in entries if e.model is not None))
@@ -47,7 +48,7 @@ def run_rows(table_id: str, dataset: str, budget: Budget, seeds: list[int], resu
                        (executor or LocalExecutor()).run(specs, table.metrics, echo), strict=True))
     results = {e.row: [records[(e.model, seed)] for seed in seeds] if e.model else "not implemented"
                for e in entries}
-    return results, corpus.stand_in
+    return results, stand_in
 
 
 def seeds_label(seeds: list[int]) -> str:

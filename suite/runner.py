@@ -40,6 +40,7 @@ from suite.records import (
     run_dir,
     run_lock,
 )
+from suite.tables import all_tables
 from suite.training.epochs import EpochTrainer
 from suite.training.pretraining import initialise_from_autoencoder
 from suite.training.trainer import Trainer, TrainingDiverged
@@ -148,7 +149,7 @@ def run_key(cfg: RunConfig, corpus: Corpus) -> dict:
 def _new_record(spec: RunSpec, cfg: RunConfig, corpus: Corpus, result, origin: dict) -> dict:
     return {
         "schema": SCHEMA, "model": spec.model_id, "paper": registry.get_model(spec.model_id).paper,
-        "dataset": spec.dataset, "stand_in": corpus.stand_in, "seed": spec.seed,
+        "dataset": spec.dataset, "stand_in": is_stand_in(spec.model_id, spec.dataset, corpus), "seed": spec.seed,
         "budget": {"name": spec.budget.name, "judged": spec.budget.judged,
                    "description": spec.budget.description},
         "status": "trained", "key": run_key(cfg, corpus), "config": cfg.to_dict(), "config_digest": cfg.digest(),
@@ -158,6 +159,13 @@ def _new_record(spec: RunSpec, cfg: RunConfig, corpus: Corpus, result, origin: d
                      "seconds": round(result.seconds, 1), "curves": result.curves.to_dict()},
         "metrics": {}, "evaluations": {}, "provenance": origin,
     }
+
+
+def is_stand_in(model_id: str, dataset: str, corpus: Corpus) -> bool:
+    """A stand-in corpus (chitchat), or a real one that none of the model's paper's tables has a column for
+    (PTB running the Stochastic WAE rows in place of SNLI)."""
+    paper = registry.get_model(model_id).paper
+    return corpus.stand_in or all(dataset not in t.datasets for t in all_tables().values() if t.paper == paper)
 
 
 def _reusable(record: dict | None, key: dict, directory: Path) -> bool:

@@ -12,7 +12,7 @@ from suite.data.corpus import Corpus
 from suite.data.dialogue import load_chitchat, load_switchboard
 from suite.data.ptb import load_ptb
 from suite.data.textfiles import load_text_corpus
-from suite.errors import DataMissing, unknown
+from suite.errors import DataMissing, SuiteError, unknown
 
 DATA_DIR_ENV = "REPRODUCE_DATA_DIR"
 
@@ -28,7 +28,8 @@ class Dataset:
     how_to_get: str
     load: Callable[[Path | None], Corpus] | None    # None: no loader in the suite yet
     packaged: bool = False                          # ships inside a registry package
-    stands_in_for: str | None = None                # real text, run in place of this paper corpus, never compared
+    # paper corpora this real text runs in place of (never compared with their numbers)
+    stands_in_for: tuple[str, ...] = ()
 
     def is_present(self, data_dir: Path | None) -> bool:
         if self.packaged:
@@ -54,7 +55,7 @@ DATASETS = {d.name: d for d in [
             "switchboard/full_swda_clean_42da_sentiment_dialog_corpus.p",
             "get the pickle from github.com/snakeztc/NeuralDialog-CVAE (data/)", load_switchboard),
     Dataset("chitchat", "STAND-IN for Switchboard: Chit Chat Challenge dialogues (PyPI chitchat-dataset)", "",
-            "installed with the suite", load_chitchat, packaged=True, stands_in_for="switchboard"),
+            "installed with the suite", load_chitchat, packaged=True, stands_in_for=("switchboard",)),
     Dataset("snli", "SNLI 1.0 sentences", "snli/snli_1.0_train.jsonl snli/snli_1.0_dev.jsonl snli/snli_1.0_test.jsonl",
             "download snli_1.0.zip from nlp.stanford.edu/projects/snli", None),
     Dataset("dailydialog", "DailyDialog", "dailydialog/dialogues_text.txt",
@@ -89,3 +90,12 @@ def load_corpus(name: str, data_dir: Path | None) -> Corpus:
     if dataset.load is None:
         raise DataMissing(f"dataset {name!r}: the suite has no loader for it yet")
     return dataset.load(data_dir)
+
+
+def stands_in(dataset: str, table_datasets) -> bool:
+    """Whether `dataset` runs a table only as a stand-in (the table has no column of its own for it)."""
+    if dataset in table_datasets:
+        return False
+    if not set(get_dataset(dataset).stands_in_for) & set(table_datasets):
+        raise SuiteError(f"the table has no {dataset!r} column (it has: {', '.join(table_datasets)})")
+    return True
