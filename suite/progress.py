@@ -1,9 +1,75 @@
-"""Progress bars for long work; shown on a terminal only unless the CLI says otherwise."""
+"""Progress for long work: a tqdm bar on a terminal; in a log file or a cluster's captured stderr (not a
+terminal), a plain line at a steady pace, so a 45-minute row does not look like a hung one."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
 
 from tqdm import tqdm
 
-SHOW: bool | None = None      # None: only when stderr is a terminal
+SHOW: bool | None = None      # None: a bar on a terminal, plain lines elsewhere; False: nothing
+PLAIN_EVERY_ENV = "REPRODUCE_PROGRESS_EVERY"
+PLAIN_EVERY = 30.0            # seconds between plain lines
 
 
 def bar(iterable=None, **kwargs) -> tqdm:
     return tqdm(iterable, disable=None if SHOW is None else not SHOW, dynamic_ncols=True, leave=False, **kwargs)
+
+
+def plain_lines() -> bool:
+    """Whether progress goes out as plain lines: shown, but stderr is not a terminal."""
+    return SHOW is None and not sys.stderr.isatty()
+
+
+def duration(seconds: float) -> str:
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
+
+
+class TrainingProgress:
+    """Training progress of one run (`label`, e.g. "vae seed 0"). `step()` after every iteration costs nothing
+    on the device; `report(values, valid_nll)` passes the latest values read back from it (every few hundred
+    iterations at most, so reporting never adds a host-device synchronisation of its own)."""
+
+    def __init__(self, label: str, total: int, initial: int = 0, every: float | None = None):
+        self.label, self.total, self.iteration = label, total, initial
+        self.bar = bar(total=total, initial=initial, desc=label)
+        self.plain = plain_lines()
+        self.every = float(os.environ.get(PLAIN_EVERY_ENV, PLAIN_EVERY)) if every is None else every
+        self.values: dict[str, float] = {}
+        self.valid_nll: float | None = None
+        self.started = self.last_line = time.monotonic()
+        self.first = initial
+
+    def step(self):
+        self.iteration += 1
+        self.bar.update()
+        if self.plain and time.monotonic() - self.last_line >= self.every:
+            self.line()
+
+    def report(self, values: dict[str, float], valid_nll: float | None = None):
+        self.values = values
+        if valid_nll is not None:
+            self.valid_nll = valid_nll
+        self.bar.set_postfix(loss=f"{values.get('loss', 0.0):.2f}", kl=f"{values.get('kl', 0.0):.2f}",
+                             w=f"{values.get('kl_weight', 0.0):.3f}")
+
+    def line(self):
+        self.last_line = now = time.monotonic()
+        rate = (self.iteration - self.first) / max(now - self.started, 1e-9)
+        parts = [f"{self.label}: iteration {self.iteration:,}/{self.total:,}"]
+        for name, label in (("loss", "loss"), ("kl", "KL"), ("kl_weight", "KL weight")):
+            if name in self.values:
+                parts.append(f"{label} {self.values[name]:.3f}" if name == "kl_weight"
+                             else f"{label} {self.values[name]:.2f}")
+        parts.append(f"valid NLL {self.valid_nll:.2f}" if self.valid_nll is not None else "valid NLL -")
+        parts.append(f"{rate:.1f} steps/s")
+        if rate > 0:
+            parts.append(f"ETA {duration(max(self.total - self.iteration, 0) / rate)}")
+        print(", ".join(parts), file=sys.stderr, flush=True)
+
+    def close(self):
+        self.bar.close()

@@ -136,6 +136,10 @@ class RunSpec:
     device: str = "cpu"
 
     @property
+    def label(self) -> str:
+        return f"{self.model_id} seed {self.seed}"
+
+    @property
     def directory(self) -> Path:
         return run_dir(self.results_dir, self.dataset, self.model_id, self.budget.name, self.seed)
 
@@ -228,11 +232,13 @@ def _train(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, origin: dict, k
     initialised_from = None
     try:
         if isinstance(cfg.train, EpochTrainConfig):
-            result = EpochTrainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key).run()
+            result = EpochTrainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key,
+                                  label=spec.label).run()
         else:
             if cfg.train.init_from:
                 initialised_from = _pretrain(spec, cfg, model)
-            result = Trainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key).run()
+            result = Trainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key,
+                             label=spec.label).run()
         divergence = None
     except TrainingDiverged as diverged:
         result = diverged.partial

@@ -8,14 +8,56 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 from suite.data.vocab import EOS, GO, PAD
+
+
+def _to_device(tensor: torch.Tensor, device) -> torch.Tensor:
+    """Copy to `device` without making the host wait: from pinned memory, asynchronously, when it is a GPU."""
+    device = torch.device(device)
+    if device.type == "cuda" and tensor.device.type == "cpu":
+        return tensor.pin_memory().to(device, non_blocking=True)
+    return tensor.to(device)
+
+
+@dataclass(frozen=True)
+class Packing:
+    """How a batch packs for an RNN, decided on the host when the batch is made. Packing from lengths on a GPU
+    would read them back to the host, one synchronisation per batch; this holds what `pack_padded_sequence`
+    (enforce_sorted=False) would compute: the same sort, so the same order and the same numbers."""
+
+    lengths: torch.Tensor          # (B,) on the host, always
+    sorted_lengths: torch.Tensor   # (B,) on the host, descending
+    sorted_indices: torch.Tensor   # (B,) on the batch's device
+
+    @classmethod
+    def of(cls, lengths: torch.Tensor) -> Packing:
+        sorted_lengths, sorted_indices = torch.sort(lengths, descending=True)
+        return cls(lengths, sorted_lengths, sorted_indices)
+
+    def pack(self, inputs: torch.Tensor) -> PackedSequence:
+        """Batch-first (B, T, F) inputs as a PackedSequence in the original batch order."""
+        packed = pack_padded_sequence(inputs.index_select(0, self.sorted_indices), self.sorted_lengths,
+                                      batch_first=True)
+        return PackedSequence(packed.data, packed.batch_sizes, self.sorted_indices, None)
+
+    def to(self, device) -> Packing:
+        return Packing(self.lengths, self.sorted_lengths, _to_device(self.sorted_indices, device))
+
+    def repeat(self, n: int, device) -> Packing:
+        return Packing.of(self.lengths.repeat(n)).to(device)
 
 
 @dataclass(frozen=True)
 class Batch:
     """B sentences. `words` feeds the encoder; the decoder reads `inputs` (<go> w1..wn) and predicts
-    `targets` (w1..wn <eos>) where `mask` is true, so every sentence has length + 1 predictions."""
+    `targets` (w1..wn <eos>) where `mask` is true, so every sentence has length + 1 predictions.
+
+    `packing`, `positions` and `rows` are worked out on the host when the batch is made, so that training on a
+    GPU never waits to learn a size: the output layer gathers the real targets by their flat `positions` in
+    (B * (T + 1)) (the same elements, in the same order, as `states[mask]`) and sums them per sentence by
+    `rows`."""
 
     words: torch.Tensor      # (B, T) word ids, PAD after each sentence
     lengths: torch.Tensor    # (B,)
@@ -23,6 +65,9 @@ class Batch:
     targets: torch.Tensor    # (B, T + 1)
     mask: torch.Tensor       # (B, T + 1) bool
     index: torch.Tensor      # (B,) position of each sentence in its split
+    packing: Packing
+    positions: torch.Tensor  # (N,) flat positions of the real targets, N = Σ (length + 1)
+    rows: torch.Tensor       # (N,) the sentence each real target belongs to
 
     @classmethod
     def from_sentences(cls, sentences: list[torch.Tensor], index: torch.Tensor,
@@ -38,7 +83,9 @@ class Batch:
         targets = torch.cat([words, torch.full((size, 1), PAD, dtype=torch.long)], dim=1)
         targets[torch.arange(size), lengths] = EOS
         mask = torch.arange(width + 1).unsqueeze(0) <= lengths.unsqueeze(1)
-        return cls(words, lengths, inputs, targets, mask, index)
+        positions = mask.reshape(-1).nonzero()[:, 0]
+        return cls(words, lengths, inputs, targets, mask, index, Packing.of(lengths), positions,
+                   torch.div(positions, width + 1, rounding_mode="floor"))
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -46,16 +93,21 @@ class Batch:
     @property
     def n_predictions(self) -> int:
         """Real (unpadded) target tokens, end-of-sentence included."""
-        return int(self.lengths.sum()) + len(self)
+        return len(self.positions)
 
     def to(self, device) -> Batch:
-        return Batch(*(t.to(device) for t in (self.words, self.lengths, self.inputs, self.targets,
-                                                self.mask, self.index)))
+        tensors = (self.words, self.lengths, self.inputs, self.targets, self.mask, self.index)
+        return Batch(*(_to_device(t, device) for t in tensors), self.packing.to(device),
+                     _to_device(self.positions, device), _to_device(self.rows, device))
 
     def repeat(self, n: int) -> Batch:
         """n stacked copies (copy-major), for evaluating n latent samples per sentence in one pass."""
-        return Batch(*(t.repeat(n, *[1] * (t.dim() - 1)) for t in (self.words, self.lengths, self.inputs,
-                                                                   self.targets, self.mask, self.index)))
+        tensors = (self.words, self.lengths, self.inputs, self.targets, self.mask, self.index)
+        copies = torch.arange(n, device=self.positions.device).unsqueeze(1)
+        return Batch(*(t.repeat(n, *[1] * (t.dim() - 1)) for t in tensors),
+                     self.packing.repeat(n, self.words.device),
+                     (self.positions + copies * self.mask.numel()).reshape(-1),
+                     (self.rows + copies * len(self)).reshape(-1))
 
 
 def training_batches(sentences, batch_size: int, generator: torch.Generator,

@@ -76,6 +76,18 @@ class PairBatch:
         return self.response.index
 
     @property
+    def packing(self):
+        return self.response.packing
+
+    @property
+    def positions(self) -> torch.Tensor:
+        return self.response.positions
+
+    @property
+    def rows(self) -> torch.Tensor:
+        return self.response.rows
+
+    @property
     def n_predictions(self) -> int:
         return self.response.n_predictions
 

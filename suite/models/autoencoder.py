@@ -51,7 +51,7 @@ class TextAutoencoder(nn.Module):
         return "importance" if self.regulariser is not None else "reconstruction"
 
     def posterior(self, batch: Batch):
-        return self.path.posterior(self.encoder(batch.words, batch.lengths))
+        return self.path.posterior(self.encoder(batch))
 
     def prior_for(self, batch: Batch):
         """p(z) for these sentences (conditional models return p(z | post))."""
@@ -69,7 +69,7 @@ class TextAutoencoder(nn.Module):
         return self.path.decoder.greedy(self.path.to_signal(z), max_len, mask_unk)
 
     def forward_pass(self, batch: Batch) -> ForwardPass:
-        encoded = self.encoder(batch.words, batch.lengths)
+        encoded = self.encoder(batch)
         posterior = self.path.posterior(encoded)
         draw = posterior.rsample()
         signal = self.path.to_signal(draw.z)

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from suite.data.batching import Batch
-from suite.models.decoder import TOKEN_CHUNK
+from suite.models.decoder import TOKEN_CHUNK, real_targets
 from suite.models.greedy import greedy_decode
 
 KERNEL = 3
@@ -82,11 +82,11 @@ class DilatedCNNDecoder(nn.Module):
         positions only. The convolutions run over the padded batch, so in training mode padding enters the
         BatchNorm statistics, as in the released code."""
         states = self.states(signal, batch.inputs)
-        rows = batch.mask.nonzero()[:, 0]
-        states, targets = states[batch.mask], batch.targets[batch.mask]
+        states, targets = real_targets(states, batch)
         token_nll = torch.cat([F.cross_entropy(self.to_vocab(s), t, reduction="none")
                                for s, t in zip(states.split(TOKEN_CHUNK), targets.split(TOKEN_CHUNK))])
-        return torch.zeros(len(batch), dtype=token_nll.dtype, device=token_nll.device).index_add(0, rows, token_nll)
+        zeros = torch.zeros(len(batch), dtype=token_nll.dtype, device=token_nll.device)
+        return zeros.index_add(0, batch.rows, token_nll)
 
     def advance(self, position: torch.Tensor, pasts: list[torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Runs one new position (B, 2 * emb) through the stack, given each block's past; returns its output

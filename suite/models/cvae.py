@@ -47,7 +47,7 @@ class PostEncoder(nn.Module):
         self.output_dim = self.encoder.output_dim
 
     def forward(self, batch: PairBatch) -> tuple[torch.Tensor, torch.Tensor]:
-        states = self.encoder(batch.post_words, batch.post_lengths)
+        states = self.encoder(batch.post)
         return states, self.to_context(states)
 
 
@@ -95,7 +95,7 @@ class CVAE(nn.Module):
 
     def joint_encoding(self, batch: PairBatch, post_states: torch.Tensor) -> torch.Tensor:
         """[e_x; e_y], the posterior network's input (the released code's order)."""
-        return torch.cat([self.response_encoder(batch.words, batch.lengths), post_states], dim=-1)
+        return torch.cat([self.response_encoder(batch.response), post_states], dim=-1)
 
     def signal(self, z: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
         return self.path.to_signal(z) + context

@@ -16,6 +16,13 @@ from suite.models.greedy import greedy_decode
 TOKEN_CHUNK = 4096   # output-layer rows per chunk; bounds the (tokens x vocab) logits kept in memory
 
 
+def real_targets(states: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """The states (B, T+1, H) and targets at real (unpadded) positions, as `states[batch.mask]` would give
+    them, but by the host-known `batch.positions`: boolean indexing would make a GPU report its count."""
+    flat = states.reshape(-1, states.size(-1)).index_select(0, batch.positions)
+    return flat, batch.targets.reshape(-1).index_select(0, batch.positions)
+
+
 class OutputHead(nn.Module):
     """dropout -> Linear(hidden, emb) -> tanh -> Linear(emb, vocab)."""
 
@@ -30,11 +37,10 @@ class OutputHead(nn.Module):
 
     def sentence_nll(self, states: torch.Tensor, batch: Batch) -> torch.Tensor:
         """Summed cross-entropy per sentence over real target positions only; states (B, T+1, hidden)."""
-        rows = batch.mask.nonzero()[:, 0]
-        states, targets = states[batch.mask], batch.targets[batch.mask]
+        states, targets = real_targets(states, batch)
         token_nll = torch.cat([F.cross_entropy(self(s), t, reduction="none")
                                for s, t in zip(states.split(TOKEN_CHUNK), targets.split(TOKEN_CHUNK))])
-        return torch.zeros(len(batch), dtype=token_nll.dtype, device=token_nll.device).index_add(0, rows, token_nll)
+        return torch.zeros(len(batch), dtype=token_nll.dtype, device=token_nll.device).index_add(0, batch.rows, token_nll)
 
 
 class SignalGRUDecoder(nn.Module):

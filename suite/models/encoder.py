@@ -2,7 +2,8 @@
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
+
+from suite.data.batching import Batch
 
 
 class BiGRUEncoder(nn.Module):
@@ -13,8 +14,7 @@ class BiGRUEncoder(nn.Module):
         self.gru = nn.GRU(embedding.embedding_dim, hidden, batch_first=True, bidirectional=True)
         self.output_dim = 2 * hidden
 
-    def forward(self, words: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        packed = pack_padded_sequence(self.dropout(self.embedding(words)), lengths.cpu(), batch_first=True,
-                                      enforce_sorted=False)
+    def forward(self, batch: Batch) -> torch.Tensor:
+        packed = batch.packing.pack(self.dropout(self.embedding(batch.words)))
         _, final = self.gru(packed)                       # (2, B, hidden), unsorted back to batch order
         return torch.cat([final[0], final[1]], dim=-1)    # (B, 2 * hidden)

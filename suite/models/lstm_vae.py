@@ -13,11 +13,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
 
-from suite.data.batching import Batch
+from suite.data.batching import Batch, Packing
 from suite.data.vocab import EOS, GO, PAD
-from suite.models.decoder import TOKEN_CHUNK
+from suite.models.decoder import TOKEN_CHUNK, real_targets
 from suite.models.greedy import greedy_decode
 from suite.models.posteriors import DiagGaussian
 
@@ -38,9 +37,9 @@ class LSTMEncoder(nn.Module):
         self.lstm = nn.LSTM(emb_dim, hidden, batch_first=True)
         self.output_dim = hidden
 
-    def forward(self, words: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        packed = pack_padded_sequence(self.embedding(delimited(words, lengths)), (lengths + 2).cpu(),
-                                      batch_first=True, enforce_sorted=False)
+    def forward(self, batch: Batch) -> torch.Tensor:
+        packing = Packing.of(batch.packing.lengths + 2).to(batch.words.device)     # <s> and </s> added
+        packed = packing.pack(self.embedding(delimited(batch.words, batch.lengths)))
         _, (hidden, _) = self.lstm(packed)
         return hidden[0]
 
@@ -76,11 +75,11 @@ class LSTMDecoder(nn.Module):
         words = self.input_dropout(self.embedding(batch.inputs))
         steps = torch.cat([words, z.unsqueeze(1).expand(-1, words.size(1), -1)], dim=-1)
         states, _ = self.lstm(steps, self.initial_state(z))
-        rows = batch.mask.nonzero()[:, 0]
-        states, targets = self.output_dropout(states[batch.mask]), batch.targets[batch.mask]
+        states, targets = real_targets(states, batch)
+        states = self.output_dropout(states)
         token_nll = torch.cat([F.cross_entropy(self.to_vocab(s), t, reduction="none")
                                for s, t in zip(states.split(TOKEN_CHUNK), targets.split(TOKEN_CHUNK), strict=True)])
-        return torch.zeros(len(batch), dtype=token_nll.dtype, device=token_nll.device).index_add(0, rows, token_nll)
+        return torch.zeros(len(batch), dtype=token_nll.dtype, device=token_nll.device).index_add(0, batch.rows, token_nll)
 
     @torch.no_grad()
     def greedy(self, z: torch.Tensor, max_len: int, mask_unk: bool = True) -> list[list[int]]:

@@ -26,7 +26,7 @@ from suite.data.batching import same_length_batches
 from suite.data.corpus import Corpus
 from suite.evaluation.mutual_info import evaluate_mi_minibatch
 from suite.models import device_of
-from suite.progress import bar
+from suite.progress import TrainingProgress
 from suite.training.checkpoints import restore_checkpoint, save_checkpoint
 from suite.training.trainer import Curves, TrainingDiverged, TrainResult
 
@@ -60,8 +60,8 @@ class EpochTrainer:
                "best_iteration", "last_loss", "not_improved", "decays", "curves", "seconds")
 
     def __init__(self, model: nn.Module, corpus: Corpus, cfg: EpochTrainConfig, seed: int,
-                 checkpoint: Path | None = None, key: dict | None = None):
-        self.model, self.corpus, self.cfg, self.seed = model, corpus, cfg, seed
+                 checkpoint: Path | None = None, key: dict | None = None, label: str = "train"):
+        self.model, self.corpus, self.cfg, self.seed, self.label = model, corpus, cfg, seed, label
         self.checkpoint, self.key = checkpoint, key
         self.device = device_of(model)
         self.train = corpus.splits["train"]
@@ -139,9 +139,8 @@ class EpochTrainer:
             values.update(kl_weight=self.kl_weight, lr=self.lr, encoder_steps=inner)
             for name, value in values.items():
                 window.setdefault(name, []).append(value)
-            progress.update()
-            progress.set_postfix(loss=f"{values['loss']:.2f}", kl=f"{values.get('kl', 0.0):.2f}",
-                                 aggressive=self.aggressive)
+            progress.step()
+            progress.report(values, self.curves.valid[-1][1] if self.curves.valid else None)
         self.curves.log(self.iteration, window)
 
     def end_of_epoch(self):
@@ -183,7 +182,7 @@ class EpochTrainer:
         self.resume()
         self.started = time.perf_counter()
         total = self.cfg.max_iterations or self.cfg.epochs * len(self.batches)
-        progress = bar(total=total, initial=self.iteration, desc="train")
+        progress = TrainingProgress(self.label, total, self.iteration)
         try:
             while not self.finished():
                 self.epoch += 1
@@ -193,7 +192,8 @@ class EpochTrainer:
         except TrainingDiverged as diverged:
             diverged.partial = self.result()
             raise
-        progress.close()
+        finally:
+            progress.close()
         return self.result()
 
     # --- checkpoints: taken after every epoch ------------------------------------------------------

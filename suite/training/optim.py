@@ -34,6 +34,7 @@ class PaperAdam:
         self.copies = embedding_holders(model) if cfg.duplicate_embedding_updates and self.embedding is not None else 1
         self.others = [p for p in model.parameters() if p is not self.embedding]
         self.clip_norm = cfg.clip_norm
+        self.device = next(model.parameters()).device
         self.main = torch.optim.Adam(self.others, lr=cfg.lr, betas=cfg.betas)
         self.embed = (torch.optim.Adam([self.embedding], lr=cfg.lr, betas=cfg.betas)
                       if self.embedding is not None else None)
@@ -51,20 +52,23 @@ class PaperAdam:
             for group in optimizer.param_groups:
                 group["lr"] = lr
 
-    def step(self) -> float:
-        """Clip, update, and return the gradient norm (as the released code computes it)."""
+    def step(self) -> torch.Tensor:
+        """Clip, update, and return the gradient norm (as the released code computes it) as a tensor on the
+        device: nothing here waits for the device. The clipping factor is worked out in float64, as the
+        released code does it in Python, so CPU numbers are exactly those of a host-side `if scale < 1`."""
         grads = [p.grad for p in self.others if p.grad is not None]
-        squared = sum(g.pow(2).sum() for g in grads) if grads else torch.zeros(())
+        squared = sum(g.pow(2).sum() for g in grads) if grads else torch.zeros((), device=self.device)
         embed_grad = self.embedding.grad if self.embedding is not None else None
         if embed_grad is not None:
             squared = squared + self.copies * embed_grad.pow(2).sum()
-        norm = float(squared.sqrt())
-        scale = self.clip_norm / (norm + 1e-6)
-        if scale < 1:
-            for g in grads:
-                g.mul_(scale)
-            if embed_grad is not None:
-                embed_grad.mul_(scale ** self.copies)
+        norm = squared.sqrt()
+        denominator = norm.double() + 1e-6
+        # A true division (`number / tensor` would multiply by a rounded reciprocal); 1 means no clipping.
+        scale = (torch.full_like(denominator, self.clip_norm) / denominator).clamp(max=1.0)
+        if grads:
+            torch._foreach_mul_(grads, scale.float())
+        if embed_grad is not None:
+            embed_grad.mul_((scale ** self.copies).float())
         self.main.step()
         if embed_grad is not None:
             for _ in range(self.copies):

@@ -4,6 +4,10 @@ Per iteration: KL weight from the annealing schedule, one Adam step with norm cl
 `valid_every` iterations the validation NLL (N = 10 importance samples) selects the best weights; after
 `lr_decay_start`, the learning rate halves every `lr_decay_every` iterations; training stops at the end of
 the epoch that reaches `iterations`. The state is checkpointed at each validation so a killed run resumes.
+
+A step never waits for the device: its loss terms stay there and are read back together every `log_every`
+iterations and before each validation (one synchronisation then), which is also when a non-finite loss is
+caught, at the exact iteration it occurred; the row is then marked diverged with its last validated weights.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from suite.data.corpus import Corpus
 from suite.evaluation.gradients import evaluate_gradient_norms
 from suite.evaluation.likelihood import sentence_scores
 from suite.models import device_of
-from suite.progress import bar
+from suite.progress import TrainingProgress
 from suite.training.checkpoints import restore_checkpoint, save_checkpoint
 from suite.training.optim import PaperAdam
 
@@ -80,8 +84,9 @@ def validation_nll(model: nn.Module, corpus: Corpus, cfg: TrainConfig) -> float:
 
 class Trainer:
     def __init__(self, model: nn.Module, corpus: Corpus, cfg: TrainConfig, seed: int,
-                 checkpoint: Path | None = None, key: dict | None = None, log_points: int = 600):
-        self.model, self.corpus, self.cfg, self.seed = model, corpus, cfg, seed
+                 checkpoint: Path | None = None, key: dict | None = None, log_points: int = 600,
+                 label: str = "train"):
+        self.model, self.corpus, self.cfg, self.seed, self.label = model, corpus, cfg, seed, label
         self.checkpoint, self.key = checkpoint, key
         self.device = device_of(model)
         self.optimizer = PaperAdam(model, cfg)
@@ -91,6 +96,7 @@ class Trainer:
         self.best_state, self.best_iteration, self.best_valid = None, None, math.inf
         self.curves = Curves()
         self.window: dict[str, list[float]] = {}
+        self.pending: list[tuple[int, dict[str, torch.Tensor], float, float]] = []   # steps not read back yet
         self.seconds = 0.0
 
     def kl_weight(self) -> float:
@@ -100,23 +106,44 @@ class Trainer:
         generator = torch.Generator().manual_seed(self.seed * 100003 + self.epoch)
         return training_batches(self.corpus.splits["train"], self.cfg.batch_size, generator)
 
-    def train_step(self, batch) -> dict[str, float]:
+    def train_step(self, batch) -> dict[str, torch.Tensor]:
+        """One update. The loss terms and the gradient norm come back as tensors on the device."""
         self.model.train()
-        weight = self.kl_weight()
-        terms = self.model.training_terms(batch, weight)
+        terms = self.model.training_terms(batch, self.kl_weight())
         self.optimizer.zero_grad()
         terms["loss"].backward()
-        values = {name: value.item() for name, value in terms.items()}
-        if not all(math.isfinite(v) for v in values.values()):
-            raise TrainingDiverged(self.iteration, values)
+        values = {name: value.detach() for name, value in terms.items()}
         values["grad_norm"] = self.optimizer.step()
-        values["kl_weight"], values["lr"] = weight, self.lr
         return values
+
+    def read_back(self):
+        """Read the pending steps' values from the device in one go, in step order, into the logging window
+        and the curves; raise TrainingDiverged at the first step whose loss terms are not finite."""
+        if not self.pending:
+            return
+        names = list(self.pending[0][1])
+        rows = torch.stack([torch.stack([values[n].double() for n in names]) for _, values, _, _ in self.pending])
+        steps, self.pending = self.pending, []
+        for (iteration, _, weight, lr), row in zip(steps, rows.tolist(), strict=True):
+            values = dict(zip(names, row, strict=True))
+            if not all(math.isfinite(v) for n, v in values.items() if n != "grad_norm"):
+                self.iteration = iteration
+                raise TrainingDiverged(iteration, {n: v for n, v in values.items() if n != "grad_norm"})
+            values["kl_weight"], values["lr"] = weight, lr
+            for name, value in values.items():
+                self.window.setdefault(name, []).append(value)
+            if iteration % self.log_every == 0:
+                self.curves.log(iteration, self.window)
+                self.window = {}
+        self.progress.report(values, self.curves.valid[-1][1] if self.curves.valid else None)
+
+    def validates(self) -> bool:
+        return bool(self.cfg.valid_every) and self.iteration % self.cfg.valid_every == 0
 
     def after_step(self) -> bool:
         """Validation, model selection and learning-rate decay; returns whether it validated."""
         cfg = self.cfg
-        validated = bool(cfg.valid_every) and self.iteration % cfg.valid_every == 0
+        validated = self.validates()
         if validated and cfg.track_gradients:
             test = self.corpus.splits["test"].subset(cfg.track_sentences)
             self.curves.gradients.append((self.iteration, evaluate_gradient_norms(self.model, test, cfg.max_len)))
@@ -153,28 +180,27 @@ class Trainer:
 
     def loop(self):
         cfg = self.cfg
-        progress = bar(total=cfg.iterations, initial=self.iteration, desc="train")
-        while self.iteration < cfg.iterations:
-            batches = self.epoch_batches()
-            while self.position < len(batches) and (cfg.finish_epoch or self.iteration < cfg.iterations):
-                batch = self.corpus.splits["train"].batch(batches[self.position], cfg.max_len).to(self.device)
-                self.iteration += 1
-                self.position += 1
-                values = self.train_step(batch)
-                for name, value in values.items():
-                    self.window.setdefault(name, []).append(value)
-                if self.iteration % self.log_every == 0:
-                    self.curves.log(self.iteration, self.window)
-                    self.window = {}
-                progress.update()
-                progress.set_postfix(loss=f"{values['loss']:.2f}", kl=f"{values.get('kl', 0.0):.2f}",
-                                     w=f"{values['kl_weight']:.3f}")
-                if self.after_step():
-                    self.save()
-            if self.position == len(batches):
-                self.epoch += 1
-                self.position = 0
-        progress.close()
+        self.progress = TrainingProgress(self.label, cfg.iterations, self.iteration)
+        try:
+            while self.iteration < cfg.iterations:
+                batches = self.epoch_batches()
+                while self.position < len(batches) and (cfg.finish_epoch or self.iteration < cfg.iterations):
+                    batch = self.corpus.splits["train"].batch(batches[self.position], cfg.max_len).to(self.device)
+                    self.iteration += 1
+                    self.position += 1
+                    weight, lr = self.kl_weight(), self.lr
+                    self.pending.append((self.iteration, self.train_step(batch), weight, lr))
+                    self.progress.step()
+                    if self.iteration % self.log_every == 0 or self.validates():
+                        self.read_back()
+                    if self.after_step():
+                        self.save()
+                if self.position == len(batches):
+                    self.epoch += 1
+                    self.position = 0
+            self.read_back()
+        finally:
+            self.progress.close()
 
     # --- checkpoints: taken at every validation -----------------------------------------------------
     RESUMED = ("iteration", "epoch", "position", "lr", "best_state", "best_iteration", "best_valid", "curves",

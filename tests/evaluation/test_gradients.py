@@ -15,7 +15,7 @@ def one_sentence_reference(model, batch, i):
     """Squared norms for sentence i alone, straight from the definitions."""
     single = batch.words[i:i + 1, :int(batch.lengths[i])]
     alone = Batch.from_sentences([single[0]], torch.tensor([0]))
-    encoded = model.encoder(alone.words, alone.lengths).detach().requires_grad_()
+    encoded = model.encoder(alone).detach().requires_grad_()
     code = model.path.posterior(encoded).code
     signal = model.path.to_signal(code)
     rec = model.path.decoder.sentence_nll(signal, alone).sum()
