@@ -38,7 +38,7 @@ class Metric:
 
     @property
     def scale(self) -> float:
-        """Factor from the suite's native value (fractions) to the paper's printed unit."""
+        """Factor from the suite's native value (ratios as fractions in [0, 1]) to the paper's printed unit."""
         return 100.0 if self.unit == "percent" else 1.0
 
 
