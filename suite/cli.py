@@ -24,7 +24,7 @@ from suite.harness import EXTENSIONS, run_rows, run_table, write_comparison
 from suite.plan import plan_table
 from suite.records import atomic_write_text
 from suite.runner import RunSpec
-from suite.tables import all_tables, get_table
+from suite.tables import all_tables, get_table, table_errors
 
 RESULTS = Path("results")
 
@@ -38,13 +38,19 @@ def _list(option: str | None) -> list[str] | None:
 
 
 class SuiteGroup(click.Group):
-    """Prints SuiteError as one line and exits 2, instead of a traceback."""
+    """Prints SuiteError and bad command-line input as one `error:` line and exits 2, instead of a traceback or
+    click's usage block."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except SuiteError as error:
             click.echo(f"error: {error}", err=True)
+            sys.exit(2)
+        except click.UsageError as error:
+            where = error.ctx.command_path if error.ctx is not None else ctx.command_path
+            message = " ".join(error.format_message().split())
+            click.echo(f"error: {message} (see: {where} --help)", err=True)
             sys.exit(2)
 
 
@@ -137,6 +143,8 @@ def list_tables(paper: str | None, data_dir: Path | None):
                  for r in registry.table_rows(table)]
         click.echo(tabulate(cells, ["row", "model", "status"], tablefmt="plain"))
     click.echo("\nbudgets: " + "; ".join(f"{b.name} = {b.description}" for b in BUDGETS.values()))
+    for error in table_errors().values():
+        _echo(f"warning: left out a malformed table file: {error}")
 
 
 def _table_dataset(table_id: str, dataset: str | None) -> str:

@@ -16,8 +16,8 @@ from tabulate import tabulate
 from suite import registry
 from suite.config import EpochTrainConfig, RunConfig
 from suite.data.batching import training_batches
-from suite.data.datasets import load_corpus
 from suite.evaluation.likelihood import sentence_scores
+from suite.harness import implemented_rows, table_corpus
 from suite.models.build import build_model
 from suite.records import RECORD, read_record
 from suite.runner import RunSpec, run_key
@@ -93,8 +93,9 @@ def _hours(seconds: float) -> str:
 
 def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, echo=print) -> str:
     table = get_table(table_id)
-    corpus = load_corpus(dataset, options.data_dir)
-    models = list(dict.fromkeys(e.model for e in registry.table_rows(table, rows) if e.model is not None))
+    entries = implemented_rows(table, rows, echo)
+    corpus = table_corpus(table, dataset, options.data_dir)
+    models = list(dict.fromkeys(e.model for e in entries if e.model is not None))
     cells, total, pending_total = [], 0.0, 0
     for model_id in models:
         cfg = options.budget.apply(registry.get_model(model_id).config(dataset))
