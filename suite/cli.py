@@ -19,11 +19,11 @@ from suite.compare import render
 from suite.cpu import keep_large_allocations
 from suite.data.datasets import DATA_DIR_ENV, DATASETS, data_dir_from, get_dataset
 from suite.errors import SuiteError
-from suite.executors import LocalExecutor, RayExecutor
+from suite.executors import LocalExecutor, RayExecutor, status
 from suite.harness import EXTENSIONS, run_rows, run_table, write_comparison
 from suite.plan import plan_table
 from suite.records import atomic_write_text
-from suite.runner import RunSpec
+from suite.runner import RunSpec, finished
 from suite.tables import all_tables, get_table, table_errors
 
 RESULTS = Path("results")
@@ -244,8 +244,11 @@ def run_command(model_id, dataset, metrics, options: Options):
     get_dataset(dataset)
     registry.get_model(model_id)
     specs = [options.spec(model_id, dataset, seed) for seed in options.seeds]
-    for spec, record in zip(specs, options.executor.run(specs, _list(metrics), echo=_echo), strict=True):
-        click.echo(f"{model_id} on {dataset}, budget {options.budget.label}, seed {spec.seed}, {record['status']}")
+    reused = [finished(spec) for spec in specs]
+    records = options.executor.run(specs, _list(metrics), echo=_echo)
+    for spec, was_reused, record in zip(specs, reused, records, strict=True):
+        click.echo(f"{model_id} on {dataset}, budget {options.budget.label}, seed {spec.seed}, "
+                   f"{status(record, was_reused)}")
         click.echo(tabulate([[k, _num(v)] for k, v in record["metrics"].items()], ["metric", "value"],
                             tablefmt="simple", disable_numparse=True))
         _echo(f"record: {spec.directory / 'record.json'}")

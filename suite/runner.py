@@ -174,6 +174,15 @@ def _reusable(record: dict | None, key: dict, directory: Path) -> bool:
             and (record["status"] == "diverged" or (directory / WEIGHTS).exists()))
 
 
+def finished(spec: RunSpec) -> bool:
+    """Whether `spec` has a finished run that would be reused as is (no training needed)."""
+    if spec.force:
+        return False
+    cfg = spec.budget.apply(registry.get_model(spec.model_id).config(spec.dataset))
+    key = run_key(cfg, load_corpus(spec.dataset, spec.data_dir))
+    return _reusable(read_record(spec.directory / RECORD), key, spec.directory)
+
+
 def _pretrain(spec: RunSpec, cfg: RunConfig, model) -> dict:
     """Train (or reuse) the model named by `init_from` with the same dataset, budget and seed, and start
     `model` from its weights; returns where they came from."""
