@@ -17,10 +17,10 @@ from suite.budgets import BUDGETS, Budget, get_budget
 from suite.claims import check_claims
 from suite.compare import render
 from suite.cpu import keep_large_allocations
-from suite.data.datasets import DATA_DIR_ENV, DATASETS, data_dir_from, get_dataset
+from suite.data.datasets import DATA_DIR_ENV, DATASETS, data_dir_from, get_dataset, stands_in
 from suite.errors import SuiteError
 from suite.executors import LocalExecutor, RayExecutor, status
-from suite.harness import EXTENSIONS, run_rows, run_table, write_comparison
+from suite.harness import EXTENSIONS, implemented_rows, run_rows, run_table, table_corpus, write_comparison
 from suite.plan import plan_table
 from suite.records import atomic_write_text
 from suite.runner import RunSpec, finished
@@ -190,17 +190,42 @@ def plan_command(table_id, dataset, rows, options: Options):
 @click.argument("table_id")
 @click.option("--dataset", required=True)
 @click.option("--rows", default=None, help="Comma-separated row ids (default: all implemented rows).")
+@click.option("--train", is_flag=True, help="Train the rows and seeds that have no finished run (default: use "
+                                            "finished runs only and list the missing ones).")
 @with_options
-def claims_command(table_id, dataset, rows, options: Options):
-    """Check the paper's directional claims (every Coupled-X beats X) on your results for TABLE_ID,
+def claims_command(table_id, dataset, rows, train, options: Options):
+    """Check the paper's directional claims (every Coupled-X beats X) on your finished results for TABLE_ID,
     with a one-sided paired t-test over seeds."""
     table = get_table(table_id)
     if not table.claims:
         raise SuiteError(f"table {table.id} carries no directional claims (tables with claims: "
                          f"{', '.join(t.id for t in all_tables().values() if t.claims)})")
-    results, stand_in = run_rows(table_id, dataset, options.budget, options.seeds, options.results_dir,
-                                 options.data_dir, _list(rows), options.force, options.device, options.executor,
-                                 echo=_echo)
+    try:
+        stand_in = stands_in(dataset, table.datasets)
+    except SuiteError as error:
+        raise SuiteError(f"table {table.id}: {error}") from None
+    entries = [e for e in implemented_rows(table, _list(rows), _echo) if e.model]
+    table_corpus(table, dataset, options.data_dir)
+    missing = {e.row: [s.seed for s in (options.spec(e.model, dataset, seed) for seed in options.seeds)
+                       if not finished(s)] for e in entries}
+    missing = {row: seeds for row, seeds in missing.items() if seeds}
+    if missing:
+        listing = "; ".join(f"{row} (seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))})"
+                            for row, seeds in missing.items())
+        runs = sum(map(len, missing.values()))
+        if train:
+            _echo(f"--train: {runs} run(s) to train at the {options.budget.name} budget: {listing}")
+            _echo(plan_table(table_id, dataset, options, list(missing), echo=_echo))
+        else:
+            _echo(f"no finished {options.budget.name}-budget run for {runs} run(s), left out of the check: {listing}\n"
+                  f"train them with --train (`reproduce plan {table.id} --dataset {dataset} --budget "
+                  f"{options.budget.name} --rows {','.join(missing)}` estimates how long that takes)")
+    ready = [e.row for e in entries if train or e.row not in missing]
+    results = {}
+    if ready:
+        results, stand_in = run_rows(table_id, dataset, options.budget, options.seeds, options.results_dir,
+                                     options.data_dir, ready, options.force, options.device, options.executor,
+                                     echo=_echo)
     checks = check_claims(table, {row: [r["metrics"] for r in records] for row, records in results.items()
                                   if isinstance(records, list)})
     for claim in table.claims:

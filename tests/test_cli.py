@@ -117,3 +117,12 @@ def test_a_missing_corpus_suggests_its_packaged_stand_in(tmp_path):
     result = CliRunner().invoke(main, ["table", "coupled-8", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2 and result.output.count("\n") == 1
     assert "--dataset chitchat" in result.output
+
+
+def test_claims_uses_finished_runs_only_unless_asked_to_train(tmp_path):
+    result = CliRunner().invoke(main, ["claims", "coupled-1", "--dataset", "ptb", "--budget", "smoke",
+                                       "--rows", "vae,coupled-vae", "--results-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "left out of the check: vae (seed 0); coupled-vae (seed 0)" in result.output
+    assert "--train" in result.output and "0 of 0 comparisons" in result.output
+    assert not (tmp_path / "runs").exists()
