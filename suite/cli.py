@@ -11,7 +11,7 @@ import click
 import torch
 from tabulate import tabulate
 
-from suite import gate, progress, registry
+from suite import gate, progress, registry, runs
 from suite.analyses import draw_figure, interpolation_report
 from suite.budgets import BUDGETS, Budget, get_budget
 from suite.claims import check_claims
@@ -289,6 +289,28 @@ def figure_command(figure_id, dataset, options: Options):
     path = draw_figure(figure_id, dataset, options.budget, options.seeds[0], options.results_dir, options.data_dir,
                        options.device, echo=_echo)
     click.echo(f"written: {path} (values: {path.with_suffix('.txt')})")
+
+
+@main.command("runs")
+@click.option("--results-dir", type=click.Path(path_type=Path), default=RESULTS, show_default=True)
+@click.option("--plot", is_flag=True, help="Also plot each run's training curves (curves.png beside its record).")
+def runs_command(results_dir: Path, plot: bool):
+    """Index of the finished runs under <results-dir>/runs/ (also written to runs/index.json)."""
+    entries = runs.index(results_dir)
+    if not entries:
+        raise SuiteError(f"no runs under {results_dir / 'runs'}")
+    atomic_write_text(results_dir / "runs" / "index.json", runs.index_json(entries))
+    cells = [[e.get("dataset", "?"), e.get("model", "?"), e.get("budget", "?"), e.get("seed", "?"), e["status"],
+              e.get("iterations", "–"), e.get("seconds", "–"),
+              ", ".join(f"{k} {v:.4g}" for k, v in (e.get("metrics") or {}).items() if isinstance(v, (int, float)))]
+             for e in entries]
+    click.echo(tabulate(cells, ["dataset", "model", "budget", "seed", "status", "iterations", "train s", "metrics"],
+                        tablefmt="simple", disable_numparse=True))
+    _echo(f"written: {results_dir / 'runs' / 'index.json'}")
+    if plot:
+        for entry in entries:
+            if "model" in entry:
+                _echo(f"written: {runs.plot_curves(Path(entry['path']))}")
 
 
 @main.group("baseline")

@@ -153,7 +153,7 @@ def _new_record(spec: RunSpec, cfg: RunConfig, corpus: Corpus, result, origin: d
         "budget": {"name": spec.budget.name, "judged": spec.budget.judged,
                    "description": spec.budget.description},
         "status": "trained", "key": run_key(cfg, corpus), "config": cfg.to_dict(), "config_digest": cfg.digest(),
-        "data_checksum": corpus.checksum,
+        "data_checksum": corpus.checksum, "splits": {name: len(split) for name, split in corpus.splits.items()},
         "training": {"iterations": result.iterations, "epochs": result.epochs,
                      "best_iteration": result.best_iteration, "best_valid_nll": result.best_valid_nll,
                      "seconds": round(result.seconds, 1), "curves": result.curves.to_dict()},
