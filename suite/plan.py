@@ -29,7 +29,7 @@ from suite.harness import implemented_rows, table_corpus
 from suite.models.build import build_model
 from suite.provenance import code_digest
 from suite.records import RECORD, atomic_write_json, read_record
-from suite.runner import RunSpec, run_key
+from suite.runner import RunSpec, groups_for, run_key
 from suite.tables import get_table
 from suite.training.epochs import EpochTrainer
 from suite.training.optim import PaperAdam
@@ -69,7 +69,7 @@ def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float]:
     start = time.perf_counter()
     sentence_scores(model, test, samples, None, "measuring")
     evaluation = (time.perf_counter() - start) / (len(test) * samples)
-    return statistics.median(seconds[WARM_UP:]), evaluation   # the median resists a stray slow step
+    return statistics.fmean(seconds[WARM_UP:]), evaluation   # a run takes the sum of its steps: the mean
 
 
 def measurement_key(cfg: RunConfig, device: str) -> str:
@@ -112,8 +112,9 @@ def training_steps(cfg: RunConfig, train_size: int) -> tuple[float, bool]:
     return train.iterations, False
 
 
-def estimate(cfg: RunConfig, corpus, step: float, per_sample: float) -> tuple[float, float, bool]:
-    """(training seconds, evaluation seconds, upper bound?) for one run."""
+def estimate(cfg: RunConfig, corpus, step: float, per_sample: float,
+             groups: tuple[str, ...] = ("likelihood", "reconstruction", "prior_samples")) -> tuple[float, float, bool]:
+    """(training seconds, evaluation seconds, upper bound?) for one run that evaluates the metric `groups`."""
     steps, bound = training_steps(cfg, len(corpus.splits["train"]))
     train_seconds = steps * step
     train = cfg.train
@@ -123,8 +124,13 @@ def estimate(cfg: RunConfig, corpus, step: float, per_sample: float) -> tuple[fl
         train_seconds += validations * valid * train.valid_samples * per_sample
     test = len(corpus.splits["test"])
     ev = cfg.eval
-    texts = (min(test, ev.test_sentences or test) * ev.nll_samples
-             + DECODE_COST * (min(test, ev.bleu_sentences or test) * ev.bleu_samples + ev.dist_samples))
+    nll_sentences = min(test, ev.test_sentences or test)
+    texts = {"likelihood": nll_sentences * ev.nll_samples,
+             "mi": nll_sentences * ev.mi_samples,
+             "reconstruction": DECODE_COST * min(test, ev.bleu_sentences or test) * ev.bleu_samples,
+             "prior_samples": DECODE_COST * ev.dist_samples,
+             "responses": DECODE_COST * nll_sentences}
+    texts = sum(texts.get(group, 0.0) for group in groups)      # only what the table's metrics need
     return train_seconds, texts * per_sample, bound
 
 
@@ -148,7 +154,8 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
             cells.append([model_id, 0, len(specs), "–", "–", _hours(0)])
             continue
         throughput = cached_measure(cfg, corpus, options.device, options.results_dir / CACHE, echo)
-        train_seconds, eval_seconds, bound = estimate(cfg, corpus, *throughput)
+        groups = tuple(groups_for(table.metrics, cfg.model.family))
+        train_seconds, eval_seconds, bound = estimate(cfg, corpus, *throughput, groups)
         run_seconds = train_seconds + eval_seconds
         total += run_seconds * len(pending)
         pending_total += len(pending)
