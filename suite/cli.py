@@ -11,20 +11,20 @@ import click
 import torch
 from tabulate import tabulate
 
-from suite import gate, progress, registry
+from suite import gate, progress, registry, runs
 from suite.analyses import draw_figure, interpolation_report
 from suite.budgets import BUDGETS, Budget, get_budget
 from suite.claims import check_claims
 from suite.compare import render
 from suite.cpu import keep_large_allocations
-from suite.data.datasets import DATA_DIR_ENV, DATASETS, data_dir_from, get_dataset
+from suite.data.datasets import DATA_DIR_ENV, DATASETS, data_dir_from, get_dataset, stands_in
 from suite.errors import SuiteError
-from suite.executors import LocalExecutor, RayExecutor
-from suite.harness import EXTENSIONS, run_rows, run_table, write_comparison
+from suite.executors import LocalExecutor, RayExecutor, status
+from suite.harness import EXTENSIONS, implemented_rows, run_rows, run_table, table_corpus, write_comparison
 from suite.plan import plan_table
 from suite.records import atomic_write_text
-from suite.runner import RunSpec
-from suite.tables import all_tables, get_table
+from suite.runner import RunSpec, finished
+from suite.tables import all_tables, get_table, table_errors
 
 RESULTS = Path("results")
 
@@ -38,13 +38,19 @@ def _list(option: str | None) -> list[str] | None:
 
 
 class SuiteGroup(click.Group):
-    """Prints SuiteError as one line and exits 2, instead of a traceback."""
+    """Prints SuiteError and bad command-line input as one `error:` line and exits 2, instead of a traceback or
+    click's usage block."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except SuiteError as error:
             click.echo(f"error: {error}", err=True)
+            sys.exit(2)
+        except click.UsageError as error:
+            where = error.ctx.command_path if error.ctx is not None else ctx.command_path
+            message = " ".join(error.format_message().split())
+            click.echo(f"error: {message} (see: {where} --help)", err=True)
             sys.exit(2)
 
 
@@ -137,6 +143,8 @@ def list_tables(paper: str | None, data_dir: Path | None):
                  for r in registry.table_rows(table)]
         click.echo(tabulate(cells, ["row", "model", "status"], tablefmt="plain"))
     click.echo("\nbudgets: " + "; ".join(f"{b.name} = {b.description}" for b in BUDGETS.values()))
+    for error in table_errors().values():
+        _echo(f"warning: left out a malformed table file: {error}")
 
 
 def _table_dataset(table_id: str, dataset: str | None) -> str:
@@ -182,17 +190,42 @@ def plan_command(table_id, dataset, rows, options: Options):
 @click.argument("table_id")
 @click.option("--dataset", required=True)
 @click.option("--rows", default=None, help="Comma-separated row ids (default: all implemented rows).")
+@click.option("--train", is_flag=True, help="Train the rows and seeds that have no finished run (default: use "
+                                            "finished runs only and list the missing ones).")
 @with_options
-def claims_command(table_id, dataset, rows, options: Options):
-    """Check the paper's directional claims (every Coupled-X beats X) on your results for TABLE_ID,
+def claims_command(table_id, dataset, rows, train, options: Options):
+    """Check the paper's directional claims (every Coupled-X beats X) on your finished results for TABLE_ID,
     with a one-sided paired t-test over seeds."""
     table = get_table(table_id)
     if not table.claims:
         raise SuiteError(f"table {table.id} carries no directional claims (tables with claims: "
                          f"{', '.join(t.id for t in all_tables().values() if t.claims)})")
-    results, stand_in = run_rows(table_id, dataset, options.budget, options.seeds, options.results_dir,
-                                 options.data_dir, _list(rows), options.force, options.device, options.executor,
-                                 echo=_echo)
+    try:
+        stand_in = stands_in(dataset, table.datasets)
+    except SuiteError as error:
+        raise SuiteError(f"table {table.id}: {error}") from None
+    entries = [e for e in implemented_rows(table, _list(rows), _echo) if e.model]
+    table_corpus(table, dataset, options.data_dir)
+    missing = {e.row: [s.seed for s in (options.spec(e.model, dataset, seed) for seed in options.seeds)
+                       if not finished(s)] for e in entries}
+    missing = {row: seeds for row, seeds in missing.items() if seeds}
+    if missing:
+        listing = "; ".join(f"{row} (seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))})"
+                            for row, seeds in missing.items())
+        runs = sum(map(len, missing.values()))
+        if train:
+            _echo(f"--train: {runs} run(s) to train at the {options.budget.name} budget: {listing}")
+            _echo(plan_table(table_id, dataset, options, list(missing), echo=_echo))
+        else:
+            _echo(f"no finished {options.budget.name}-budget run for {runs} run(s), left out of the check: {listing}\n"
+                  f"train them with --train (`reproduce plan {table.id} --dataset {dataset} --budget "
+                  f"{options.budget.name} --rows {','.join(missing)}` estimates how long that takes)")
+    ready = [e.row for e in entries if train or e.row not in missing]
+    results = {}
+    if ready:
+        results, stand_in = run_rows(table_id, dataset, options.budget, options.seeds, options.results_dir,
+                                     options.data_dir, ready, options.force, options.device, options.executor,
+                                     echo=_echo)
     checks = check_claims(table, {row: [r["metrics"] for r in records] for row, records in results.items()
                                   if isinstance(records, list)})
     for claim in table.claims:
@@ -236,8 +269,11 @@ def run_command(model_id, dataset, metrics, options: Options):
     get_dataset(dataset)
     registry.get_model(model_id)
     specs = [options.spec(model_id, dataset, seed) for seed in options.seeds]
-    for spec, record in zip(specs, options.executor.run(specs, _list(metrics), echo=_echo), strict=True):
-        click.echo(f"{model_id} on {dataset}, budget {options.budget.label}, seed {spec.seed}, {record['status']}")
+    reused = [finished(spec) for spec in specs]
+    records = options.executor.run(specs, _list(metrics), echo=_echo)
+    for spec, was_reused, record in zip(specs, reused, records, strict=True):
+        click.echo(f"{model_id} on {dataset}, budget {options.budget.label}, seed {spec.seed}, "
+                   f"{status(record, was_reused)}")
         click.echo(tabulate([[k, _num(v)] for k, v in record["metrics"].items()], ["metric", "value"],
                             tablefmt="simple", disable_numparse=True))
         _echo(f"record: {spec.directory / 'record.json'}")
@@ -253,6 +289,28 @@ def figure_command(figure_id, dataset, options: Options):
     path = draw_figure(figure_id, dataset, options.budget, options.seeds[0], options.results_dir, options.data_dir,
                        options.device, echo=_echo)
     click.echo(f"written: {path} (values: {path.with_suffix('.txt')})")
+
+
+@main.command("runs")
+@click.option("--results-dir", type=click.Path(path_type=Path), default=RESULTS, show_default=True)
+@click.option("--plot", is_flag=True, help="Also plot each run's training curves (curves.png beside its record).")
+def runs_command(results_dir: Path, plot: bool):
+    """Index of the finished runs under <results-dir>/runs/ (also written to runs/index.json)."""
+    entries = runs.index(results_dir)
+    if not entries:
+        raise SuiteError(f"no runs under {results_dir / 'runs'}")
+    atomic_write_text(results_dir / "runs" / "index.json", runs.index_json(entries))
+    cells = [[e.get("dataset", "?"), e.get("model", "?"), e.get("budget", "?"), e.get("seed", "?"), e["status"],
+              e.get("iterations", "–"), e.get("seconds", "–"),
+              ", ".join(f"{k} {v:.4g}" for k, v in (e.get("metrics") or {}).items() if isinstance(v, (int, float)))]
+             for e in entries]
+    click.echo(tabulate(cells, ["dataset", "model", "budget", "seed", "status", "iterations", "train s", "metrics"],
+                        tablefmt="simple", disable_numparse=True))
+    _echo(f"written: {results_dir / 'runs' / 'index.json'}")
+    if plot:
+        for entry in entries:
+            if "model" in entry:
+                _echo(f"written: {runs.plot_curves(Path(entry['path']))}")
 
 
 @main.group("baseline")

@@ -3,12 +3,13 @@ cluster. Every executor returns the runs' records in the order of the specs it w
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 
 import torch
 
 from suite.errors import SuiteError
-from suite.runner import RunSpec, run_model
+from suite.runner import RunSpec, finished, run_model
 
 
 class LocalExecutor:
@@ -17,10 +18,20 @@ class LocalExecutor:
     def run(self, specs: list[RunSpec], metrics: Iterable[str], echo: Callable = print) -> list[dict]:
         records = []
         for number, spec in enumerate(specs, 1):
-            echo(f"[{number}/{len(specs)}] {spec.model_id} on {spec.dataset} ({spec.budget.name} budget, "
-                 f"seed {spec.seed})")
+            run = (f"[{number}/{len(specs)}] {spec.model_id} on {spec.dataset} ({spec.budget.name} budget, "
+                   f"seed {spec.seed})")
+            reused = finished(spec)
+            echo(f"{run}: reusing the finished run" if reused else run)
+            start = time.perf_counter()
             records.append(run_model(spec, metrics))
+            if not reused:
+                echo(f"{run}: {status(records[-1], reused)} in {time.perf_counter() - start:.0f} s")
         return records
+
+
+def status(record: dict, reused: bool) -> str:
+    """How a run came about, for the user: reused (a finished run of the same key) or trained (or diverged) now."""
+    return f"reused ({record['status']} earlier)" if reused else record["status"]
 
 
 def _run_task(spec: RunSpec, metrics: list[str], threads: int) -> dict:

@@ -7,8 +7,8 @@ from pathlib import Path
 from suite import registry
 from suite.budgets import Budget
 from suite.compare import Comparison, compare, render
-from suite.data.datasets import load_corpus, stands_in
-from suite.errors import SuiteError
+from suite.data.datasets import DATASETS, load_corpus, stands_in
+from suite.errors import DataMissing, SuiteError
 from suite.executors import LocalExecutor
 from suite.records import RECORD, atomic_write_json, atomic_write_text, read_record
 from suite.runner import RunSpec
@@ -36,8 +36,8 @@ def run_rows(table_id: str, dataset: str, budget: Budget, seeds: list[int], resu
         stand_in = stands_in(dataset, table.datasets)
     except SuiteError as error:
         raise SuiteError(f"table {table.id}: {error}") from None
-    corpus = load_corpus(dataset, data_dir)     # fails early, with a one-line message, when data is absent
-    entries = registry.table_rows(table, rows)
+    entries = implemented_rows(table, rows, echo)     # before the data: an unimplemented row is not a data problem
+    corpus = table_corpus(table, dataset, data_dir)     # fails early, with a one-line message, when data is absent
     models = list(dict.fromkeys(e.model for e in entries if e.model is not None))
     specs = [RunSpec(model, dataset, budget, seed, results_dir, data_dir, force, device)
              for model in models for seed in seeds]
@@ -49,6 +49,34 @@ def run_rows(table_id: str, dataset: str, budget: Budget, seeds: list[int], resu
     results = {e.row: [records[(e.model, seed)] for seed in seeds] if e.model else "not implemented"
                for e in entries}
     return results, stand_in
+
+
+def implemented_rows(table, rows: list[str] | None = None, echo=print) -> list[registry.RowEntry]:
+    """The registry entries of the requested rows. Says which of them are not implemented yet, and fails with
+    that (not with a missing dataset) when none of them is."""
+    entries = registry.table_rows(table, rows)
+    missing = [e for e in entries if e.model is None]
+    if missing and len(missing) == len(entries):
+        reasons = sorted({e.reason for e in missing})
+        which = "none of its rows" if rows is None else "none of the requested rows"
+        raise SuiteError(f"table {table.id}: {which} is implemented yet "
+                         f"({', '.join(e.row for e in missing)}: {'; '.join(reasons)}); nothing to run")
+    if missing:
+        echo(f"not implemented yet, shown without results: {', '.join(e.row for e in missing)}")
+    return entries
+
+
+def table_corpus(table, dataset: str, data_dir: Path | None):
+    """The corpus of a table's column; when it is absent, the error names a packaged stand-in the table can run
+    on instead."""
+    try:
+        return load_corpus(dataset, data_dir)
+    except DataMissing as error:
+        stand_ins = [d.name for d in DATASETS.values() if d.packaged and set(d.stands_in_for) & set(table.datasets)]
+        if not stand_ins or dataset in stand_ins:
+            raise
+        raise DataMissing(f"{error}; or try table {table.id} now on the packaged stand-in with "
+                          f"--dataset {stand_ins[0]}") from None
 
 
 def seeds_label(seeds: list[int]) -> str:

@@ -1,14 +1,22 @@
 """`reproduce plan`: how many runs a table needs and how long they should take, before anything starts.
 
-Throughput is measured here, on the chosen device: a few training steps of each distinct model on real
-batches, and a short importance-sampled evaluation. The estimate extrapolates them to the budget's iterations,
-validations and evaluation sample counts; decoding is counted as 1.5x a teacher-forced pass per text.
+Throughput is measured here, on the chosen device: a few training steps of each distinct network on real
+batches of the run's batch size, and a short importance-sampled evaluation. The estimate extrapolates them to
+the budget's iterations (rounded up to the epoch end where the run finishes its epoch), validations and
+evaluation sample counts; decoding is counted as 1.5x a teacher-forced pass per text. Only models with runs
+still to do are measured, rows that share a network and training procedure share one measurement, and
+measurements are cached in <results-dir>/plan-throughput.json (per machine, device, thread count and code).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import platform
 import statistics
 import time
+from dataclasses import asdict
+from pathlib import Path
 
 import torch
 from tabulate import tabulate
@@ -16,16 +24,18 @@ from tabulate import tabulate
 from suite import registry
 from suite.config import EpochTrainConfig, RunConfig
 from suite.data.batching import training_batches
-from suite.data.datasets import load_corpus
 from suite.evaluation.likelihood import sentence_scores
+from suite.harness import implemented_rows, table_corpus
 from suite.models.build import build_model
-from suite.records import RECORD, read_record
-from suite.runner import RunSpec, run_key
+from suite.provenance import code_digest
+from suite.records import RECORD, atomic_write_json, read_record
+from suite.runner import RunSpec, groups_for, run_key
 from suite.tables import get_table
 from suite.training.epochs import EpochTrainer
 from suite.training.optim import PaperAdam
 
-STEPS, EVAL_SENTENCES, EVAL_SAMPLES = 5, 32, 4
+STEPS, WARM_UP, EVAL_SENTENCES, EVAL_SAMPLES = 10, 2, 32, 10
+CACHE = "plan-throughput.json"
 DECODE_COST = 1.5
 
 
@@ -34,7 +44,7 @@ def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float]:
     torch.manual_seed(0)
     model = build_model(cfg.model, len(corpus.vocab)).to(device)
     train = corpus.splits["train"]
-    indices = training_batches(train, 32, torch.Generator().manual_seed(0))[:STEPS + 1]
+    indices = training_batches(train, cfg.train.batch_size, torch.Generator().manual_seed(0))[:STEPS + WARM_UP]
     if isinstance(cfg.train, EpochTrainConfig):
         trainer = EpochTrainer(model, corpus, cfg.train, seed=0)
 
@@ -55,10 +65,38 @@ def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float]:
         step(train.batch(index, None).to(device))
         seconds.append(time.perf_counter() - start)
     test = corpus.splits["test"].subset(EVAL_SENTENCES)
+    samples = max(2, min(EVAL_SAMPLES, cfg.eval.nll_samples))     # per-sample cost falls with more samples
     start = time.perf_counter()
-    sentence_scores(model, test, EVAL_SAMPLES, None, "measuring")
-    evaluation = (time.perf_counter() - start) / (len(test) * EVAL_SAMPLES)
-    return statistics.median(seconds[1:]), evaluation   # the median resists a stray slow step
+    sentence_scores(model, test, samples, None, "measuring")
+    evaluation = (time.perf_counter() - start) / (len(test) * samples)
+    return statistics.fmean(seconds[WARM_UP:]), evaluation   # a run takes the sum of its steps: the mean
+
+
+def measurement_key(cfg: RunConfig, device: str) -> str:
+    """What a throughput measurement depends on: the network, how it is trained, and where it runs."""
+    train = cfg.train
+    parts = {"model": asdict(cfg.model),
+             "train": type(train).__name__, "batch": train.batch_size,
+             "epoch_trainer": isinstance(train, EpochTrainConfig), "nll_samples": cfg.eval.nll_samples,
+             "device": device, "threads": torch.get_num_threads(), "host": platform.node(), "code": code_digest()}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def cached_measure(cfg: RunConfig, corpus, device: str, cache_path: Path, echo=print) -> tuple[float, float]:
+    try:
+        cache = json.loads(cache_path.read_text())
+    except (OSError, ValueError):
+        cache = {}
+    key = f"{corpus.checksum[:12]}:{measurement_key(cfg, device)}"
+    if key not in cache:
+        echo(f"measuring {cfg.model_id} on {device}")
+        cache[key] = list(measure(cfg, corpus, device))
+        try:
+            atomic_write_json(cache_path, cache)
+        except Exception:      # noqa: BLE001 - a cache that cannot be written only costs a re-measurement
+            pass
+    step, per_sample = cache[key]
+    return step, per_sample
 
 
 def training_steps(cfg: RunConfig, train_size: int) -> tuple[float, bool]:
@@ -68,11 +106,15 @@ def training_steps(cfg: RunConfig, train_size: int) -> tuple[float, bool]:
         iterations = train.max_iterations or train.epochs * -(-train_size // train.batch_size)
         passes = 1 + (train.aggressive_steps if train.aggressive else 0)
         return iterations * passes, True      # plateau decay and the inner loop usually stop earlier
+    if train.finish_epoch:                    # the run ends at the end of the epoch that reaches `iterations`
+        epoch = -(-train_size // train.batch_size)
+        return -(-train.iterations // epoch) * epoch, False
     return train.iterations, False
 
 
-def estimate(cfg: RunConfig, corpus, step: float, per_sample: float) -> tuple[float, float, bool]:
-    """(training seconds, evaluation seconds, upper bound?) for one run."""
+def estimate(cfg: RunConfig, corpus, step: float, per_sample: float,
+             groups: tuple[str, ...] = ("likelihood", "reconstruction", "prior_samples")) -> tuple[float, float, bool]:
+    """(training seconds, evaluation seconds, upper bound?) for one run that evaluates the metric `groups`."""
     steps, bound = training_steps(cfg, len(corpus.splits["train"]))
     train_seconds = steps * step
     train = cfg.train
@@ -82,8 +124,13 @@ def estimate(cfg: RunConfig, corpus, step: float, per_sample: float) -> tuple[fl
         train_seconds += validations * valid * train.valid_samples * per_sample
     test = len(corpus.splits["test"])
     ev = cfg.eval
-    texts = (min(test, ev.test_sentences or test) * ev.nll_samples
-             + DECODE_COST * (min(test, ev.bleu_sentences or test) * ev.bleu_samples + ev.dist_samples))
+    nll_sentences = min(test, ev.test_sentences or test)
+    texts = {"likelihood": nll_sentences * ev.nll_samples,
+             "mi": nll_sentences * ev.mi_samples,
+             "reconstruction": DECODE_COST * min(test, ev.bleu_sentences or test) * ev.bleu_samples,
+             "prior_samples": DECODE_COST * ev.dist_samples,
+             "responses": DECODE_COST * nll_sentences}
+    texts = sum(texts.get(group, 0.0) for group in groups)      # only what the table's metrics need
     return train_seconds, texts * per_sample, bound
 
 
@@ -93,8 +140,9 @@ def _hours(seconds: float) -> str:
 
 def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, echo=print) -> str:
     table = get_table(table_id)
-    corpus = load_corpus(dataset, options.data_dir)
-    models = list(dict.fromkeys(e.model for e in registry.table_rows(table, rows) if e.model is not None))
+    entries = implemented_rows(table, rows, echo)
+    corpus = table_corpus(table, dataset, options.data_dir)
+    models = list(dict.fromkeys(e.model for e in entries if e.model is not None))
     cells, total, pending_total = [], 0.0, 0
     for model_id in models:
         cfg = options.budget.apply(registry.get_model(model_id).config(dataset))
@@ -102,8 +150,12 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
                          options.force, options.device) for seed in options.seeds]
         key = run_key(cfg, corpus)
         pending = [s for s in specs if options.force or (read_record(s.directory / RECORD) or {}).get("key") != key]
-        echo(f"measuring {model_id} on {options.device}")
-        train_seconds, eval_seconds, bound = estimate(cfg, corpus, *measure(cfg, corpus, options.device))
+        if not pending:                       # nothing to run: nothing to measure
+            cells.append([model_id, 0, len(specs), "–", "–", _hours(0)])
+            continue
+        throughput = cached_measure(cfg, corpus, options.device, options.results_dir / CACHE, echo)
+        groups = tuple(groups_for(table.metrics, cfg.model.family))
+        train_seconds, eval_seconds, bound = estimate(cfg, corpus, *throughput, groups)
         run_seconds = train_seconds + eval_seconds
         total += run_seconds * len(pending)
         pending_total += len(pending)

@@ -53,17 +53,28 @@ def _storage_error(error: OSError, path: Path) -> SuiteError:
 @contextmanager
 def run_lock(directory: Path):
     """Exclusive lock on a run directory, so two processes never train or write the same run at once: the
-    second waits, then finds the first one's finished record."""
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        handle = open(directory / ".lock", "w")
-    except OSError as error:
-        raise _storage_error(error, directory / ".lock") from None
-    with handle:
+    second waits, then finds the first one's finished record. The lock file exists only while someone holds it:
+    the holder removes it before releasing, and a waiter that wakes up on a removed file tries again."""
+    path = directory / ".lock"
+    while True:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            handle = open(path, "a")
+        except OSError as error:
+            raise _storage_error(error, path) from None
         fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            current = os.stat(path).st_ino
+        except FileNotFoundError:
+            current = None
+        if current == os.fstat(handle.fileno()).st_ino:
+            break                                   # locked the file that is still in place
+        handle.close()                              # its holder removed it meanwhile: lock the new one
+    with handle:
         try:
             yield
         finally:
+            path.unlink(missing_ok=True)
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 

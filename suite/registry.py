@@ -14,7 +14,7 @@ from functools import cache
 
 from suite.config import RunConfig
 from suite.errors import SuiteError, unknown
-from suite.tables import Table, all_tables, get_table
+from suite.tables import Table, all_tables, get_table, table_errors
 
 
 @dataclass(frozen=True)
@@ -102,11 +102,12 @@ def table_rows(table: Table, selection: list[str] | None = None) -> list[RowEntr
 def check_consistency() -> list[str]:
     """Problems between tables/*.yaml and the registry (empty when every row maps both ways)."""
     load()
-    problems = []
+    broken = table_errors()
+    problems = [str(error) for error in broken.values()]
     table_row_keys = {(t.id, r.id) for t in all_tables().values() for r in t.rows}
     for key in sorted(table_row_keys - ROWS.keys()):
         problems.append(f"{key[0]}/{key[1]} is in tables/ but not in the registry")
-    for key in sorted(ROWS.keys() - table_row_keys):
+    for key in sorted(k for k in ROWS.keys() - table_row_keys if k[0] not in broken):
         problems.append(f"{key[0]}/{key[1]} is in the registry but not in tables/")
     for (table_id, row), entry in ROWS.items():
         if entry.model and (table_id, row) in table_row_keys:

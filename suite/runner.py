@@ -157,7 +157,7 @@ def _new_record(spec: RunSpec, cfg: RunConfig, corpus: Corpus, result, origin: d
         "budget": {"name": spec.budget.name, "judged": spec.budget.judged,
                    "description": spec.budget.description},
         "status": "trained", "key": run_key(cfg, corpus), "config": cfg.to_dict(), "config_digest": cfg.digest(),
-        "data_checksum": corpus.checksum,
+        "data_checksum": corpus.checksum, "splits": {name: len(split) for name, split in corpus.splits.items()},
         "training": {"iterations": result.iterations, "epochs": result.epochs,
                      "best_iteration": result.best_iteration, "best_valid_nll": result.best_valid_nll,
                      "seconds": round(result.seconds, 1), "curves": result.curves.to_dict()},
@@ -176,6 +176,15 @@ def _reusable(record: dict | None, key: dict, directory: Path) -> bool:
     """A finished run of the same key (a run that diverged before validating has no weights, and needs none)."""
     return (record is not None and record.get("key") == key
             and (record["status"] == "diverged" or (directory / WEIGHTS).exists()))
+
+
+def finished(spec: RunSpec) -> bool:
+    """Whether `spec` has a finished run that would be reused as is (no training needed)."""
+    if spec.force:
+        return False
+    cfg = spec.budget.apply(registry.get_model(spec.model_id).config(spec.dataset))
+    key = run_key(cfg, load_corpus(spec.dataset, spec.data_dir))
+    return _reusable(read_record(spec.directory / RECORD), key, spec.directory)
 
 
 def _pretrain(spec: RunSpec, cfg: RunConfig, model) -> dict:

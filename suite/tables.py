@@ -38,7 +38,7 @@ class Metric:
 
     @property
     def scale(self) -> float:
-        """Factor from the suite's native value (fractions) to the paper's printed unit."""
+        """Factor from the suite's native value (ratios as fractions in [0, 1]) to the paper's printed unit."""
         return 100.0 if self.unit == "percent" else 1.0
 
 
@@ -88,87 +88,117 @@ class TableFileError(SuiteError):
     pass
 
 
-def _fail(path: Path, message: str) -> TableFileError:
-    return TableFileError(f"{path.name}: {message}")
+def _fail(path: Path, message: str, line: int | None = None) -> TableFileError:
+    return TableFileError(f"{path.name}: {f'line {line}: ' if line else ''}{message}")
 
 
-def _require(path: Path, mapping: dict, where: str, required: set, optional: set = frozenset()):
+def _lines(text: str) -> dict:
+    """Where the parts of a table file start (1-based lines): top-level keys, each metric, each row."""
+    try:
+        root = yaml.compose(text)
+    except Exception:          # noqa: BLE001 - positions only improve messages; parsing reports real errors
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    lines = {"top": {}, "metrics": {}, "rows": []}
+    for key, value in root.value:
+        name = getattr(key, "value", None)
+        if not isinstance(name, str):
+            continue
+        lines["top"][name] = key.start_mark.line + 1
+        if name == "metrics" and isinstance(value, yaml.MappingNode):
+            lines["metrics"] = {getattr(k, "value", None): k.start_mark.line + 1 for k, _ in value.value}
+        if name == "rows" and isinstance(value, yaml.SequenceNode):
+            lines["rows"] = [item.start_mark.line + 1 for item in value.value]
+    return lines
+
+
+def _require(path: Path, mapping: dict, where: str, required: set, optional: set = frozenset(),
+             line: int | None = None):
     if not isinstance(mapping, dict):
-        raise _fail(path, f"{where} must be a mapping, got {type(mapping).__name__}")
+        raise _fail(path, f"{where} must be a mapping, got {type(mapping).__name__}", line)
     missing = required - mapping.keys()
     if missing:
-        raise _fail(path, f"{where} is missing {', '.join(sorted(missing))}")
+        raise _fail(path, f"{where} is missing {', '.join(sorted(missing))}", line)
     extra = mapping.keys() - required - optional
     if extra:
-        raise _fail(path, f"{where} has unknown key(s) {', '.join(sorted(map(str, extra)))}")
+        raise _fail(path, f"{where} has unknown key(s) {', '.join(sorted(map(str, extra)))}", line)
 
 
-def _number(path: Path, value, where: str) -> float | None:
+def _number(path: Path, value, where: str, line: int | None = None) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise _fail(path, f"{where} must be a finite number or null, got {value!r}")
+        raise _fail(path, f"{where} must be a finite number or null, got {value!r}", line)
     return float(value)
 
 
-def _metric(path: Path, key: str, spec) -> Metric:
+def _metric(path: Path, key: str, spec, line: int | None = None) -> Metric:
     where = f"metric {key!r}"
-    _require(path, spec, where, {"label", "direction"}, {"tolerance", "rel_tolerance", "unit"})
+    _require(path, spec, where, {"label", "direction"}, {"tolerance", "rel_tolerance", "unit"}, line)
     if spec["direction"] not in DIRECTIONS:
-        raise _fail(path, f"{where}: direction must be one of {', '.join(DIRECTIONS)}")
+        raise _fail(path, f"{where}: direction must be one of {', '.join(DIRECTIONS)}", line)
     if ("tolerance" in spec) == ("rel_tolerance" in spec):
-        raise _fail(path, f"{where}: give exactly one of tolerance / rel_tolerance")
-    tolerances = [_number(path, spec.get(k), f"{where} {k}") for k in ("tolerance", "rel_tolerance")]
+        raise _fail(path, f"{where}: give exactly one of tolerance / rel_tolerance", line)
+    tolerances = [_number(path, spec.get(k), f"{where} {k}", line) for k in ("tolerance", "rel_tolerance")]
     if any(t is not None and t <= 0 for t in tolerances):
-        raise _fail(path, f"{where}: tolerance must be positive")
+        raise _fail(path, f"{where}: tolerance must be positive", line)
     return Metric(key, str(spec["label"]), spec["direction"], *tolerances, spec.get("unit"))
 
 
-def _row(path: Path, spec, datasets: tuple[str, ...], metrics: dict[str, Metric]) -> Row:
-    _require(path, spec, "a row", {"id", "label", "values"}, {"note", "kind"})
+def _row(path: Path, spec, datasets: tuple[str, ...], metrics: dict[str, Metric], line: int | None = None) -> Row:
+    _require(path, spec, "a row", {"id", "label", "values"}, {"note", "kind"}, line)
     row_id = spec["id"]
     if not isinstance(row_id, str) or not SLUG.match(row_id):
-        raise _fail(path, f"row id {row_id!r} is not a lowercase slug")
+        raise _fail(path, f"row id {row_id!r} is not a lowercase slug", line)
     where = f"row {row_id!r}"
     if spec.get("kind", "model") not in ("model", "statistics"):
-        raise _fail(path, f"{where}: kind must be model or statistics")
+        raise _fail(path, f"{where}: kind must be model or statistics", line)
     values = spec["values"]
-    _require(path, values, f"{where} values", set(datasets))
+    _require(path, values, f"{where} values", set(datasets), line=line)
     parsed = {}
     for dataset in datasets:
         cells = values[dataset] or {}
-        _require(path, cells, f"{where} values for {dataset}", set(metrics))
-        parsed[dataset] = {k: _number(path, cells[k], f"{where} {dataset}.{k}") for k in metrics}
+        _require(path, cells, f"{where} values for {dataset}", set(metrics), line=line)
+        parsed[dataset] = {k: _number(path, cells[k], f"{where} {dataset}.{k}", line) for k in metrics}
     has_null = any(v is None for cells in parsed.values() for v in cells.values())
     if has_null and not spec.get("note"):
-        raise _fail(path, f"{where} has a null cell but no note saying why")
+        raise _fail(path, f"{where} has a null cell but no note saying why", line)
     return Row(row_id, str(spec["label"]), parsed, spec.get("note"), spec.get("kind", "model"))
 
 
 def load_table(path: Path) -> Table:
     """Parse and validate one expected-value file; any defect raises a one-line TableFileError."""
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        spec = yaml.safe_load(text)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise _fail(path, f"cannot be read as YAML ({first_line})") from None
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        problem = getattr(error, "problem", None)
+        first_line = problem or (str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
+        raise _fail(path, f"cannot be read as YAML ({first_line})",
+                    mark.line + 1 if mark is not None else None) from None
+    lines = _lines(text)
+    top, metric_lines, row_lines = lines.get("top", {}), lines.get("metrics", {}), lines.get("rows", [])
     _require(path, spec, "the file", {"table", "paper", "source", "title", "datasets", "metrics", "rows"},
              {"evaluation", "notes", "claims"})
     if spec["table"] != path.stem:
-        raise _fail(path, f"declares table {spec['table']!r} but the file is named {path.stem!r}")
+        raise _fail(path, f"declares table {spec['table']!r} but the file is named {path.stem!r}", top.get("table"))
     if spec["paper"] not in PAPERS:
-        raise _fail(path, f"unknown paper {spec['paper']!r}")
+        raise _fail(path, f"unknown paper {spec['paper']!r}", top.get("paper"))
     datasets = spec["datasets"]
     if not isinstance(datasets, list) or not datasets or not all(isinstance(d, str) for d in datasets):
-        raise _fail(path, "datasets must be a non-empty list of names")
+        raise _fail(path, "datasets must be a non-empty list of names", top.get("datasets"))
     datasets = tuple(datasets)
     metrics_spec = spec["metrics"] or {}
     if not isinstance(metrics_spec, dict):
-        raise _fail(path, "metrics must be a mapping")
-    metrics = {key: _metric(path, key, m) for key, m in metrics_spec.items()}
+        raise _fail(path, "metrics must be a mapping", top.get("metrics"))
+    metrics = {key: _metric(path, key, m, metric_lines.get(key) if isinstance(key, str) else None)
+               for key, m in metrics_spec.items()}
     if not isinstance(spec["rows"], list) or not spec["rows"]:
-        raise _fail(path, "rows must be a non-empty list")
-    rows = tuple(_row(path, r, datasets, metrics) for r in spec["rows"])
+        raise _fail(path, "rows must be a non-empty list", top.get("rows"))
+    rows = tuple(_row(path, r, datasets, metrics, row_lines[i] if i < len(row_lines) else None)
+                 for i, r in enumerate(spec["rows"]))
     ids = [r.id for r in rows]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
@@ -196,17 +226,34 @@ def _claim(path: Path, spec, metrics: dict[str, Metric]) -> Claim:
 
 
 @cache
-def all_tables(directory: Path = TABLES_DIR) -> dict[str, Table]:
+def _load_all(directory: Path) -> tuple[dict[str, Table], dict[str, TableFileError]]:
     if not directory.is_dir():
         raise SuiteError(f"expected-value directory {directory} not found; run from a clone installed with "
                          "`pip install -e .`")
-    tables = [load_table(path) for path in directory.glob("*.yaml")]
+    tables, broken = [], {}
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            tables.append(load_table(path))
+        except TableFileError as error:       # one bad file must not take the other tables down
+            broken[path.stem] = error
     tables.sort(key=lambda t: (PAPERS.index(t.paper), [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", t.id)]))
-    return {t.id: t for t in tables}
+    return {t.id: t for t in tables}, broken
+
+
+def all_tables(directory: Path | None = None) -> dict[str, Table]:
+    """Every valid table; a malformed file is left out (see `table_errors`) and fails only when it is asked for."""
+    return _load_all(directory or TABLES_DIR)[0]
+
+
+def table_errors(directory: Path | None = None) -> dict[str, TableFileError]:
+    """File stem -> the one-line error of every table file that does not load."""
+    return _load_all(directory or TABLES_DIR)[1]
 
 
 def get_table(table_id: str) -> Table:
-    tables = all_tables()
+    tables, broken = _load_all(TABLES_DIR)
+    if table_id in broken:
+        raise broken[table_id]
     if table_id not in tables:
         raise unknown("table", table_id, tables)
     return tables[table_id]

@@ -58,3 +58,71 @@ def test_table_run_writes_labelled_markdown_and_json(tmp_path):
     latex = invoke("table", "coupled-9", "--dataset", "ptb", "--rows", "vae", "--budget", "smoke",
                    "--format", "latex", "--results-dir", str(out), "--no-progress")
     assert "\\toprule" in latex.output and "% budget: smoke (REDUCED: not judged)" in latex.output
+
+
+def test_a_malformed_table_file_breaks_only_its_own_table(tmp_path, monkeypatch):
+    import shutil
+
+    from suite import tables
+
+    shutil.copytree(tables.TABLES_DIR, tmp_path / "tables")
+    broken = tmp_path / "tables" / "coupled-9.yaml"
+    broken.write_text(broken.read_text().replace("datasets: [ptb, yelp, yahoo]", "datasets: [ptb, yelp"))
+    monkeypatch.setattr(tables, "TABLES_DIR", tmp_path / "tables")
+    listing = CliRunner().invoke(main, ["list"])
+    assert listing.exit_code == 0 and "\ncoupled-1  [" in listing.output
+    assert re.search(r"warning: left out a malformed table file: coupled-9\.yaml: line \d+: ", listing.output)
+    result = CliRunner().invoke(main, ["table", "coupled-9", "--dataset", "ptb"])
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert re.match(r"error: coupled-9\.yaml: line \d+: cannot be read as YAML", result.output)
+
+
+@pytest.mark.parametrize("args,message", [
+    (("table", "coupled-2", "--seeds", "0"), "error: Invalid value for '--seeds': 0 is not in the range x>=1."),
+    (("table", "coupled-2", "--budget", "huge"), "error: Invalid value for '--budget': 'huge' is not one of"),
+    (("tabel",), "error: No such command 'tabel'. Did you mean 'table'?"),
+])
+def test_bad_options_are_one_error_line_not_a_usage_block(args, message):
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert result.output.startswith(message) and "Usage:" not in result.output
+
+
+@pytest.mark.parametrize("table_id", ["vmed-1", "vmed-4"])
+def test_unimplemented_rows_are_named_before_any_data_is_asked_for(table_id):
+    for command in ("table", "plan"):
+        result = CliRunner().invoke(main, [command, table_id])
+        assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+        assert f"table {table_id}: none of its rows is implemented yet (seq2seq, " in result.output
+        assert "loader" not in result.output and "--data-dir" not in result.output
+
+
+def test_a_partly_implemented_selection_says_which_rows_are_not(monkeypatch):
+    from suite import harness, registry
+    from suite.tables import get_table
+
+    registry.load()
+    table = get_table("coupled-9")
+    monkeypatch.setitem(registry.ROWS, ("coupled-9", "vae"),
+                        registry.RowEntry("coupled-9", "vae", None, "not implemented in this test"))
+    said = []
+    entries = harness.implemented_rows(table, None, said.append)
+    assert [e.row for e in entries if e.model is None] == ["vae"]
+    assert said == ["not implemented yet, shown without results: vae"]
+    with pytest.raises(harness.SuiteError, match=r"none of the requested rows is implemented yet \(vae: "):
+        harness.implemented_rows(table, ["vae"], said.append)
+
+
+def test_a_missing_corpus_suggests_its_packaged_stand_in(tmp_path):
+    result = CliRunner().invoke(main, ["table", "coupled-8", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert "--dataset chitchat" in result.output
+
+
+def test_claims_uses_finished_runs_only_unless_asked_to_train(tmp_path):
+    result = CliRunner().invoke(main, ["claims", "coupled-1", "--dataset", "ptb", "--budget", "smoke",
+                                       "--rows", "vae,coupled-vae", "--results-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "left out of the check: vae (seed 0); coupled-vae (seed 0)" in result.output
+    assert "--train" in result.output and "0 of 0 comparisons" in result.output
+    assert not (tmp_path / "runs").exists()

@@ -1,4 +1,4 @@
-"""CI runs exactly the test command the README gives a new user."""
+"""The README stays true: CI runs the test command it gives, and every command and option it shows parses."""
 
 from pathlib import Path
 
@@ -11,3 +11,62 @@ def test_ci_runs_the_readme_test_command():
     assert "pip install -e . && reproduce table coupled-1 --dataset ptb" in readme
     ci = (ROOT / ".ci" / "run").read_text()
     assert "pip install -q -e '.[test]' && python3 -m pytest" in ci
+
+
+PLACEHOLDERS = {"T": "coupled-1", "D": "ptb", "MODEL": "vae", "P": "coupled-vae", "m": "vae", "A": "auto"}
+
+
+def _readme_commands() -> list[list[str]]:
+    """Every `reproduce` command of the README: in shell blocks, and in the command table (placeholders filled
+    in, optional parts included)."""
+    import re
+    import shlex
+
+    readme = (ROOT / "README.md").read_text()
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", readme, re.DOTALL):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = line.split("#")[0]
+            for part in line.split("&&"):
+                words = shlex.split(part)
+                if words and words[0] == "reproduce":
+                    commands.append(words[1:])
+    for cell in re.findall(r"^\| `(reproduce [^`]*)`", readme, re.MULTILINE):
+        words = shlex.split(cell.replace("[", "").replace("]", ""))
+        commands.append([PLACEHOLDERS.get(w, w) for w in words[1:]])
+    return commands
+
+
+def test_the_readme_commands_parse():
+    """Each command names a real (sub)command, its options exist and take the values given, and table ids are
+    real tables: the README never shows a command that would fail on its arguments."""
+    import click
+
+    from suite.cli import main
+    from suite.tables import all_tables
+
+    commands = _readme_commands()
+    assert len(commands) >= 15
+    for words in commands:
+        command, rest = main, list(words)
+        while isinstance(command, click.Group):
+            assert rest and rest[0] in command.commands, words
+            command, rest = command.commands[rest[0]], rest[1:]
+        context = command.make_context(command.name, list(rest))     # raises on unknown options or bad values
+        if "table_id" in context.params:
+            assert context.params["table_id"] in all_tables(), words
+
+
+def test_the_readme_option_rows_name_real_options_of_table():
+    import re
+
+    from suite.cli import main
+
+    readme = (ROOT / "README.md").read_text()
+    options = {opt for p in main.commands["table"].params for opt in p.opts}
+    rows = [line.split("` | ")[0] for line in readme.splitlines() if line.startswith("| `  --")]
+    named = {name for row in rows for name in re.findall(r"--[a-z-]+", row)}
+    assert len(named) >= 10 and named <= options, named - options
+    budget = next(p for p in main.commands["table"].params if p.name == "budget")
+    listed = re.search(r"^\| `  --budget ([a-z\\|]+)`", readme, re.MULTILINE).group(1).split("\\|")
+    assert set(listed) == set(budget.type.choices)

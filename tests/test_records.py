@@ -30,3 +30,44 @@ def test_records_from_another_version_or_corrupt_are_refused(tmp_path):
     with pytest.raises(SuiteError, match="unreadable result record"):
         read_record(path)
     assert read_record(tmp_path / "absent.json") is None
+
+
+def test_the_run_lock_excludes_and_leaves_no_lock_file(tmp_path):
+    import threading
+    import time
+
+    from suite.records import run_lock
+
+    inside, overlaps = [], []
+
+    def work():
+        for _ in range(20):
+            with run_lock(tmp_path / "run"):
+                inside.append(1)
+                if len(inside) > 1:
+                    overlaps.append(1)
+                time.sleep(0.001)
+                inside.pop()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not overlaps
+    assert list((tmp_path / "run").iterdir()) == []
+
+
+def test_runs_index_and_curves(tmp_path):
+    from suite import progress
+    from suite.budgets import BUDGETS
+    from suite.runner import RunSpec, run_model
+    from suite.runs import index, plot_curves
+
+    progress.SHOW = False
+    record = run_model(RunSpec("gru-lm", "ptb", BUDGETS["smoke"], 0, tmp_path), ["nll"])
+    assert set(record["splits"]) == {"train", "valid", "test"} and all(record["splits"].values())
+    [entry] = index(tmp_path)
+    assert (entry["model"], entry["budget"], entry["status"]) == ("gru-lm", "smoke", "trained")
+    assert plot_curves(tmp_path / "runs" / "ptb" / "gru-lm" / "smoke-seed0").stat().st_size > 0
+    assert not list(tmp_path.rglob(".lock"))

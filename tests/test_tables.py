@@ -83,3 +83,24 @@ def test_the_published_numbers_satisfy_the_papers_own_claims(table_id):
         published = {row.id: [row.values[dataset]] for row in table.rows}
         checks = check_claims(table, published)
         assert checks and all(c.holds for c in checks), [c for c in checks if not c.holds]
+
+
+def test_yaml_syntax_and_validation_errors_name_the_line(tmp_path):
+    path = _write(tmp_path / "t.yaml", GOOD.format(stem="t").replace("datasets: [ptb]", "datasets: [ptb"))
+    with pytest.raises(TableFileError, match=r"^t\.yaml: line \d+: cannot be read as YAML"):
+        load_table(path)
+    path = _write(tmp_path / "t.yaml", GOOD.format(stem="t").replace("nll: 1.0}", "nll: abc}"))
+    with pytest.raises(TableFileError, match=r"^t\.yaml: line 9: row 'vae'"):     # the row starts on line 9
+        load_table(path)
+    path = _write(tmp_path / "t.yaml", GOOD.format(stem="t").replace("direction: lower", "direction: up"))
+    with pytest.raises(TableFileError, match=r"^t\.yaml: line 7: metric 'nll'"):
+        load_table(path)
+
+
+def test_one_malformed_file_leaves_the_other_tables_working(tmp_path):
+    from suite.tables import table_errors
+
+    _write(tmp_path / "good.yaml", GOOD.format(stem="good"))
+    _write(tmp_path / "bad.yaml", GOOD.format(stem="bad").replace("nll: 1.0}", "nll: abc}"))
+    assert list(all_tables(tmp_path)) == ["good"]
+    assert str(table_errors(tmp_path)["bad"]).startswith("bad.yaml: line 9: ")

@@ -17,7 +17,7 @@ GENERATION_BATCH = 32     # sentences per batch, as the released code
 
 @torch.no_grad()
 def evaluate_reconstruction(model, sentences: SentenceSet, vocab: Vocab, cfg: EvalConfig, max_len: int) -> dict:
-    """BLEU-1/2 (multi-bleu precision x brevity penalty) of greedy decodes of `bleu_samples` posterior
+    """BLEU-1/2 (multi-bleu precision x brevity penalty, fractions) of greedy decodes of `bleu_samples` posterior
     samples per sentence against the sentence itself."""
     model.eval()
     sentences = sentences.subset(cfg.bleu_sentences)

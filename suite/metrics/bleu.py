@@ -3,6 +3,9 @@ closest-reference brevity penalty), computed with sacrebleu.
 
 The Coupled-VAE code reports "BLEU-n" as multi-bleu's n-gram precision times its brevity penalty, not the
 cumulative n-gram BLEU; `precision_times_bp` gives exactly that.
+
+Unit: a fraction in [0, 1] like every ratio metric of the suite (sacrebleu works in percent); tables whose
+paper prints BLEU x100 say `unit: percent`, and only the display multiplies by 100.
 """
 
 from __future__ import annotations
@@ -13,6 +16,6 @@ _MOSES = BLEU(tokenize="none", smooth_method="none", force=True, effective_order
 
 
 def precision_times_bp(hypotheses: list[list[str]], references: list[list[str]]) -> list[float]:
-    """[BP·p1, BP·p2, BP·p3, BP·p4] in percent, one reference per hypothesis."""
+    """[BP·p1, BP·p2, BP·p3, BP·p4] as fractions in [0, 1], one reference per hypothesis."""
     score = _MOSES.corpus_score([" ".join(h) for h in hypotheses], [[" ".join(r) for r in references]])
-    return [p * score.bp for p in score.precisions]
+    return [p / 100.0 * score.bp for p in score.precisions]     # sacrebleu's precisions are in percent

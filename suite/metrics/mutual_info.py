@@ -10,7 +10,9 @@ import torch
 def mutual_information(log_q_own: torch.Tensor, log_q_cross: torch.Tensor) -> torch.Tensor:
     """MI_x ≈ mean_i[log q(z_i|x) - log q(z_i)], with the aggregate posterior q(z_i) estimated from the
     other sentences of the batch: log q(z_i) ≈ logsumexp_{j≠i} log q(z_i|x_j) - log(M), M = B - 1.
-    The sentence itself is left out (j = i would bias the estimate upwards).
+    The sentence itself is left out, as in the paper's estimator. For MI this errs upwards at small batches: the
+    other B - 1 sentences rarely explain z_i, so log q(z_i) is underestimated and MI overestimated; including
+    j = i errs the other way, downwards (the estimate can then never exceed log B).
 
     log_q_own: (N, B), log q(z_n,b | x_b).  log_q_cross: (N, B, B), [n, b, j] = log q(z_n,b | x_j).
     Returns MI_x per sentence, (B,)."""

@@ -1,4 +1,4 @@
-"""Reconstruction BLEU (multi-bleu precision x brevity penalty) against NLTK; Distinct-n by hand."""
+"""Reconstruction BLEU (multi-bleu precision x brevity penalty, as a fraction) against NLTK; Distinct-n by hand."""
 
 import math
 import random
@@ -15,8 +15,8 @@ def test_hand_computed_example():
     references = [["the", "cat", "sat", "down"], ["a", "dog", "ran"]]
     bp = math.exp(1 - 7 / 5)                                 # hypothesis 5 tokens, reference 7
     p1, p2, p3, p4 = precision_times_bp(hypotheses, references)
-    assert p1 == pytest.approx(100 * bp)                     # 5/5 unigrams match
-    assert p2 == pytest.approx(100 * bp)                     # 3/3 bigrams
+    assert p1 == pytest.approx(bp)                     # 5/5 unigrams match
+    assert p2 == pytest.approx(bp)                     # 3/3 bigrams
     assert p4 == 0.0
 
 
@@ -29,8 +29,8 @@ def test_agrees_with_nltk_corpus_bleu_on_random_corpora():
                       for r in references]
         p1, p2, *_ = precision_times_bp(hypotheses, references)
         refs = [[r] for r in references]
-        assert p1 == pytest.approx(100 * corpus_bleu(refs, hypotheses, weights=(1,)), rel=1e-9)
-        assert p2 == pytest.approx(100 * corpus_bleu(refs, hypotheses, weights=(0, 1)), rel=1e-9)
+        assert p1 == pytest.approx(corpus_bleu(refs, hypotheses, weights=(1,)), rel=1e-9)
+        assert p2 == pytest.approx(corpus_bleu(refs, hypotheses, weights=(0, 1)), rel=1e-9)
 
 
 def test_distinct_n():
