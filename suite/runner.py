@@ -115,11 +115,13 @@ GROUPS = {
 }
 UNCONDITIONAL = ("likelihood", "mi", "reconstruction", "prior_samples", "gradients")
 CONDITIONAL = ("likelihood", "responses")   # dialogue models: Dist is over responses to test posts
+# The metric groups each model family is evaluated with; a family not listed is an unconditional text model.
+FAMILY_GROUPS: dict[str, tuple[str, ...]] = {kind: CONDITIONAL for kind in DIALOGUE_KINDS}
 
 
 def groups_for(metrics: Iterable[str], family: str) -> list[str]:
     """Metric groups needed for `metrics`; metrics no evaluator produces are simply not measured."""
-    names = CONDITIONAL if family in DIALOGUE_KINDS else UNCONDITIONAL
+    names = FAMILY_GROUPS.get(family, UNCONDITIONAL)
     wanted = set(metrics)
     return [name for name in names if wanted & set(GROUPS[name].metrics)]
 
