@@ -19,7 +19,7 @@ from suite.compare import render
 from suite.cpu import keep_large_allocations
 from suite.data.datasets import DATA_DIR_ENV, DATASETS, data_dir_from, get_dataset, stands_in
 from suite.errors import SuiteError
-from suite.executors import LocalExecutor, RayExecutor, status
+from suite.executors import LocalExecutor, PoolExecutor, RayExecutor, status
 from suite.harness import EXTENSIONS, implemented_rows, run_rows, run_table, table_corpus, write_comparison
 from suite.plan import plan_table
 from suite.records import atomic_write_text
@@ -64,7 +64,7 @@ class Options:
     data_dir: Path | None
     force: bool
     device: str
-    executor: LocalExecutor | RayExecutor
+    executor: LocalExecutor | PoolExecutor | RayExecutor
 
     def spec(self, model_id: str, dataset: str, seed: int) -> RunSpec:
         return RunSpec(model_id, dataset, self.budget, seed, self.results_dir, self.data_dir, self.force, self.device)
@@ -82,6 +82,8 @@ def with_options(function):
                   help=f"Where user-provided datasets live (default: ${DATA_DIR_ENV}).")
     @click.option("--force", is_flag=True, help="Retrain even if a finished run with this key exists.")
     @click.option("--device", default="cpu", show_default=True, help="torch device, e.g. cuda.")
+    @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+                  help="Runs at once on this machine, each in its own process (several share one GPU).")
     @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
     @click.option("--address", default=None, help="Ray cluster address (default: start a local instance).")
     @click.option("--cpus-per-run", type=click.IntRange(min=1), default=1, show_default=True,
@@ -90,12 +92,19 @@ def with_options(function):
                   help="GPUs each Ray task asks for (> 0 runs it on CUDA).")
     @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
     @wraps(function)
-    def wrapper(budget, seed, seeds, results_dir, data_dir, force, device, executor, address, cpus_per_run,
+    def wrapper(budget, seed, seeds, results_dir, data_dir, force, device, jobs, executor, address, cpus_per_run,
                 gpus_per_run, no_progress, **kwargs):
         progress.SHOW = False if no_progress else None
         if device != "cpu" and not _device_available(device):
             raise SuiteError(f"device {device!r} is not available on this machine")
-        runner = (RayExecutor(address, cpus_per_run, gpus_per_run) if executor == "ray" else LocalExecutor())
+        if executor == "ray":
+            if jobs > 1:
+                raise SuiteError("--jobs packs runs on this machine; with --executor ray, Ray places the runs")
+            runner = RayExecutor(address, cpus_per_run, gpus_per_run)
+        elif jobs > 1:
+            runner = PoolExecutor(jobs, click.get_current_context().find_root().params.get("threads"))
+        else:
+            runner = LocalExecutor()
         options = Options(get_budget(budget), list(range(seed, seed + seeds)), results_dir, data_dir_from(data_dir),
                           force, device, runner)
         return function(options=options, **kwargs)

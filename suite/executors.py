@@ -1,13 +1,19 @@
-"""Where runs execute: in this process (default) or as Ray tasks, so a table's rows x seeds fan out over a
-cluster. Every executor returns the runs' records in the order of the specs it was given."""
+"""Where runs execute: one after another in this process (default), several at once in worker processes on this
+machine (`--jobs N`: packed onto one GPU, or sharing the CPU cores), or as Ray tasks, so a table's rows x seeds
+fan out over a cluster. Every executor returns the runs' records in the order of the specs it was given."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import torch
 
+from suite import progress
+from suite.cpu import keep_large_allocations
 from suite.errors import SuiteError
 from suite.runner import RunSpec, finished, run_model
 
@@ -32,6 +38,46 @@ class LocalExecutor:
 def status(record: dict, reused: bool) -> str:
     """How a run came about, for the user: reused (a finished run of the same key) or trained (or diverged) now."""
     return f"reused ({record['status']} earlier)" if reused else record["status"]
+
+
+def _start_worker(threads: int, show_progress: bool | None):
+    keep_large_allocations()
+    torch.set_num_threads(threads)
+    progress.SHOW, progress.PLAIN = show_progress, True     # bars of several processes would overwrite each other
+
+
+class PoolExecutor:
+    """`jobs` runs at once, each in a worker process of its own. On a GPU they share the device: a training step
+    leaves it idle while the host launches kernels, and the other runs' kernels fill those gaps. On a CPU each
+    worker gets an equal share of the cores. A run's numbers do not depend on what runs beside it (its own
+    process, seed and random streams); on a CPU they are those of a sequential run with the same `threads`."""
+
+    name = "pool"
+
+    def __init__(self, jobs: int, threads: int | None = None):
+        self.jobs = jobs
+        self.threads = threads or max(1, (os.cpu_count() or 1) // jobs)
+
+    def run(self, specs: list[RunSpec], metrics: Iterable[str], echo: Callable = print) -> list[dict]:
+        records: list[dict | None] = [None] * len(specs)
+        reused = [finished(spec) for spec in specs]
+        labels = [f"{spec.model_id} on {spec.dataset} ({spec.budget.name} budget, seed {spec.seed})" for spec in specs]
+        todo = len(specs) - sum(reused)
+        echo(f"{todo} run(s) to train, {min(self.jobs, max(todo, 1))} at a time ({self.threads} CPU thread(s) each)"
+             + (f"; reusing {sum(reused)} finished run(s)" if any(reused) else ""))
+        # spawn, not fork: a forked child cannot use CUDA, and must not inherit the parent's locks
+        context = multiprocessing.get_context("spawn")
+        started = time.perf_counter()
+        with ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_start_worker,
+                                 initargs=(self.threads, progress.SHOW)) as pool:
+            futures = {pool.submit(run_model, spec, list(metrics)): i for i, spec in enumerate(specs)}
+            for done, future in enumerate(as_completed(futures), 1):
+                i = futures[future]
+                records[i] = future.result()
+                if not reused[i]:
+                    echo(f"[{done}/{len(specs)}] {labels[i]}: {status(records[i], False)} "
+                         f"({time.perf_counter() - started:.0f} s since the start)")
+        return records
 
 
 def _run_task(spec: RunSpec, metrics: list[str], threads: int) -> dict:

@@ -10,17 +10,19 @@ import time
 from tqdm import tqdm
 
 SHOW: bool | None = None      # None: a bar on a terminal, plain lines elsewhere; False: nothing
+PLAIN = False                 # plain lines even on a terminal (worker processes that share one)
 PLAIN_EVERY_ENV = "REPRODUCE_PROGRESS_EVERY"
 PLAIN_EVERY = 30.0            # seconds between plain lines
 
 
 def bar(iterable=None, **kwargs) -> tqdm:
-    return tqdm(iterable, disable=None if SHOW is None else not SHOW, dynamic_ncols=True, leave=False, **kwargs)
+    disable = PLAIN or (None if SHOW is None else not SHOW)
+    return tqdm(iterable, disable=disable, dynamic_ncols=True, leave=False, **kwargs)
 
 
 def plain_lines() -> bool:
-    """Whether progress goes out as plain lines: shown, but stderr is not a terminal."""
-    return SHOW is None and not sys.stderr.isatty()
+    """Whether progress goes out as plain lines: shown, but stderr is not a terminal (or is shared by workers)."""
+    return SHOW is None and (PLAIN or not sys.stderr.isatty())
 
 
 def duration(seconds: float) -> str:
