@@ -40,7 +40,7 @@ def status(record: dict, reused: bool) -> str:
     return f"reused ({record['status']} earlier)" if reused else record["status"]
 
 
-def _start_worker(threads: int, show_progress: bool | None):
+def start_worker(threads: int, show_progress: bool | None):
     keep_large_allocations()
     torch.set_num_threads(threads)
     progress.SHOW, progress.PLAIN = show_progress, True     # bars of several processes would overwrite each other
@@ -68,7 +68,7 @@ class PoolExecutor:
         # spawn, not fork: a forked child cannot use CUDA, and must not inherit the parent's locks
         context = multiprocessing.get_context("spawn")
         started = time.perf_counter()
-        with ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_start_worker,
+        with ProcessPoolExecutor(self.jobs, mp_context=context, initializer=start_worker,
                                  initargs=(self.threads, progress.SHOW)) as pool:
             futures = {pool.submit(run_model, spec, list(metrics)): i for i, spec in enumerate(specs)}
             for done, future in enumerate(as_completed(futures), 1):

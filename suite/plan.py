@@ -6,12 +6,18 @@ the budget's iterations (rounded up to the epoch end where the run finishes its 
 evaluation sample counts; decoding is counted as 1.5x a teacher-forced pass per text. Only models with runs
 still to do are measured, rows that share a network and training procedure share one measurement, and
 measurements are cached in <results-dir>/plan-throughput.json (per machine, device, thread count and code).
+
+With `--jobs N` each network is measured packed, as the runs will train: N probe processes with the workers'
+thread count step it at the same time (on a GPU they contend for the device as N runs do), and the runs are
+laid out first come, first served on N workers, as the pool executor takes them, for the wall-clock time.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
+import multiprocessing
 import platform
 import statistics
 import time
@@ -24,7 +30,9 @@ from tabulate import tabulate
 from suite import registry
 from suite.config import EpochTrainConfig, RunConfig
 from suite.data.batching import training_batches
+from suite.data.datasets import load_corpus
 from suite.evaluation.likelihood import sentence_scores
+from suite.executors import start_worker
 from suite.harness import implemented_rows, table_corpus
 from suite.models.build import build_model
 from suite.provenance import code_digest
@@ -72,25 +80,51 @@ def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float]:
     return statistics.fmean(seconds[WARM_UP:]), evaluation   # a run takes the sum of its steps: the mean
 
 
-def measurement_key(cfg: RunConfig, device: str) -> str:
-    """What a throughput measurement depends on: the network, how it is trained, and where it runs."""
+def _packed_probe(barrier, results, cfg: RunConfig, data_dir: Path | None, device: str, threads: int):
+    start_worker(threads, False)
+    corpus = load_corpus(cfg.dataset, data_dir)
+    barrier.wait()                    # every probe steps at the same time, as packed runs do
+    results.put(measure(cfg, corpus, device))
+
+
+def measure_packed(cfg: RunConfig, data_dir: Path | None, device: str, jobs: int,
+                   threads: int) -> tuple[float, float]:
+    """`measure` in `jobs` processes at once (each with `threads` CPU threads): the mean of their figures."""
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(jobs), context.Queue()
+    probes = [context.Process(target=_packed_probe, args=(barrier, results, cfg, data_dir, device, threads))
+              for _ in range(jobs)]
+    for probe in probes:
+        probe.start()
+    figures = [results.get() for _ in probes]
+    for probe in probes:
+        probe.join()
+    return statistics.fmean(f[0] for f in figures), statistics.fmean(f[1] for f in figures)
+
+
+def measurement_key(cfg: RunConfig, device: str, jobs: int = 1, threads: int | None = None) -> str:
+    """What a throughput measurement depends on: the network, how it is trained, and where and beside how many
+    other runs it runs."""
     train = cfg.train
     parts = {"model": asdict(cfg.model),
              "train": type(train).__name__, "batch": train.batch_size,
              "epoch_trainer": isinstance(train, EpochTrainConfig), "nll_samples": cfg.eval.nll_samples,
-             "device": device, "threads": torch.get_num_threads(), "host": platform.node(), "code": code_digest()}
+             "device": device, "threads": threads or torch.get_num_threads(), "host": platform.node(),
+             "code": code_digest(), **({"jobs": jobs} if jobs > 1 else {})}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def cached_measure(cfg: RunConfig, corpus, device: str, cache_path: Path, echo=print) -> tuple[float, float]:
+def cached_measure(cfg: RunConfig, corpus, device: str, cache_path: Path, echo=print, jobs: int = 1,
+                   threads: int | None = None, data_dir: Path | None = None) -> tuple[float, float]:
     try:
         cache = json.loads(cache_path.read_text())
     except (OSError, ValueError):
         cache = {}
-    key = f"{corpus.checksum[:12]}:{measurement_key(cfg, device)}"
+    key = f"{corpus.checksum[:12]}:{measurement_key(cfg, device, jobs, threads)}"
     if key not in cache:
-        echo(f"measuring {cfg.model_id} on {device}")
-        cache[key] = list(measure(cfg, corpus, device))
+        echo(f"measuring {cfg.model_id} on {device}" + (f", {jobs} at once" if jobs > 1 else ""))
+        cache[key] = list(measure(cfg, corpus, device) if jobs == 1
+                          else measure_packed(cfg, data_dir, device, jobs, threads))
         try:
             atomic_write_json(cache_path, cache)
         except Exception:      # noqa: BLE001 - a cache that cannot be written only costs a re-measurement
@@ -134,6 +168,14 @@ def estimate(cfg: RunConfig, corpus, step: float, per_sample: float,
     return train_seconds, texts * per_sample, bound
 
 
+def wall_time(durations: list[float], jobs: int) -> float:
+    """When the last of the runs ends on `jobs` workers that take them first come, first served."""
+    free = [0.0] * jobs
+    for seconds in durations:
+        heapq.heappush(free, heapq.heappop(free) + seconds)
+    return max(free)
+
+
 def _hours(seconds: float) -> str:
     return f"{seconds / 3600:.2f} h" if seconds >= 3600 else f"{seconds / 60:.1f} min"
 
@@ -143,7 +185,9 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
     entries = implemented_rows(table, rows, echo)
     corpus = table_corpus(table, dataset, options.data_dir)
     models = list(dict.fromkeys(e.model for e in entries if e.model is not None))
-    cells, total, pending_total = [], 0.0, 0
+    threads = getattr(options.executor, "threads", None)
+    jobs = min(getattr(options.executor, "jobs", 1), len(models) * len(options.seeds))   # no more at once than runs
+    cells, total, durations = [], 0.0, []
     for model_id in models:
         cfg = options.budget.apply(registry.get_model(model_id).config(dataset))
         specs = [RunSpec(model_id, dataset, options.budget, seed, options.results_dir, options.data_dir,
@@ -153,20 +197,25 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
         if not pending:                       # nothing to run: nothing to measure
             cells.append([model_id, 0, len(specs), "–", "–", _hours(0)])
             continue
-        throughput = cached_measure(cfg, corpus, options.device, options.results_dir / CACHE, echo)
+        throughput = cached_measure(cfg, corpus, options.device, options.results_dir / CACHE, echo, jobs, threads,
+                                    options.data_dir)
         groups = tuple(groups_for(table.metrics, cfg.model.family))
         train_seconds, eval_seconds, bound = estimate(cfg, corpus, *throughput, groups)
         run_seconds = train_seconds + eval_seconds
         total += run_seconds * len(pending)
-        pending_total += len(pending)
+        durations += [run_seconds] * len(pending)
         training = ("≤ " if bound else "") + _hours(train_seconds)
         cells.append([model_id, len(pending), len(specs) - len(pending), training, _hours(eval_seconds),
                       _hours(run_seconds * len(pending))])
+    pending_total = len(durations)
+    where = options.device.upper() if options.device != "cpu" else "CPU"
     header = [f"Plan for {table.id} on {dataset}: budget {options.budget.label}, seeds "
               f"{', '.join(map(str, options.seeds))}, device {options.device}",
               f"{pending_total} runs to do ({sum(c[2] for c in cells)} already finished and reused); "
-              f"estimated {_hours(total)} of {options.device.upper() if options.device != 'cpu' else 'CPU'} time "
-              f"in one worker, about {_hours(total / max(1, pending_total))} per run on a worker like this one"]
+              + (f"estimated {_hours(total)} of {where} time in one worker, about "
+                 f"{_hours(total / max(1, pending_total))} per run on a worker like this one" if jobs == 1 else
+                 f"{jobs} at a time ({threads} CPU thread(s) each): estimated {_hours(wall_time(durations, jobs))} "
+                 f"wall-clock, {_hours(total / max(1, pending_total))} per run while packed")]
     body = tabulate(cells, ["model", "runs to do", "finished", "training / run", "evaluation / run", "total"],
                     tablefmt="simple", disable_numparse=True)
     return "\n".join(header) + "\n\n" + body + "\n"
