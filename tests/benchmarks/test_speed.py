@@ -60,3 +60,45 @@ def test_importance_weighted_nll_n100(benchmark, ptb):
     benchmark.extra_info.update(seconds_per_sentence=round(per_sentence, 4),
                                 projected_test_set_minutes=round(per_sentence * len(ptb.splits["test"]) / 60, 1),
                                 speedup_vs_authors=round(AUTHORS_SECONDS_PER_SENTENCE / per_sentence, 1))
+
+
+cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+CUDA_STEPS = 200
+
+
+@cuda
+@pytest.mark.parametrize("model_id", ["vae", "coupled-vae"])
+def test_cuda_training_steps_per_second(benchmark, ptb, model_id):
+    """One row alone on the GPU: the trainer's step (no host synchronisation), timed over CUDA_STEPS."""
+    cfg = registry.get_model(model_id).config("ptb")
+    torch.manual_seed(0)
+    model = build_model(cfg.model, len(ptb.vocab)).cuda().train()
+    optimizer = PaperAdam(model, cfg.train)
+    train = ptb.splits["train"]
+    indices = training_batches(train, 32, torch.Generator().manual_seed(0))[:CUDA_STEPS]
+    batches = [train.batch(i) for i in indices]
+
+    def steps():
+        for batch in batches:
+            terms = model.training_terms(batch.to("cuda"), 0.5)
+            optimizer.zero_grad()
+            terms["loss"].backward()
+            optimizer.step()
+        torch.cuda.synchronize()
+
+    benchmark.pedantic(steps, rounds=3, warmup_rounds=1)
+    benchmark.extra_info.update(steps_per_second=round(CUDA_STEPS / benchmark.stats.stats.mean, 1),
+                                full_row_minutes=round(60500 / (CUDA_STEPS / benchmark.stats.stats.mean) / 60, 1))
+
+
+@cuda
+@pytest.mark.parametrize("jobs", [4, 8])
+@pytest.mark.parametrize("model_id", ["vae", "coupled-vae"])
+def test_cuda_packed_rows_steps_per_second(benchmark, model_id, jobs):
+    """`jobs` runs packed on the one GPU as `--jobs` packs them: steps/s of each and of all together."""
+    from suite.plan import measure_packed
+
+    cfg = registry.get_model(model_id).config("ptb")
+    step_seconds = benchmark.pedantic(lambda: measure_packed(cfg, None, "cuda", jobs, threads=1)[0], rounds=1)
+    benchmark.extra_info.update(steps_per_second_each=round(1 / step_seconds, 1),
+                                steps_per_second_all=round(jobs / step_seconds, 1))
