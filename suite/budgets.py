@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from suite.config import EpochTrainConfig, EvalConfig, RunConfig, TrainConfig
+from suite.config import EpochAdamConfig, EpochTrainConfig, EvalConfig, RunConfig, TrainConfig
 from suite.errors import unknown
 
 
@@ -25,10 +25,14 @@ class Budget:
     aggressive_steps: int | None = None
     aggressive_window: int | None = None
     svi_steps: int | None = None
+    epoch_adam_batch: int | None = None    # batch-size cap for epoch-based Adam training (Stochastic WAE rows)
 
     def train_config(self, paper: TrainConfig | EpochTrainConfig) -> TrainConfig | EpochTrainConfig:
         if self.iterations is None:
             return paper
+        if isinstance(paper, EpochAdamConfig):     # its trainer compresses the epoch schedules to fit
+            return replace(paper, iterations=self.iterations, valid_sentences=self.valid_sentences,
+                           batch_size=min(paper.batch_size, self.epoch_adam_batch or paper.batch_size))
         if isinstance(paper, EpochTrainConfig):
             return self.epoch_train_config(paper)
         scale = self.iterations / paper.iterations
@@ -73,7 +77,7 @@ BUDGETS = {b.name: b for b in [
            iterations=30, valid_every=15, valid_sentences=64, valid_samples=2, track_sentences=32,
            eval=dict(test_sentences=200, nll_samples=5, mi_samples=10, mi_batch=65, bleu_sentences=32,
                      bleu_samples=2, dist_samples=64, decode_max_len=40),
-           epoch_iterations=2, aggressive_steps=2, aggressive_window=1, svi_steps=1),
+           epoch_iterations=2, aggressive_steps=2, aggressive_window=1, svi_steps=1, epoch_adam_batch=32),
 ]}
 
 
