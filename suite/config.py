@@ -217,6 +217,16 @@ class SigmoidAnneal:
 
 
 @dataclass(frozen=True)
+class ConstantKL:
+    """A fixed KL weight λ from the first step (Stochastic WAE Figure 3's VAEs trained without annealing)."""
+
+    value: float = 1.0
+
+    def weight(self, steps: float) -> float:
+        return self.value
+
+
+@dataclass(frozen=True)
 class WordDropout:
     """Decoder-input word dropout rising by `step` after every epoch up to `max_rate` (released VAE: keep
     probability 1.0 in the first epoch, 0.95 in the second, ... never below 0.5)."""
@@ -242,7 +252,7 @@ class EpochAdamConfig:
     epochs: int = 20
     clip_value: float = 5.0
     max_len: int = 19               # 20 tokens with <eos>: the released `num_tokens`
-    kl_anneal: SigmoidAnneal | None = None
+    kl_anneal: SigmoidAnneal | ConstantKL | None = None
     word_dropout: WordDropout | None = None
     iterations: int | None = None   # None: all epochs; otherwise this many steps
     valid_sentences: int | None = None

@@ -111,9 +111,10 @@ def _mean_reconstruction(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, d
 
 def _prior_statistics(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
     _, lm = fluency_lm(lm_corpus())
-    return (evaluate_prior_statistics(model, corpus, cfg.eval),
+    return (evaluate_prior_statistics(model, corpus, cfg.eval, cfg.train.max_len),
             {"samples": cfg.eval.dist_samples, "decode_max_len": cfg.eval.decode_max_len, "lm": lm,
-             "unikl_reference": "training split unigrams", "note": lm["note"]})
+             "unikl_reference": f"training sentences' unigrams (at most {cfg.train.max_len} words)",
+             "note": lm["note"]})
 
 
 def _generated_responses(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
@@ -130,7 +131,8 @@ def _corpus_statistics(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dic
         values = evaluate_reference_responses(corpus, cfg.eval)
         return values, {"texts": "test responses", "responses": len(corpus.splits["test"].subset(
             cfg.eval.test_sentences)), "dist": DIST_DEFINITION}
-    return evaluate_sentence_corpus(corpus), {"texts": "training sentences"}
+    return (evaluate_sentence_corpus(corpus, cfg.train.max_len),
+            {"texts": f"training sentences, at most {cfg.train.max_len} words"})
 
 
 def _lm_changed(settings: dict) -> bool:

@@ -22,8 +22,8 @@ SIGMA_BINS = 200             # Figure 2: 200 buckets in (0, 1)
 COLLAPSED = 0.01             # a posterior σ below this counts as collapsed (Figure 2's spike at 0)
 
 
-def texts(sentences: SentenceSet, vocab: Vocab) -> list[list[str]]:
-    return [vocab.decode(sentences.sentence(i).tolist()) for i in range(len(sentences))]
+def texts(sentences: SentenceSet, vocab: Vocab, max_len: int | None = None) -> list[list[str]]:
+    return [vocab.decode(sentences.sentence(i).tolist()[:max_len]) for i in range(len(sentences))]
 
 
 @torch.no_grad()
@@ -62,22 +62,19 @@ def prior_samples(model, vocab: Vocab, n: int, max_len: int, mask_unk: bool) -> 
     return out
 
 
-def training_counts(corpus: Corpus) -> Counter:
-    train = corpus.splits["train"]
-    return Counter(corpus.vocab.words[i] for i in train.ids.tolist())
-
-
-def evaluate_prior_statistics(model, corpus: Corpus, cfg: EvalConfig) -> dict:
-    """PPL under the fluency LM, UniKL against the training unigrams, Entropy and AvgLen of `dist_samples`
-    greedy decodes of z ~ N(0, I)."""
+def evaluate_prior_statistics(model, corpus: Corpus, cfg: EvalConfig, max_len: int) -> dict:
+    """PPL under the fluency LM, UniKL against the unigrams of the training sentences (as the models see them,
+    at most `max_len` words), Entropy and AvgLen of `dist_samples` greedy decodes of z ~ N(0, I)."""
     samples = prior_samples(model, corpus.vocab, cfg.dist_samples, cfg.decode_max_len, cfg.mask_unk)
     lm, _ = fluency_lm(lm_corpus())
-    return {"ppl": lm.perplexity(samples), "unikl": unigram_kl(samples, training_counts(corpus)),
+    reference = Counter(w for text in texts(corpus.splits["train"], corpus.vocab, max_len) for w in text)
+    return {"ppl": lm.perplexity(samples), "unikl": unigram_kl(samples, reference),
             "entropy": unigram_entropy(samples), "avglen": average_length(samples),
             "empty_samples": sum(not s for s in samples), "examples": [" ".join(s) for s in samples[:10]]}
 
 
-def evaluate_sentence_corpus(corpus: Corpus) -> dict:
-    """The Corpus row: Entropy and AvgLen of the training sentences (the reference the samples are held to)."""
-    train = texts(corpus.splits["train"], corpus.vocab)
+def evaluate_sentence_corpus(corpus: Corpus, max_len: int) -> dict:
+    """The Corpus row: Entropy and AvgLen of the training sentences as the models see them (at most `max_len`
+    words: SNLI's loader already cuts at 20 tokens), the reference the samples are held to."""
+    train = texts(corpus.splits["train"], corpus.vocab, max_len)
     return {"entropy": unigram_entropy(train), "avglen": average_length(train)}

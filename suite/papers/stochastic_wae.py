@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from suite.config import (
+    ConstantKL,
     EpochAdamConfig,
     EvalConfig,
     MMDRegulariser,
@@ -76,6 +77,13 @@ for lambda_wae in (3.0, 10.0):
 for lambda_kl in (0.0, 0.01, 0.1):
     row(f"wae1-wae-s-lkl{lambda_kl}", SENTENCE_DATASETS,
         gaussian(SNLI_MODEL, MMDRegulariser(mmd_weight=10.0, aux_kl_weight=lambda_kl)), SNLI_TRAINING)
+
+# Figure 3 (appendix D): VAEs trained with a fixed KL weight λ, no annealing (word dropout as the VAE row); the
+# figure's λ values are not legible in the text, these two bracket the collapse it describes.
+FIGURE_3_LAMBDAS = (0.1, 1.0)
+for lambda_vae in FIGURE_3_LAMBDAS:
+    row(f"wae1-vae-fixed-kl{lambda_vae}", SENTENCE_DATASETS, gaussian(SNLI_MODEL, Regulariser("kl")),
+        replace(SNLI_TRAINING, kl_anneal=ConstantKL(lambda_vae), word_dropout=WordDropout()))
 
 register_rows("wae-1", {"corpus": "wae1-corpus", "dae": "wae1-dae", "vae": "wae1-vae",
                         "wae-d-lwae3": "wae1-wae-d-lwae3", "wae-d-lwae10": "wae1-wae-d-lwae10",

@@ -96,6 +96,8 @@ class EpochAdamTrainer:
         optimizer.step()
         self.iteration += 1
         values.update(kl_weight=weight, lr=self.lr, word_dropout=self.model.word_dropout)
+        if "kl" in values:
+            values["weighted_kl"] = weight * values["kl"]       # Figure 3's λ·KL
         return values
 
     def end_of_epoch(self, optimizer):
