@@ -96,9 +96,12 @@ class SentenceAutoencoder(nn.Module):
         self.conditional = conditional
         self.word_dropout = 0.0          # set by the trainer each epoch (VAE, VED)
 
-    @property
-    def stochastic(self) -> bool:
-        return isinstance(self.code, GaussianPosterior)
+    # Evaluated by generation (BLEU, samples); `reproduce plan` measures its cost with the likelihood code path.
+    likelihood = "reconstruction"
+
+    def deterministic_nll(self, batch) -> torch.Tensor:
+        """-log p(x | code) per sentence, from the posterior mean (or the deterministic code)."""
+        return self.decoder.sentence_nll(self.posterior(batch).code, batch)
 
     def source(self, batch):
         return batch.post if self.conditional else batch

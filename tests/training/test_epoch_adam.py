@@ -73,3 +73,12 @@ def test_a_killed_run_resumes_to_the_same_weights(tiny_corpus, tmp_path):
     assert resumed.iteration == 18
     for name, value in expected.items():
         assert torch.allclose(value, state[name]), name
+
+
+def test_a_fixed_kl_weight_holds_from_the_first_step(tiny_corpus):
+    from suite.config import ConstantKL
+    cfg = EpochAdamConfig(batch_size=16, epochs=1, iterations=3, kl_anneal=ConstantKL(0.1))
+    _, trainer = train(tiny_corpus, cfg)
+    curves = trainer.run().curves.to_dict()
+    assert curves["kl_weight"] == [0.1, 0.1, 0.1]
+    assert curves["weighted_kl"] == pytest.approx([0.1 * kl for kl in curves["kl"]])
