@@ -3,6 +3,7 @@ and the Table 7 interpolation (decoded text)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from suite.errors import unknown
 from suite.evaluation.interpolation import TABLE_7, interpolate, random_pairs
 from suite.records import atomic_save_figure, atomic_write_text
 from suite.runner import RunSpec, run_model, trained_model
+from suite.wae_figures import sigma_histograms, weighted_kl_curves
 
 PANELS = (("grad_rec", "‖∂L_rec/∂e‖² (Coupled: ‖∂(L_rec + L^c_rec)/∂e‖²)"),
           ("grad_reg", "‖∂L_reg/∂e‖²"),
@@ -25,11 +27,19 @@ class FigureSpec:
     id: str
     title: str
     models: tuple[str, ...]
+    # A figure drawn from other records: `plot(figure, records) -> values as text`, after evaluating `metrics`
+    plot: Callable | None = None
+    metrics: tuple[str, ...] = ()
+    width: float = 15.0
 
 
 FIGURES = {f.id: f for f in [
     FigureSpec("coupled-fig2", "Training dynamics of DAE, VAE and Coupled-VAE (λm = 10) on the test set",
            ("dae", "vae", "coupled-vae-lm10.0")),
+    FigureSpec("wae-fig2", "Histograms of the posterior σ of WAE-S (test sentences)",
+               ("wae1-wae-s-lkl0.0", "wae1-wae-s-lkl0.01", "wae1-wae-s-lkl0.1"), sigma_histograms, ("bleu",)),
+    FigureSpec("wae-fig3", "λ·KL during training: VAE with fixed λ and with annealing",
+               ("wae1-vae-fixed-kl0.1", "wae1-vae-fixed-kl1.0", "wae1-vae"), weighted_kl_curves, (), 7.0),
 ]}
 
 
@@ -55,7 +65,9 @@ def draw_figure(figure_id: str, dataset: str, budget: Budget, seed: int, results
     for model_id in figure.models:
         echo(f"{model_id} on {dataset} ({budget.name} budget, seed {seed})")
         records[model_id] = run_model(RunSpec(model_id, dataset, budget, seed, results_dir, data_dir,
-                                              device=device), ())
+                                              device=device), figure.metrics)
+    if figure.plot is not None:
+        return _save(figure, records, dataset, budget, seed, results_dir)
     fig = Figure(figsize=(5 * len(PANELS), 4))     # no pyplot: no display backend, no global state
     axes = fig.subplots(1, len(PANELS))
     for axis, (panel, label) in zip(axes, PANELS, strict=True):
@@ -73,6 +85,18 @@ def draw_figure(figure_id: str, dataset: str, budget: Budget, seed: int, results
     path = results_dir / "figures" / f"{figure_id}_{dataset}_{budget.name}_seed{seed}.png"
     atomic_save_figure(fig, path, dpi=120)
     atomic_write_text(path.with_suffix(".txt"), _table(records))
+    return path
+
+
+def _save(figure: FigureSpec, records: dict, dataset: str, budget: Budget, seed: int, results_dir: Path) -> Path:
+    fig = Figure(figsize=(figure.width, 4))
+    values = figure.plot(fig, records)
+    stand_in = any(r["stand_in"] for r in records.values())
+    fig.suptitle(f"{figure.title} — {dataset}{' [STAND-IN]' if stand_in else ''}, budget {budget.label}", fontsize=9)
+    fig.tight_layout()
+    path = results_dir / "figures" / f"{figure.id}_{dataset}_{budget.name}_seed{seed}.png"
+    atomic_save_figure(fig, path, dpi=120)
+    atomic_write_text(path.with_suffix(".txt"), values)
     return path
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from suite.config import EpochTrainConfig, EvalConfig, RunConfig, TrainConfig
+from suite.config import EpochAdamConfig, EpochTrainConfig, EvalConfig, RunConfig, TrainConfig
 from suite.errors import unknown
 
 
@@ -25,10 +25,16 @@ class Budget:
     aggressive_steps: int | None = None
     aggressive_window: int | None = None
     svi_steps: int | None = None
+    epoch_adam_batch: int | None = None    # batch-size cap for epoch-based Adam training (Stochastic WAE rows)
+    epoch_adam_width: int | None = None    # their encoder/latent width cap (decoder: twice it), so the dialogue
+                                           # models (500/1000/300) run in seconds; the SNLI ones (100) are unchanged
 
     def train_config(self, paper: TrainConfig | EpochTrainConfig) -> TrainConfig | EpochTrainConfig:
         if self.iterations is None:
             return paper
+        if isinstance(paper, EpochAdamConfig):     # its trainer compresses the epoch schedules to fit
+            return replace(paper, iterations=self.iterations, valid_sentences=self.valid_sentences,
+                           batch_size=min(paper.batch_size, self.epoch_adam_batch or paper.batch_size))
         if isinstance(paper, EpochTrainConfig):
             return self.epoch_train_config(paper)
         scale = self.iterations / paper.iterations
@@ -54,6 +60,10 @@ class Budget:
         model = config.model
         if self.svi_steps is not None and model.posterior.svi_steps:
             model = replace(model, posterior=replace(model.posterior, svi_steps=self.svi_steps))
+        if self.epoch_adam_width is not None and isinstance(config.train, EpochAdamConfig):
+            width = self.epoch_adam_width
+            model = replace(model, enc_hidden=min(model.enc_hidden, width), dec_hidden=min(model.dec_hidden, 2 * width),
+                            latent_dim=min(model.latent_dim, width))
         return replace(config, model=model, train=self.train_config(config.train), eval=self.eval_config(config.eval))
 
     @property
@@ -69,11 +79,13 @@ BUDGETS = {b.name: b for b in [
            iterations=1500, valid_every=500, valid_sentences=500, valid_samples=5, track_sentences=256,
            eval=dict(nll_samples=10, mi_samples=20, bleu_sentences=1000),
            epoch_iterations=60, aggressive_steps=15, aggressive_window=5, svi_steps=3),
-    Budget("smoke", "seconds, for CI: 30 iterations, small evaluation subsets", judged=False,
+    Budget("smoke", "seconds, for CI: 30 iterations, small evaluation subsets (Stochastic WAE rows: batch 32, "
+           "LSTMs at most 100/200 wide)", judged=False,
            iterations=30, valid_every=15, valid_sentences=64, valid_samples=2, track_sentences=32,
            eval=dict(test_sentences=200, nll_samples=5, mi_samples=10, mi_batch=65, bleu_sentences=32,
                      bleu_samples=2, dist_samples=64, decode_max_len=40),
-           epoch_iterations=2, aggressive_steps=2, aggressive_window=1, svi_steps=1),
+           epoch_iterations=2, aggressive_steps=2, aggressive_window=1, svi_steps=1, epoch_adam_batch=32,
+           epoch_adam_width=100),
 ]}
 
 

@@ -242,10 +242,12 @@ def claims_command(table_id, dataset, rows, train, options: Options):
     click.echo(f"dataset {dataset}{' (STAND-IN)' if stand_in else ''}, budget {options.budget.label}, "
                f"seeds {', '.join(map(str, options.seeds))}\n")
     verdicts = {True: "holds", False: "DOES NOT HOLD", None: "not measured"}
-    click.echo(tabulate([[c.coupled, c.base, c.metric, f"coupled {c.relation}", _num(c.coupled_mean),
+    lead = "row" if any(claim.pairs for claim in table.claims) else "coupled"     # row-versus-row claims
+    click.echo(tabulate([[c.coupled, c.base, c.metric, f"{lead} {c.relation}", _num(c.coupled_mean),
                           _num(c.base_mean), verdicts[c.holds], _num(c.p_value)] for c in checks],
-                        ["coupled row", "base row", "metric", "claim", "coupled (mean)", "base (mean)", "result",
-                         "one-sided p"], tablefmt="simple", disable_numparse=True))
+                        [f"{lead} row" if lead == "coupled" else "row", "base row", "metric", "claim",
+                         f"{lead} (mean)", "base (mean)", "result", "one-sided p"], tablefmt="simple",
+                        disable_numparse=True))
     held = sum(bool(c.holds) for c in checks)
     click.echo(f"\n{held} of {len(checks)} comparisons agree with the paper's claim"
                + ("" if len(options.seeds) > 1 else " (p-values need --seeds 2 or more)"))
@@ -285,6 +287,9 @@ def run_command(model_id, dataset, metrics, options: Options):
                    f"{status(record, was_reused)}")
         click.echo(tabulate([[k, _num(v)] for k, v in record["metrics"].items()], ["metric", "value"],
                             tablefmt="simple", disable_numparse=True))
+        for note in dict.fromkeys(e["settings"]["note"] for e in record["evaluations"].values()
+                                  if e["settings"].get("note")):
+            click.echo(f"Note: {note}")
         _echo(f"record: {spec.directory / 'record.json'}")
 
 

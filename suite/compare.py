@@ -36,11 +36,12 @@ class Comparison:
     seeds: tuple[int, ...]
     stand_in: bool
     lines: tuple[Line, ...]
+    notes: tuple[str, ...] = ()     # how a measurement differs from the paper's (from the records' evaluations)
 
     def to_dict(self) -> dict:
         return {"table": self.table.id, "dataset": self.dataset, "budget": self.budget.name,
                 "judged": self.budget.judged and not self.stand_in, "seeds": list(self.seeds),
-                "stand_in": self.stand_in, "lines": [asdict(line) for line in self.lines]}
+                "stand_in": self.stand_in, "lines": [asdict(line) for line in self.lines], "notes": list(self.notes)}
 
 
 def verdict(metric: Metric, paper: float | None, ours: Summary | None, budget: Budget, stand_in: bool) -> str:
@@ -86,7 +87,10 @@ def compare(table: Table, dataset: str, results: dict[str, list[dict] | str], bu
             note = divergence(result)
             judged = verdict(metric, paper, ours, budget, stand_in)
             lines.append(Line(row.id, row.label, key, paper, ours, delta, f"{note}: {judged}" if note else judged))
-    return Comparison(table, dataset, budget, tuple(seeds), stand_in, tuple(lines))
+    notes = dict.fromkeys(evaluation["settings"]["note"] for result in results.values() if not isinstance(result, str)
+                          for record in result for evaluation in record["evaluations"].values()
+                          if evaluation["settings"].get("note"))
+    return Comparison(table, dataset, budget, tuple(seeds), stand_in, tuple(lines), tuple(notes))
 
 
 def _decimals(table: Table, metric: str) -> int:
@@ -139,7 +143,7 @@ def heading(comparison: Comparison) -> list[str]:
              f"budget: {comparison.budget.label}; seed{'s' if len(comparison.seeds) > 1 else ''} {seeds}"]
     if not comparison.budget.judged:
         lines.append("Reduced budget: numbers are shown but not judged against the paper.")
-    return lines
+    return lines + [f"Note: {note}" for note in comparison.notes]
 
 
 def render(comparison: Comparison, fmt: str) -> str:

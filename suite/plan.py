@@ -28,7 +28,7 @@ import torch
 from tabulate import tabulate
 
 from suite import registry
-from suite.config import EpochTrainConfig, RunConfig
+from suite.config import EpochAdamConfig, EpochTrainConfig, RunConfig, TrainConfig
 from suite.data.batching import training_batches
 from suite.data.datasets import load_corpus
 from suite.evaluation.likelihood import sentence_scores
@@ -51,6 +51,8 @@ def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float]:
     """Seconds per training step and per (sentence x importance sample) of evaluation."""
     torch.manual_seed(0)
     model = build_model(cfg.model, len(corpus.vocab)).to(device)
+    if not any(True for _ in model.parameters()):      # a corpus-statistics row: no training, no model
+        return 0.0, 0.0
     train = corpus.splits["train"]
     indices = training_batches(train, cfg.train.batch_size, torch.Generator().manual_seed(0))[:STEPS + WARM_UP]
     if isinstance(cfg.train, EpochTrainConfig):
@@ -60,7 +62,8 @@ def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float]:
             trainer.loss(batch)
             trainer.decoder_sgd.step()
     else:
-        optimizer = PaperAdam(model, cfg.train)
+        optimizer = (torch.optim.Adam(model.parameters(), cfg.train.lr) if isinstance(cfg.train, EpochAdamConfig)
+                     else PaperAdam(model, cfg.train))
 
         def step(batch):
             optimizer.zero_grad()
@@ -136,6 +139,9 @@ def cached_measure(cfg: RunConfig, corpus, device: str, cache_path: Path, echo=p
 def training_steps(cfg: RunConfig, train_size: int) -> tuple[float, bool]:
     """Decoder-and-encoder passes a run trains for, and whether that is an upper bound."""
     train = cfg.train
+    if isinstance(train, EpochAdamConfig):
+        full = train.epochs * -(-train_size // train.batch_size)
+        return min(train.iterations or full, full), False
     if isinstance(train, EpochTrainConfig):
         iterations = train.max_iterations or train.epochs * -(-train_size // train.batch_size)
         passes = 1 + (train.aggressive_steps if train.aggressive else 0)
@@ -152,7 +158,7 @@ def estimate(cfg: RunConfig, corpus, step: float, per_sample: float,
     steps, bound = training_steps(cfg, len(corpus.splits["train"]))
     train_seconds = steps * step
     train = cfg.train
-    if not isinstance(train, EpochTrainConfig) and train.valid_every:
+    if isinstance(train, TrainConfig) and train.valid_every:
         validations = train.iterations // train.valid_every
         valid = min(len(corpus.splits["valid"]), train.valid_sentences or len(corpus.splits["valid"]))
         train_seconds += validations * valid * train.valid_samples * per_sample
@@ -163,7 +169,10 @@ def estimate(cfg: RunConfig, corpus, step: float, per_sample: float,
              "mi": nll_sentences * ev.mi_samples,
              "reconstruction": DECODE_COST * min(test, ev.bleu_sentences or test) * ev.bleu_samples,
              "prior_samples": DECODE_COST * ev.dist_samples,
-             "responses": DECODE_COST * nll_sentences}
+             "responses": DECODE_COST * nll_sentences,
+             "mean_reconstruction": DECODE_COST * min(test, ev.bleu_sentences or test),
+             "prior_statistics": DECODE_COST * ev.dist_samples,
+             "generated_responses": DECODE_COST * nll_sentences}
     texts = sum(texts.get(group, 0.0) for group in groups)      # only what the table's metrics need
     return train_seconds, texts * per_sample, bound
 

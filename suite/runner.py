@@ -17,15 +17,26 @@ import torch
 
 from suite import registry
 from suite.budgets import Budget
-from suite.config import EpochTrainConfig, RunConfig
+from suite.config import EpochAdamConfig, EpochTrainConfig, RunConfig
 from suite.data.corpus import Corpus
 from suite.data.datasets import load_corpus
 from suite.errors import SuiteError
 from suite.evaluation.dialogue import evaluate_responses
+from suite.evaluation.fluency import fluency_lm, lm_corpus
 from suite.evaluation.generation import evaluate_prior_samples, evaluate_reconstruction
 from suite.evaluation.gradients import ANALYSIS_BATCH, NAMES, evaluate_gradient_norms
 from suite.evaluation.likelihood import evaluate_likelihood
 from suite.evaluation.mutual_info import evaluate_mi, evaluate_mi_minibatch
+from suite.evaluation.response_generation import (
+    DIST_DEFINITION,
+    evaluate_generated_responses,
+    evaluate_reference_responses,
+)
+from suite.evaluation.sentence_generation import (
+    evaluate_mean_reconstruction,
+    evaluate_prior_statistics,
+    evaluate_sentence_corpus,
+)
 from suite.models.build import build_model
 from suite.models.cvae import DIALOGUE_KINDS
 from suite.provenance import code_digest, provenance
@@ -41,6 +52,7 @@ from suite.records import (
     run_lock,
 )
 from suite.tables import all_tables
+from suite.training.epoch_adam import EpochAdamTrainer
 from suite.training.epochs import EpochTrainer
 from suite.training.pretraining import initialise_from_autoencoder
 from suite.training.trainer import Trainer, TrainingDiverged
@@ -90,6 +102,44 @@ def _prior_samples(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
              "mask_unk": cfg.eval.mask_unk})
 
 
+def _mean_reconstruction(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
+    test = corpus.splits["test"]
+    return (evaluate_mean_reconstruction(model, test, corpus.vocab, cfg.eval, cfg.train.max_len),
+            {"sentences": len(test.subset(cfg.eval.bleu_sentences)), "code": "posterior mean",
+             "bleu": "NLTK corpus_bleu, 4-gram, no smoothing", "decode_max_len": cfg.eval.decode_max_len})
+
+
+def _prior_statistics(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
+    _, lm = fluency_lm(lm_corpus())
+    return (evaluate_prior_statistics(model, corpus, cfg.eval, cfg.train.max_len),
+            {"samples": cfg.eval.dist_samples, "decode_max_len": cfg.eval.decode_max_len, "lm": lm,
+             "unikl_reference": f"training sentences' unigrams (at most {cfg.train.max_len} words)",
+             "note": lm["note"]})
+
+
+def _generated_responses(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
+    test = corpus.splits["test"].subset(cfg.eval.test_sentences)
+    return (evaluate_generated_responses(model, test, corpus.vocab, cfg.eval, cfg.train.max_len),
+            {"contexts": len(test), "responses_per_context": 1, "dist": DIST_DEFINITION, "note": DIST_DEFINITION,
+             "bleu": "NLTK corpus_bleu, no smoothing", "decode_max_len": cfg.eval.decode_max_len})
+
+
+def _corpus_statistics(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
+    """A sentence corpus: its training sentences (wae-1's Corpus row); a dialogue corpus: its test responses
+    (wae-2's Test Set row)."""
+    if hasattr(corpus.splits["test"], "responses"):
+        values = evaluate_reference_responses(corpus, cfg.eval)
+        return values, {"texts": "test responses", "responses": len(corpus.splits["test"].subset(
+            cfg.eval.test_sentences)), "dist": DIST_DEFINITION}
+    return (evaluate_sentence_corpus(corpus, cfg.train.max_len),
+            {"texts": f"training sentences, at most {cfg.train.max_len} words"})
+
+
+def _lm_changed(settings: dict) -> bool:
+    """Prior-sample statistics are re-evaluated when the fluency LM's corpus is not the recorded one."""
+    return settings.get("lm", {}).get("corpus") != lm_corpus()
+
+
 def _latent(model) -> bool:
     return model.likelihood == "importance"
 
@@ -103,6 +153,7 @@ class MetricGroup:
     metrics: tuple[str, ...]
     evaluate: Callable
     applies: Callable = lambda model: True
+    stale: Callable = lambda settings: False     # a recorded evaluation that must be redone
 
 
 GROUPS = {
@@ -112,11 +163,20 @@ GROUPS = {
     "prior_samples": MetricGroup(("dist1", "dist2"), _prior_samples, _latent),
     "gradients": MetricGroup(NAMES, _gradients, _encoder),
     "responses": MetricGroup(("dist1", "dist2", "empty_responses"), _responses),
+    # Stochastic WAE (wae-1, wae-2)
+    "mean_reconstruction": MetricGroup(("bleu", "sigma_mean", "sigma_collapsed"), _mean_reconstruction),
+    "prior_statistics": MetricGroup(("ppl", "unikl", "entropy", "avglen", "empty_samples"), _prior_statistics,
+                                    stale=_lm_changed),
+    "generated_responses": MetricGroup(("bleu2", "bleu4", "entropy", "dist1", "dist2", "dist2_within",
+                                        "empty_responses"), _generated_responses),
+    "corpus_statistics": MetricGroup(("entropy", "avglen", "dist1", "dist2", "dist2_within"), _corpus_statistics),
 }
 UNCONDITIONAL = ("likelihood", "mi", "reconstruction", "prior_samples", "gradients")
 CONDITIONAL = ("likelihood", "responses")   # dialogue models: Dist is over responses to test posts
 # The metric groups each model family is evaluated with; a family not listed is an unconditional text model.
 FAMILY_GROUPS: dict[str, tuple[str, ...]] = {kind: CONDITIONAL for kind in DIALOGUE_KINDS}
+FAMILY_GROUPS.update({"lstm-ae": ("mean_reconstruction", "prior_statistics"),
+                      "lstm-ed": ("generated_responses",), "corpus-statistics": ("corpus_statistics",)})
 
 
 def groups_for(metrics: Iterable[str], family: str) -> list[str]:
@@ -242,7 +302,10 @@ def _train(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, origin: dict, k
         (directory / CHECKPOINT).unlink(missing_ok=True)
     initialised_from = None
     try:
-        if isinstance(cfg.train, EpochTrainConfig):
+        if isinstance(cfg.train, EpochAdamConfig):
+            result = EpochAdamTrainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key,
+                                      label=spec.label).run()
+        elif isinstance(cfg.train, EpochTrainConfig):
             result = EpochTrainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key,
                                   label=spec.label).run()
         else:
@@ -268,9 +331,9 @@ def _train(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, origin: dict, k
 def _evaluate(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, record: dict, metrics: Iterable[str],
               origin: dict):
     for name in groups_for(metrics, cfg.model.family):
-        if name in record["evaluations"]:
-            continue
         group = GROUPS[name]
+        if name in record["evaluations"] and not group.stale(record["evaluations"][name]["settings"]):
+            continue
         if not group.applies(model):
             values, settings = {m: None for m in group.metrics}, {"not_applicable": type(model).__name__}
             seconds = 0.0

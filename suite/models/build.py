@@ -13,8 +13,10 @@ from suite.models.decoder import SignalGRUDecoder
 from suite.models.encoder import BiGRUEncoder
 from suite.models.flows import PlanarFlowPosterior
 from suite.models.lm import GRULanguageModel
+from suite.models.lstm_autoencoder import SENTENCE_FAMILIES, build_sentence_model
 from suite.models.lstm_vae import LogVarianceGaussianPosterior, LSTMDecoder, LSTMEncoder, initialise_uniformly
 from suite.models.posteriors import GaussianPosterior, PointPosterior, StandardNormal
+from suite.models.reference import ReferenceStatistics
 from suite.models.regularisers import build_regulariser, kl_penalty
 from suite.models.sa_vae import SemiAmortized
 from suite.models.vmf import HypersphericalUniform, VMFPosterior
@@ -78,6 +80,10 @@ def build_model(cfg: ModelConfig, vocab_size: int) -> nn.Module:
         return GRULanguageModel(vocab_size, cfg.emb_dim, cfg.dec_hidden, cfg.dropout)
     if cfg.family == "lstm-vae":
         return build_lstm_vae(cfg, vocab_size)
+    if cfg.family in SENTENCE_FAMILIES:
+        return build_sentence_model(cfg, vocab_size)
+    if cfg.family == "corpus-statistics":
+        return ReferenceStatistics()
     if cfg.family in DIALOGUE_KINDS:
         return build_dialogue_model(cfg.family, vocab_size, cfg.coupling, emb_dim=cfg.emb_dim,
                                     enc_hidden=cfg.enc_hidden, dec_hidden=cfg.dec_hidden, latent_dim=cfg.latent_dim,

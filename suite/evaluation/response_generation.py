@@ -1,0 +1,52 @@
+"""Stochastic WAE Table 2 (wae-2): one response per test context, decoded greedily from a code of the context
+(z ~ q(z | context) for a Gaussian encoder, its code for a deterministic one, as the released `predict`), scored by
+BLEU-2/4 against the reference, unigram Entropy and Dist-1/2; the Test Set row's statistics of the references.
+
+Dist definition (recorded): `dist1`/`dist2` are the released code's, distinct n-grams of all responses' token
+stream over its token count (`distinct_per_token`); `dist2_within` is Li et al.'s (distinct within-response
+bigrams over all bigrams), for comparison with other tables.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from suite.config import EvalConfig
+from suite.data.corpus import Corpus
+from suite.data.dialogue import PairSet
+from suite.data.vocab import Vocab
+from suite.metrics.diversity import distinct_n, distinct_per_token, unigram_entropy
+from suite.metrics.nltk_bleu import nltk_corpus_bleu
+from suite.models import device_of
+from suite.progress import bar
+
+BATCH = 128
+DIST_DEFINITION = "dist1/dist2: distinct n-grams of the responses' token stream / tokens (released code); " \
+                  "dist2_within: Li et al. (distinct within-response bigrams / bigrams)"
+
+
+def diversity(responses: list[list[str]]) -> dict:
+    return {"entropy": unigram_entropy(responses), "dist1": distinct_per_token(responses, 1),
+            "dist2": distinct_per_token(responses, 2), "dist2_within": distinct_n(responses, 2)}
+
+
+@torch.no_grad()
+def evaluate_generated_responses(model, pairs: PairSet, vocab: Vocab, cfg: EvalConfig, max_len: int) -> dict:
+    model.eval()
+    pairs = pairs.subset(cfg.test_sentences)
+    responses, references = [], []
+    for index in bar(torch.arange(len(pairs)).split(BATCH), desc="responses"):
+        batch = pairs.batch(index, max_len).to(device_of(model))
+        z = model.posterior(batch).rsample().z
+        responses += [vocab.decode(ids) for ids in model.greedy(z, cfg.decode_max_len, cfg.mask_unk)]
+        references += [vocab.decode(pairs.responses.sentence(int(i)).tolist()[:max_len]) for i in index]
+    examples = [{"context": " ".join(vocab.decode(pairs.posts.sentence(i).tolist())), "gold": " ".join(references[i]),
+                 "response": " ".join(responses[i])} for i in range(min(5, len(pairs)))]
+    return {"bleu2": nltk_corpus_bleu(responses, references, 2), "bleu4": nltk_corpus_bleu(responses, references, 4),
+            **diversity(responses), "empty_responses": sum(not r for r in responses), "examples": examples}
+
+
+def evaluate_reference_responses(corpus: Corpus, cfg: EvalConfig) -> dict:
+    """The Test Set row: the same statistics over the reference responses of the test split."""
+    pairs = corpus.splits["test"].subset(cfg.test_sentences)
+    return diversity([corpus.vocab.decode(pairs.responses.sentence(i).tolist()) for i in range(len(pairs))])

@@ -1,0 +1,149 @@
+"""LSTM sentence autoencoders and encoder-decoders of the Stochastic WAE paper (Bahuleyan et al. 2019), as the
+released code builds them:
+
+  encoder   a single-layer bi-LSTM over the source text; e = both final hidden states;
+  code      z = W e + b (deterministic: DAE, WAE-D, DED, WED-D) or z ~ N(μ(e), diag σ(e)²) (VAE, WAE-S, VED,
+            WED-S), μ and log σ linear in e;
+  decoder   a single-layer LSTM from a zero state that reads [word; z] at every step (dropout on that input),
+            and a linear output layer.
+
+Family "lstm-ae" reconstructs the sentence it encodes (wae-1); "lstm-ed" encodes the post and decodes the
+response (wae-2: the same network, the encoder reads the context). The reconstruction term is the token-mean
+cross-entropy over the batch, as the released loss (`sequence_loss` averaged over batch and time), so the
+paper's λ values weigh against it as they did there.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from suite.config import ModelConfig
+from suite.data.batching import Batch
+from suite.data.vocab import PAD
+from suite.models.decoder import real_targets
+from suite.models.greedy import greedy_decode
+from suite.models.posteriors import GaussianPosterior, PointPosterior, StandardNormal
+from suite.models.regularisers import kl_penalty, wae_penalty
+
+SENTENCE_FAMILIES = ("lstm-ae", "lstm-ed")
+
+
+class BiLSTMEncoder(nn.Module):
+    def __init__(self, embedding: nn.Embedding, hidden: int, dropout: float):
+        super().__init__()
+        self.embedding = embedding
+        self.dropout = nn.Dropout(dropout)
+        self.lstm = nn.LSTM(embedding.embedding_dim, hidden, batch_first=True, bidirectional=True)
+        self.output_dim = 2 * hidden
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        _, (final, _) = self.lstm(batch.packing.pack(self.dropout(self.embedding(batch.words))))
+        return torch.cat([final[0], final[1]], dim=-1)        # (B, 2 * hidden), batch order
+
+
+class LatentLSTMDecoder(nn.Module):
+    """p(x | z): an LSTM reading [word; z] at each step from a zero state."""
+
+    def __init__(self, embedding: nn.Embedding, hidden: int, latent_dim: int, vocab_size: int, dropout: float):
+        super().__init__()
+        self.embedding = embedding
+        self.dropout = nn.Dropout(dropout)
+        self.lstm = nn.LSTM(embedding.embedding_dim + latent_dim, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, vocab_size)
+
+    def sentence_nll(self, z: torch.Tensor, batch: Batch, inputs: torch.Tensor | None = None) -> torch.Tensor:
+        """-log p(x | z) per sentence, <eos> included, teacher-forced on `inputs` (default: the batch's)."""
+        words = self.embedding(batch.inputs if inputs is None else inputs)
+        steps = torch.cat([words, z.unsqueeze(1).expand(-1, words.size(1), -1)], dim=-1)
+        states, _ = self.lstm(self.dropout(steps))
+        states, targets = real_targets(states, batch)
+        token_nll = F.cross_entropy(self.out(states), targets, reduction="none")
+        return torch.zeros(len(batch), dtype=token_nll.dtype, device=z.device).index_add(0, batch.rows, token_nll)
+
+    @torch.no_grad()
+    def greedy(self, z: torch.Tensor, max_len: int, mask_unk: bool = True) -> list[list[int]]:
+        zeros = z.new_zeros(1, len(z), self.lstm.hidden_size)
+
+        def step(token, rows, state):
+            out, state = self.lstm(torch.cat([self.embedding(token), rows], dim=-1).unsqueeze(1), state)
+            return self.out(out[:, 0]), state
+
+        return greedy_decode(step, (zeros, zeros.clone()), z, max_len, mask_unk,
+                             keep=lambda state, running: (state[0][:, running], state[1][:, running]))
+
+
+def drop_words(inputs: torch.Tensor, rate: float) -> torch.Tensor:
+    """Word dropout on the decoder inputs: each word after <go> becomes PAD with probability `rate` (the
+    released code multiplies the ids by a keep mask, and PAD is id 0 there)."""
+    if rate <= 0:
+        return inputs
+    drop = torch.rand(inputs.shape, device=inputs.device) < rate
+    drop[:, 0] = False
+    return inputs.masked_fill(drop, PAD)
+
+
+class SentenceAutoencoder(nn.Module):
+    """source text -> code z -> decoded text, with an optional regulariser of the codes."""
+
+    def __init__(self, encoder: BiLSTMEncoder, code: nn.Module, decoder: LatentLSTMDecoder, regulariser,
+                 latent_dim: int, conditional: bool):
+        super().__init__()
+        self.encoder, self.code, self.decoder = encoder, code, decoder
+        self.regulariser = regulariser
+        self.prior = StandardNormal(latent_dim)
+        self.conditional = conditional
+        self.word_dropout = 0.0          # set by the trainer each epoch (VAE, VED)
+
+    # Evaluated by generation (BLEU, samples); `reproduce plan` measures its cost with the likelihood code path.
+    likelihood = "reconstruction"
+
+    def deterministic_nll(self, batch) -> torch.Tensor:
+        """-log p(x | code) per sentence, from the posterior mean (or the deterministic code)."""
+        return self.decoder.sentence_nll(self.posterior(batch).code, batch)
+
+    def source(self, batch):
+        return batch.post if self.conditional else batch
+
+    def posterior(self, batch):
+        """q(z | source): a DiagGaussian, or a PointCode for a deterministic encoder."""
+        return self.code(self.encoder(self.source(batch)))
+
+    def greedy(self, z: torch.Tensor, max_len: int, mask_unk: bool) -> list[list[int]]:
+        return self.decoder.greedy(z, max_len, mask_unk)
+
+    def training_terms(self, batch, kl_weight: float) -> dict[str, torch.Tensor]:
+        posterior = self.posterior(batch)
+        draw = posterior.rsample()
+        inputs = drop_words(batch.inputs, self.word_dropout if self.training else 0.0)
+        rec = self.decoder.sentence_nll(draw.z, batch, inputs).sum() / batch.n_predictions
+        terms = {"loss": rec, "rec": rec}
+        if self.regulariser is not None:
+            penalty, logged = self.regulariser(posterior, draw, self.prior, kl_weight)
+            terms.update(logged)
+            terms["loss"] = rec + penalty
+        return terms
+
+
+def regulariser(cfg: ModelConfig):
+    family = cfg.regulariser.family
+    if family == "none":
+        return None
+    if family == "kl":
+        return kl_penalty
+    if family == "mmd":
+        return wae_penalty(cfg.regulariser)
+    raise ValueError(f"unknown regulariser {family!r} for an LSTM autoencoder")
+
+
+def build_sentence_model(cfg: ModelConfig, vocab_size: int) -> SentenceAutoencoder:
+    """One word embedding shared by the encoder and the decoder."""
+    embedding = nn.Embedding(vocab_size, cfg.emb_dim)
+    encoder = BiLSTMEncoder(embedding, cfg.enc_hidden, cfg.dropout)
+    posteriors = {"gaussian": GaussianPosterior, "point": PointPosterior}
+    if cfg.posterior.family not in posteriors:
+        raise ValueError(f"unknown posterior {cfg.posterior.family!r} for an LSTM autoencoder")
+    code = posteriors[cfg.posterior.family](encoder.output_dim, cfg.latent_dim)
+    decoder = LatentLSTMDecoder(embedding, cfg.dec_hidden, cfg.latent_dim, vocab_size, cfg.dropout)
+    return SentenceAutoencoder(encoder, code, decoder, regulariser(cfg), cfg.latent_dim, cfg.family == "lstm-ed")

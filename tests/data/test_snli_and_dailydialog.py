@@ -1,0 +1,100 @@
+"""SNLI and DailyDialog loaders on small files written in the canonical formats."""
+
+import json
+
+import pytest
+
+from suite.data.dailydialog import FILES as DD_FILES
+from suite.data.dailydialog import load_dailydialog
+from suite.data.snli import FILES as SNLI_FILES
+from suite.data.snli import load_snli, ranked_vocab, sklearn_split, tokenize
+from suite.data.vocab import SPECIALS
+from suite.errors import DataMissing, SuiteError
+
+
+def write_snli(root, n_pairs=20):
+    for k, name in enumerate(SNLI_FILES):
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lines = []
+        for i in range(n_pairs):
+            premise = f"A man number {k}-{i} plays the \"guitar\", outside."
+            lines.append(json.dumps({"gold_label": "neutral", "sentence1": premise,
+                                     "sentence2": "A man plays music." if i % 2 else f"Nobody sleeps ({k} {i})",
+                                     "pairID": f"{k}-{i}"}))
+        path.write_text("\n".join(lines) + "\n")
+
+
+def test_tokenize_follows_nltk_then_the_keras_filter():
+    # NLTK opens quotes as `` (a Keras filter character) and closes them as '' (kept); brackets and ! go
+    assert tokenize("a man, in a \"blue\" shirt (really)!") == ["a", "man", ",", "in", "a", "blue", "''", "shirt",
+                                                               "really"]
+    assert tokenize(" ".join(["w"] * 30)) == ["w"] * 20
+
+
+def test_snli_unique_sentences_are_lowercased_shuffled_and_split_90_5_5(tmp_path):
+    write_snli(tmp_path)
+    corpus = load_snli(tmp_path)
+    # 60 premises (all distinct), "a man plays music." once, 30 distinct "nobody sleeps" hypotheses
+    sizes = {split: len(s) for split, s in corpus.splits.items()}
+    assert sum(sizes.values()) == 91
+    assert sizes == {"train": 81, "valid": 5, "test": 5}          # ceil(9.1) = 10 held out, ceil(5) = 5 of them test
+    words = {w for split in corpus.splits.values() for i in split.ids.tolist() for w in [corpus.vocab.words[i]]}
+    assert "guitar" in words and "Guitar" not in words and '"' not in "".join(words)
+
+
+def test_sklearn_split_matches_its_sizes_and_is_a_partition():
+    train, test = sklearn_split(91, 0.1, 10)
+    assert len(test) == 10 and sorted(list(train) + list(test)) == list(range(91))
+
+
+def test_vocabulary_ranks_by_count_then_first_occurrence_and_is_capped():
+    vocab = ranked_vocab([["b", "a", "c"], ["a", "c", "d"], ["c"]], len(SPECIALS) + 3)
+    assert vocab.words == SPECIALS + ("c", "a", "b")
+
+
+def test_snli_missing_and_malformed_files_are_one_line_errors(tmp_path):
+    with pytest.raises(DataMissing, match="snli_1.0_train.jsonl"):
+        load_snli(tmp_path)
+    with pytest.raises(DataMissing, match="--data-dir"):
+        load_snli(None)
+    write_snli(tmp_path)
+    (tmp_path / SNLI_FILES[1]).write_text('{"sentence1": "a"}\n')
+    with pytest.raises(SuiteError, match="snli_1.0_dev.jsonl:1"):
+        load_snli(tmp_path)
+
+
+def write_dailydialog(root, test_lines):
+    texts = {"train": ["Hi , how are you ? __eou__ Fine , thanks . __eou__ Good . __eou__",
+                       "Where is it ? __eou__ Over there . __eou__"],
+             "valid": ["Hi , how are you ? __eou__ Fine , thanks . __eou__ Great ! __eou__"],
+             "test": test_lines}
+    for split, lines in texts.items():
+        path = root / DD_FILES[split]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n")
+
+
+def test_dailydialog_pairs_consecutive_utterances_and_drops_pairs_seen_in_training(tmp_path):
+    write_dailydialog(tmp_path, ["Where is it ? __eou__ Over there . __eou__ Thanks ! __eou__"])
+    corpus = load_dailydialog(tmp_path)
+    decode = corpus.vocab.decode
+
+    def pairs(split):
+        s = corpus.splits[split]
+        return [(" ".join(decode(s.posts.sentence(i).tolist())), " ".join(decode(s.responses.sentence(i).tolist())))
+                for i in range(len(s))]
+
+    assert pairs("train") == [("hi , how are you ?", "fine , thanks ."), ("fine , thanks .", "good ."),
+                              ("where is it ?", "over there .")]
+    assert pairs("valid") == [("fine , thanks .", "great")]          # the first pair is in train; "!" is filtered
+    assert pairs("test") == [("over there .", "thanks")]
+    assert corpus.stand_in is False
+
+
+def test_dailydialog_missing_files_and_empty_splits_are_one_line_errors(tmp_path):
+    with pytest.raises(DataMissing, match="dialogues_train.txt"):
+        load_dailydialog(tmp_path)
+    write_dailydialog(tmp_path, ["Where is it ? __eou__ Over there . __eou__"])     # only a training pair
+    with pytest.raises(SuiteError, match="dialogues_test.txt"):
+        load_dailydialog(tmp_path)

@@ -1,0 +1,38 @@
+"""The Stochastic WAE rows end to end on the paper's corpora as a user supplies them (tiny files in the canonical
+formats, smoke budget): SNLI for wae-1, DailyDialog for wae-2; the results are not stand-ins."""
+
+import json
+
+import pytest
+
+from suite import progress
+from suite.budgets import BUDGETS
+from suite.data.dailydialog import FILES as DD_FILES
+from suite.data.snli import FILES as SNLI_FILES
+from suite.runner import RunSpec, run_model
+
+
+@pytest.fixture()
+def data_dir(tmp_path):
+    progress.SHOW = False
+    for k, name in enumerate(SNLI_FILES):
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps({"sentence1": f"A man number {i} plays the guitar outside.",
+                                            "sentence2": f"A woman sleeps in room {k} {i}."}) + "\n"
+                                for i in range(40)))
+    for split, name in DD_FILES.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(f"Hello {split} {i} , how are you ? __eou__ Fine , thanks {i} . __eou__ "
+                                f"Good to hear . __eou__\n" for i in range(30)))
+    return tmp_path
+
+
+@pytest.mark.parametrize("model,dataset,metric", [("wae1-wae-s-lkl0.01", "snli", "bleu"),
+                                                  ("wae2-wed-s", "dailydialog", "dist2")])
+def test_a_row_trains_and_evaluates_on_the_supplied_corpus(data_dir, tmp_path, model, dataset, metric):
+    spec = RunSpec(model, dataset, BUDGETS["smoke"], 0, tmp_path / "results", data_dir)
+    record = run_model(spec, [metric, "entropy"])
+    assert record["stand_in"] is False and record["status"] == "trained"
+    assert record["metrics"][metric] is not None and record["metrics"]["entropy"] is not None
