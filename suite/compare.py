@@ -59,6 +59,11 @@ def verdict(metric: Metric, paper: float | None, ours: Summary | None, budget: B
     return "inconclusive (within the 95% CI, not the tolerance)" if covered else FAIL
 
 
+def has_published(row) -> bool:
+    """Whether the paper prints a value for the row in any column (AMI's rows have none)."""
+    return any(value is not None for cells in row.values.values() for value in cells.values())
+
+
 def divergence(records: list[dict]) -> str | None:
     diverged = [r for r in records if r["status"] == "diverged"]
     if not diverged:
@@ -85,6 +90,8 @@ def compare(table: Table, dataset: str, results: dict[str, list[dict] | str], bu
             delta = None if ours is None or paper is None or stand_in else ours.mean - paper
             note = divergence(result)
             judged = verdict(metric, paper, ours, budget, stand_in)
+            if ours is not None and not has_published(row):
+                judged = "no published value"
             lines.append(Line(row.id, row.label, key, paper, ours, delta, f"{note}: {judged}" if note else judged))
     return Comparison(table, dataset, budget, tuple(seeds), stand_in, tuple(lines))
 
@@ -139,6 +146,8 @@ def heading(comparison: Comparison) -> list[str]:
              f"budget: {comparison.budget.label}; seed{'s' if len(comparison.seeds) > 1 else ''} {seeds}"]
     if not comparison.budget.judged:
         lines.append("Reduced budget: numbers are shown but not judged against the paper.")
+    if not any(has_published(row) for row in table.rows):
+        lines.append("No published values: " + (table.notes[0] if table.notes else "the paper prints none."))
     return lines
 
 

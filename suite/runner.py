@@ -26,8 +26,10 @@ from suite.evaluation.generation import evaluate_prior_samples, evaluate_reconst
 from suite.evaluation.gradients import ANALYSIS_BATCH, NAMES, evaluate_gradient_norms
 from suite.evaluation.likelihood import evaluate_likelihood
 from suite.evaluation.mutual_info import evaluate_mi, evaluate_mi_minibatch
+from suite.evaluation.replies import evaluate_replies
 from suite.models.build import build_model
 from suite.models.cvae import DIALOGUE_KINDS
+from suite.models.transformer_dialogue import TRANSFORMER_KINDS
 from suite.provenance import code_digest, provenance
 from suite.records import (
     CHECKPOINT,
@@ -42,6 +44,7 @@ from suite.records import (
 )
 from suite.tables import all_tables
 from suite.training.epochs import EpochTrainer
+from suite.training.game import GameTrainer
 from suite.training.pretraining import initialise_from_autoencoder
 from suite.training.trainer import Trainer, TrainingDiverged
 
@@ -84,6 +87,15 @@ def _responses(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
              "mask_unk": cfg.eval.mask_unk})
 
 
+def _replies(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
+    test = corpus.splits["test"].subset(cfg.eval.test_sentences)
+    shape = cfg.model.transformer
+    return (evaluate_replies(model, test, corpus.vocab, cfg.eval.decode_max_len, cfg.eval.mask_unk, cfg.train.max_len),
+            {"contexts": len(test), "responses_per_context": 1, "beam": shape.beam, "n_best": shape.n_best,
+             "mmi_lambda": shape.mmi_lambda, "decode_max_len": cfg.eval.decode_max_len, "mask_unk": cfg.eval.mask_unk,
+             "bleu": "corpus BLEU-4, multi-bleu.perl conventions", "entropy": "Ent-4 (Zhang et al. 2018), nats"})
+
+
 def _prior_samples(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
     return (evaluate_prior_samples(model, corpus.vocab, cfg.eval),
             {"samples": cfg.eval.dist_samples, "decode_max_len": cfg.eval.decode_max_len,
@@ -112,11 +124,13 @@ GROUPS = {
     "prior_samples": MetricGroup(("dist1", "dist2"), _prior_samples, _latent),
     "gradients": MetricGroup(NAMES, _gradients, _encoder),
     "responses": MetricGroup(("dist1", "dist2", "empty_responses"), _responses),
+    "replies": MetricGroup(("bleu4", "dist1", "dist2", "ent4", "empty_responses"), _replies),
 }
 UNCONDITIONAL = ("likelihood", "mi", "reconstruction", "prior_samples", "gradients")
 CONDITIONAL = ("likelihood", "responses")   # dialogue models: Dist is over responses to test posts
 # The metric groups each model family is evaluated with; a family not listed is an unconditional text model.
 FAMILY_GROUPS: dict[str, tuple[str, ...]] = {kind: CONDITIONAL for kind in DIALOGUE_KINDS}
+FAMILY_GROUPS.update({kind: ("likelihood", "replies") for kind in TRANSFORMER_KINDS})   # AMI's rows
 
 
 def groups_for(metrics: Iterable[str], family: str) -> list[str]:
@@ -195,7 +209,10 @@ def _pretrain(spec: RunSpec, cfg: RunConfig, model) -> dict:
     source = RunSpec(cfg.train.init_from, spec.dataset, spec.budget, spec.seed, spec.results_dir, spec.data_dir,
                      device=spec.device)
     autoencoder, _, source_cfg = trained_model(source)
-    initialise_from_autoencoder(model, autoencoder)
+    if hasattr(model, "initialise_from"):       # models that know how to start from another (AMI's rows)
+        model.initialise_from(autoencoder)
+    else:
+        initialise_from_autoencoder(model, autoencoder)
     torch.manual_seed(spec.seed)     # training starts alike whether the source was just trained or reused
     return {"model": source.model_id, "config_digest": source_cfg.digest(), "record": str(source.directory / RECORD)}
 
@@ -248,7 +265,8 @@ def _train(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, origin: dict, k
         else:
             if cfg.train.init_from:
                 initialised_from = _pretrain(spec, cfg, model)
-            result = Trainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key,
+            trainer = GameTrainer if cfg.train.game else Trainer
+            result = trainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key,
                              label=spec.label).run()
         divergence = None
     except TrainingDiverged as diverged:

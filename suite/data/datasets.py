@@ -10,6 +10,9 @@ from pathlib import Path
 
 from suite.data.corpus import Corpus
 from suite.data.dialogue import load_chitchat, load_switchboard
+from suite.data.personachat import FILES as PERSONACHAT_FILES
+from suite.data.personachat import SOURCE as PERSONACHAT_SOURCE
+from suite.data.personachat import load_personachat
 from suite.data.ptb import load_ptb
 from suite.data.textfiles import load_text_corpus
 from suite.errors import DataMissing, SuiteError, unknown
@@ -54,8 +57,8 @@ DATASETS = {d.name: d for d in [
     Dataset("switchboard", "Switchboard post-response pairs (Zhao et al. 2017)",
             "switchboard/full_swda_clean_42da_sentiment_dialog_corpus.p",
             "get the pickle from github.com/snakeztc/NeuralDialog-CVAE (data/)", load_switchboard),
-    Dataset("chitchat", "STAND-IN for Switchboard: Chit Chat Challenge dialogues (PyPI chitchat-dataset)", "",
-            "installed with the suite", load_chitchat, packaged=True, stands_in_for=("switchboard",)),
+    Dataset("chitchat", "STAND-IN for Switchboard and PersonaChat: Chit Chat Challenge dialogues "
+            "(PyPI chitchat-dataset)", "", "installed with the suite", load_chitchat, packaged=True, stands_in_for=("switchboard", "personachat")),
     Dataset("snli", "SNLI 1.0 sentences", "snli/snli_1.0_train.jsonl snli/snli_1.0_dev.jsonl snli/snli_1.0_test.jsonl",
             "download snli_1.0.zip from nlp.stanford.edu/projects/snli", None),
     Dataset("dailydialog", "DailyDialog", "dailydialog/dialogues_text.txt",
@@ -68,8 +71,8 @@ DATASETS = {d.name: d for d in [
             "only VMED's own pickle (str2tok, tok2str, dialogs) is accepted", None),
     Dataset("reddit", "Reddit movie comments (VMED's crawl, never published)", "reddit/dialogs.pkl",
             "only VMED's own pickle (str2tok, tok2str, dialogs) is accepted", None),
-    Dataset("personachat", "PersonaChat (ParlAI format)", "personachat/train_self_original.txt",
-            "download with ParlAI (`parlai display_data -t personachat`)", None),
+    Dataset("personachat", "PersonaChat (ParlAI format)", " ".join(PERSONACHAT_FILES.values()),
+            PERSONACHAT_SOURCE, load_personachat),
 ]}
 
 
