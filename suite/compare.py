@@ -36,6 +36,7 @@ class Comparison:
     seeds: tuple[int, ...]
     stand_in: bool
     lines: tuple[Line, ...]
+    examples: str | None = None     # a text report of generated examples, for tables that show some
 
     def to_dict(self) -> dict:
         return {"table": self.table.id, "dataset": self.dataset, "budget": self.budget.name,

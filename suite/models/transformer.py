@@ -77,9 +77,10 @@ class Seq2SeqTransformer(nn.Module):
             if parameter.dim() > 1:
                 nn.init.xavier_uniform_(parameter)
 
-    def embed(self, embedding: nn.Embedding, words: torch.Tensor) -> torch.Tensor:
+    def embed(self, embedding: nn.Embedding, words: torch.Tensor, offset: int = 0) -> torch.Tensor:
+        """Scaled embeddings plus the positions offset, offset + 1, ... (B, T, d)."""
         scaled = embedding(words) * math.sqrt(self.d_model)
-        return self.dropout(scaled + sinusoids(words.size(1), self.d_model, words.device))
+        return self.dropout(scaled + sinusoids(offset + words.size(1), self.d_model, words.device)[offset:])
 
     def encode(self, words: torch.Tensor, lengths: torch.Tensor) -> Encoded:
         padding = torch.arange(words.size(1), device=words.device) >= lengths.unsqueeze(1)
@@ -107,6 +108,23 @@ class Seq2SeqTransformer(nn.Module):
         tokens = self.token_nll(self.decode(encoded, target.inputs), target, smoothing)
         return per_sentence(tokens, target)
 
+    def decode_next(self, encoded: Encoded, words: torch.Tensor, step: int,
+                    cache: list[torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Decoder state for the word at position `step` (B,) given `cache`, each layer's normalised inputs at the
+        earlier positions (B, step, d); returns it (B, d) and the caches extended by this position. The same
+        computation as `decode` (pre-norm layers) in eval mode, one position at a time."""
+        x = self.embed(self.target_embedding, words.unsqueeze(1), step)
+        extended = []
+        for layer, previous in zip(self.layers.decoder.layers, cache, strict=True):
+            normed = layer.norm1(x)
+            keys = torch.cat([previous, normed], dim=1)
+            x = x + layer.self_attn(normed, keys, keys, need_weights=False)[0]
+            x = x + layer.multihead_attn(layer.norm2(x), encoded.memory, encoded.memory,
+                                         key_padding_mask=encoded.padding, need_weights=False)[0]
+            x = x + layer.linear2(layer.activation(layer.linear1(layer.norm3(x))))
+            extended.append(keys)
+        return self.layers.decoder.norm(x)[:, 0], extended
+
     @torch.no_grad()
     def beam_search(self, encoded: Encoded, beam: int, n_best: int, max_len: int,
                     mask_unk: bool) -> list[list[tuple[float, list[int]]]]:
@@ -114,33 +132,42 @@ class Seq2SeqTransformer(nn.Module):
         penalty: OpenNMT translate.py's defaults) per source, best first, each at most `max_len` words. As in
         OpenNMT, a finished hypothesis leaves the beam, and a source is done once its best live hypothesis has
         finished and `n_best` have."""
-        size = encoded.memory.size(0)
+        size, device = encoded.memory.size(0), encoded.memory.device
         encoded = encoded.repeat_interleave(beam)
-        sequences = torch.full((size * beam, 1), GO, dtype=torch.long, device=encoded.memory.device)
-        scores = torch.full((size, beam), -math.inf, device=encoded.memory.device)
+        sequences = torch.full((size * beam, 1), GO, dtype=torch.long, device=device)
+        scores = torch.full((size, beam), -math.inf, device=device)
         scores[:, 0] = 0.0
         finished: list[list[tuple[float, list[int]]]] = [[] for _ in range(size)]
-        done = [False] * size
+        live = torch.arange(size, device=device)         # sources still searching; the others are left alone
+        cache = [encoded.memory.new_zeros(size * beam, 0, self.d_model) for _ in self.layers.decoder.layers]
         forbidden = [PAD, GO] + ([UNK] if mask_unk else [])
         for step in range(max_len + 1):
-            log_p = F.log_softmax(self.generator(self.decode(encoded, sequences)[:, -1]).float(), dim=-1)
+            rows = (live.unsqueeze(1) * beam + torch.arange(beam, device=device)).view(-1)
+            state, extended = self.decode_next(Encoded(encoded.memory[rows], encoded.padding[rows]),
+                                               sequences[rows, -1], step, [c[rows] for c in cache])
+            log_p = F.log_softmax(self.generator(state).float(), dim=-1)
             log_p[:, forbidden] = -math.inf
             if step == max_len:                      # out of room: every live hypothesis ends here
                 eos = log_p[:, EOS].clone()
                 log_p.fill_(-math.inf)
                 log_p[:, EOS] = eos
             vocab = log_p.size(1)
-            top, flat = (scores.view(-1, 1) + log_p).view(size, beam * vocab).topk(beam, dim=1)
-            origin = (torch.arange(size, device=flat.device).unsqueeze(1) * beam + flat // vocab).view(-1)
-            words = flat % vocab
-            sequences = torch.cat([sequences[origin], words.view(-1, 1)], dim=1)
-            ended = (words == EOS) & torch.isfinite(top)
-            for b, k in ended.nonzero().tolist():
-                if not done[b]:
-                    finished[b].append((float(top[b, k]), sequences[b * beam + k, 1:-1].tolist()))
-            scores = top.masked_fill(ended, -math.inf)
-            for b in range(size):
-                done[b] = done[b] or (bool(ended[b, 0]) and len(finished[b]) >= n_best)
-            if all(done):
+            top, flat = (scores[live].view(-1, 1) + log_p).view(len(live), beam * vocab).topk(beam, dim=1)
+            chosen = (torch.arange(len(live), device=device).unsqueeze(1) * beam + flat // vocab).view(-1)
+            origin = rows[chosen]
+            for layer, keys in enumerate(extended):    # each slot continues the cache of the hypothesis it extends
+                cache[layer] = torch.cat([cache[layer], cache[layer].new_zeros(size * beam, 1, self.d_model)], 1)
+                cache[layer][rows] = keys[chosen]
+            sequences = torch.cat([sequences, torch.full_like(sequences[:, :1], PAD)], dim=1)
+            sequences[rows] = torch.cat([sequences[origin, :-1], (flat % vocab).view(-1, 1)], dim=1)
+            ended = ((flat % vocab) == EOS) & torch.isfinite(top)
+            scores[live] = top.masked_fill(ended, -math.inf)
+            for i, k in ended.nonzero().tolist():
+                b = int(live[i])
+                finished[b].append((float(top[i, k]), sequences[b * beam + k, 1:-1].tolist()))
+            searching = [i for i, b in enumerate(live.tolist())
+                         if not (bool(ended[i, 0]) and len(finished[b]) >= n_best)]
+            if not searching:
                 break
+            live = live[searching]
         return [sorted(hypotheses, key=lambda h: -h[0])[:n_best] for hypotheses in finished]

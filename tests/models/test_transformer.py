@@ -90,3 +90,16 @@ def test_beam_of_one_is_greedy_decoding():
                 break
             sequence.append(word)
         assert found[i][0][1] == sequence[1:]
+
+
+@torch.no_grad()
+def test_one_position_at_a_time_equals_the_full_decoder():
+    torch.manual_seed(4)
+    model = Seq2SeqTransformer(9, Transformer(d_model=16, inner=32, heads=2, layers=3), dropout=0.1).eval()
+    source, target = batch([[4, 5, 6, 7], [8]]), batch([[5, 6, 7], [4, 4, 8]])
+    encoded = model.encode(source.words, source.lengths)
+    full = model.decode(encoded, target.inputs)
+    cache = [encoded.memory.new_zeros(2, 0, 16) for _ in range(3)]
+    for step in range(target.inputs.size(1)):
+        state, cache = model.decode_next(encoded, target.inputs[:, step], step, cache)
+        assert torch.allclose(state, full[:, step], atol=1e-5)
