@@ -80,7 +80,7 @@ BUDGETS = {b.name: b for b in [
            eval=dict(test_sentences=200, nll_samples=5, mi_samples=10, mi_batch=65, bleu_sentences=32,
                      bleu_samples=2, dist_samples=64, decode_max_len=40),
            epoch_iterations=2, aggressive_steps=2, aggressive_window=1, svi_steps=1,
-           transformer=dict(d_model=64, inner=128, heads=4, layers=1, beam=3)),
+           transformer=dict(d_model=32, inner=64, heads=2, layers=1, beam=2)),
 ]}
 
 

@@ -58,7 +58,8 @@ DATASETS = {d.name: d for d in [
             "switchboard/full_swda_clean_42da_sentiment_dialog_corpus.p",
             "get the pickle from github.com/snakeztc/NeuralDialog-CVAE (data/)", load_switchboard),
     Dataset("chitchat", "STAND-IN for Switchboard and PersonaChat: Chit Chat Challenge dialogues "
-            "(PyPI chitchat-dataset)", "", "installed with the suite", load_chitchat, packaged=True, stands_in_for=("switchboard", "personachat")),
+            "(PyPI chitchat-dataset)", "", "installed with the suite", load_chitchat, packaged=True,
+            stands_in_for=("switchboard", "personachat")),
     Dataset("snli", "SNLI 1.0 sentences", "snli/snli_1.0_train.jsonl snli/snli_1.0_dev.jsonl snli/snli_1.0_test.jsonl",
             "download snli_1.0.zip from nlp.stanford.edu/projects/snli", None),
     Dataset("dailydialog", "DailyDialog", "dailydialog/dialogues_text.txt",

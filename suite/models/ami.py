@@ -160,6 +160,6 @@ class AMIResponder(nn.Module):
                 _, fakes = self.synthetic(batch, encoded, noise, game)
                 critic = token_mean(self.backward_nll_of(batch, fakes), batch.post).mean()
             size = strength(noise, encoded.padding)
-            reward = size if float(size) <= game.strength_limit else 0.0 * size    # keeps the graph: zero gradient
+            reward = size if float(size.detach()) <= game.strength_limit else 0.0 * size   # 0·size: zero gradient
             total = total + critic - game.strength_weight * reward
         return total / game.samples

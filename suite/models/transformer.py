@@ -143,8 +143,8 @@ class Seq2SeqTransformer(nn.Module):
         forbidden = [PAD, GO] + ([UNK] if mask_unk else [])
         for step in range(max_len + 1):
             rows = (live.unsqueeze(1) * beam + torch.arange(beam, device=device)).view(-1)
-            state, extended = self.decode_next(Encoded(encoded.memory[rows], encoded.padding[rows]),
-                                               sequences[rows, -1], step, [c[rows] for c in cache])
+            searching = encoded if len(live) == size else Encoded(encoded.memory[rows], encoded.padding[rows])
+            state, extended = self.decode_next(searching, sequences[rows, -1], step, [c[rows] for c in cache])
             log_p = F.log_softmax(self.generator(state).float(), dim=-1)
             log_p[:, forbidden] = -math.inf
             if step == max_len:                      # out of room: every live hypothesis ends here
@@ -165,9 +165,8 @@ class Seq2SeqTransformer(nn.Module):
             for i, k in ended.nonzero().tolist():
                 b = int(live[i])
                 finished[b].append((float(top[i, k]), sequences[b * beam + k, 1:-1].tolist()))
-            searching = [i for i, b in enumerate(live.tolist())
-                         if not (bool(ended[i, 0]) and len(finished[b]) >= n_best)]
-            if not searching:
+            still = [i for i, b in enumerate(live.tolist()) if not (bool(ended[i, 0]) and len(finished[b]) >= n_best)]
+            if not still:
                 break
-            live = live[searching]
+            live = live[still]
         return [sorted(hypotheses, key=lambda h: -h[0])[:n_best] for hypotheses in finished]
