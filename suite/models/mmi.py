@@ -52,8 +52,8 @@ class MMIResponder(nn.Module):
         return self.forward_model.nll(batch)
 
     def training_terms(self, batch: PairBatch, kl_weight: float) -> dict[str, torch.Tensor]:
-        loss = self.backward_model.nll(batch, batch.response, self.shape.label_smoothing).mean()
-        return {"loss": loss, "backward_rec": loss}
+        """Only the backward network learns: its label-smoothed NLL of the post, averaged over the batch."""
+        return {"loss": self.backward_model.nll(batch, batch.response, self.shape.label_smoothing).mean()}
 
     @torch.no_grad()
     def backward_log_p(self, batch: PairBatch, candidates: list[list[tuple[float, list[int]]]]) -> list[torch.Tensor]:

@@ -52,8 +52,9 @@ class Forward(nn.Module):
     def encode(self, batch: PairBatch) -> Encoded:
         return self.net.encode(*context(batch))
 
-    def nll(self, batch: PairBatch, smoothing: float = 0.0, encoded: Encoded | None = None) -> torch.Tensor:
-        return self.net.sentence_nll(encoded or self.encode(batch), batch.response, smoothing)
+    def nll(self, batch: PairBatch, smoothing: float = 0.0) -> torch.Tensor:
+        """-log p(response | context) per pair (label-smoothed cross-entropy when smoothing > 0)."""
+        return self.net.sentence_nll(self.encode(batch), batch.response, smoothing)
 
     def n_best(self, batch: PairBatch, max_len: int, mask_unk: bool, n: int) -> list[list[tuple[float, list[int]]]]:
         return self.net.beam_search(self.encode(batch), self.shape.beam, min(n, self.shape.beam), max_len, mask_unk)
@@ -85,9 +86,8 @@ class TransformerResponder(nn.Module):
         return self.forward_model.nll(batch)
 
     def training_terms(self, batch: PairBatch, kl_weight: float) -> dict[str, torch.Tensor]:
-        encoded = self.forward_model.encode(batch)
-        loss = self.forward_model.nll(batch, self.smoothing, encoded).mean()
-        return {"loss": loss, "rec": loss}
+        """The label-smoothed NLL per pair, averaged over the batch (OpenNMT's 'sents' normalisation)."""
+        return {"loss": self.forward_model.nll(batch, self.smoothing).mean()}
 
     @torch.no_grad()
     def respond(self, batch: PairBatch, max_len: int, mask_unk: bool) -> list[list[int]]:

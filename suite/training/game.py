@@ -15,7 +15,7 @@ import torch
 from suite.config import Game
 from suite.training.trainer import Trainer
 
-TERMS = ("forward_rec", "forward_adv", "backward_rec", "backward_adv", "noise")
+TERMS = ("forward_mle", "forward_adv", "backward_mle", "backward_adv", "noise")
 
 
 def phase(game: Game, iteration: int) -> tuple[str, bool]:
@@ -81,7 +81,7 @@ class GameTrainer(Trainer):
         else:
             mle = model.forward_mle(batch) if player == "forward" else model.backward_mle(batch)
             norm = self.optimizer.step(player, mle)
-            values[f"{player}_rec"] = mle.detach()
+            values[f"{player}_mle"] = mle.detach()
             loss = mle
             if adversarial:
                 adv = (model.forward_adversarial if player == "forward" else model.backward_adversarial)(batch, game)
