@@ -48,7 +48,7 @@ def row(model_id: str, model: ModelConfig, train: TrainConfig):
 
 row("transformer", TRANSFORMER, PRETRAINING)
 row("transformer-mmi", MMI, replace(PRETRAINING, init_from="transformer"))
-row("transformer-ami", AMI, replace(PRETRAINING, init_from="transformer-mmi", game=GAME, noam=None,
+row("transformer-ami", AMI, replace(PRETRAINING, init_from="transformer-mmi", game=GAME, noam=None, lr=GAME.lr,
                                     iterations=GAME.noise_iterations + GAME_STEPS))
 
 register_rows("ami-dialog", {"transformer": "transformer", "mmi": "transformer-mmi", "ami": "transformer-ami"})
