@@ -28,6 +28,7 @@ class Budget:
     epoch_adam_batch: int | None = None    # batch-size cap for epoch-based Adam training (Stochastic WAE rows)
     epoch_adam_width: int | None = None    # their encoder/latent width cap (decoder: twice it), so the dialogue
                                            # models (500/1000/300) run in seconds; the SNLI ones (100) are unchanged
+    transformer: dict = field(default_factory=dict)   # Transformer overrides (its full size is hours per step on CPUs)
 
     def train_config(self, paper: TrainConfig | EpochTrainConfig) -> TrainConfig | EpochTrainConfig:
         if self.iterations is None:
@@ -40,7 +41,9 @@ class Budget:
         scale = self.iterations / paper.iterations
         anneal = paper.kl_anneal and replace(paper.kl_anneal, start=round(paper.kl_anneal.start * scale),
                                              steps=max(1, round(paper.kl_anneal.steps * scale)))
-        return replace(paper, iterations=self.iterations, finish_epoch=False, kl_anneal=anneal,
+        noam = paper.noam and replace(paper.noam, compress=scale)
+        game = paper.game and paper.game.scaled(scale)
+        return replace(paper, iterations=self.iterations, finish_epoch=False, kl_anneal=anneal, noam=noam, game=game,
                        lr_decay_start=round(paper.lr_decay_start * scale),
                        lr_decay_every=max(1, round(paper.lr_decay_every * scale)),
                        valid_every=self.valid_every, valid_sentences=self.valid_sentences,
@@ -64,6 +67,8 @@ class Budget:
             width = self.epoch_adam_width
             model = replace(model, enc_hidden=min(model.enc_hidden, width), dec_hidden=min(model.dec_hidden, 2 * width),
                             latent_dim=min(model.latent_dim, width))
+        if model.transformer is not None and self.transformer:
+            model = replace(model, transformer=replace(model.transformer, **self.transformer))
         return replace(config, model=model, train=self.train_config(config.train), eval=self.eval_config(config.eval))
 
     @property
@@ -78,14 +83,15 @@ BUDGETS = {b.name: b for b in [
            "N = 10 importance samples on the full test set", judged=False,
            iterations=1500, valid_every=500, valid_sentences=500, valid_samples=5, track_sentences=256,
            eval=dict(nll_samples=10, mi_samples=20, bleu_sentences=1000),
-           epoch_iterations=60, aggressive_steps=15, aggressive_window=5, svi_steps=3),
+           epoch_iterations=60, aggressive_steps=15, aggressive_window=5, svi_steps=3,
+           transformer=dict(d_model=256, inner=1024, layers=2)),
     Budget("smoke", "seconds, for CI: 30 iterations, small evaluation subsets (Stochastic WAE rows: batch 32, "
            "LSTMs at most 100/200 wide)", judged=False,
            iterations=30, valid_every=15, valid_sentences=64, valid_samples=2, track_sentences=32,
            eval=dict(test_sentences=200, nll_samples=5, mi_samples=10, mi_batch=65, bleu_sentences=32,
                      bleu_samples=2, dist_samples=64, decode_max_len=40),
            epoch_iterations=2, aggressive_steps=2, aggressive_window=1, svi_steps=1, epoch_adam_batch=32,
-           epoch_adam_width=100),
+           epoch_adam_width=100, transformer=dict(d_model=32, inner=64, heads=2, layers=1, beam=2)),
 ]}
 
 

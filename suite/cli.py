@@ -17,10 +17,24 @@ from suite.budgets import BUDGETS, Budget, get_budget
 from suite.claims import check_claims
 from suite.compare import render
 from suite.cpu import keep_large_allocations
-from suite.data.datasets import DATA_DIR_ENV, DATASETS, data_dir_from, get_dataset, stands_in
+from suite.data.datasets import (
+    DATA_DIR_ENV,
+    DATASETS,
+    data_dir_from,
+    get_dataset,
+    stands_in,
+)
 from suite.errors import SuiteError
 from suite.executors import LocalExecutor, PoolExecutor, RayExecutor, status
-from suite.harness import EXTENSIONS, implemented_rows, run_rows, run_table, table_corpus, write_comparison
+from suite.harness import (
+    EXTENSIONS,
+    examples_path,
+    implemented_rows,
+    run_rows,
+    run_table,
+    table_corpus,
+    write_comparison,
+)
 from suite.plan import plan_table
 from suite.records import atomic_write_text
 from suite.runner import RunSpec, finished
@@ -182,6 +196,9 @@ def table_command(table_id, dataset, rows, fmt, output, options: Options):
     path = write_comparison(comparison, fmt, options.results_dir, output)
     click.echo(render(comparison, fmt))
     _echo(f"written: {path}")
+    if comparison.examples:
+        click.echo(comparison.examples)
+        _echo(f"written: {examples_path(path)}")
 
 
 @main.command("plan")

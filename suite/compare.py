@@ -37,6 +37,7 @@ class Comparison:
     stand_in: bool
     lines: tuple[Line, ...]
     notes: tuple[str, ...] = ()     # how a measurement differs from the paper's (from the records' evaluations)
+    examples: str | None = None     # a text report of generated examples, for tables that show some
 
     def to_dict(self) -> dict:
         return {"table": self.table.id, "dataset": self.dataset, "budget": self.budget.name,
@@ -58,6 +59,11 @@ def verdict(metric: Metric, paper: float | None, ours: Summary | None, budget: B
     if within:
         return PASS if covered is not False else f"{PASS} (paper outside the 95% CI)"
     return "inconclusive (within the 95% CI, not the tolerance)" if covered else FAIL
+
+
+def has_published(row) -> bool:
+    """Whether the paper prints a value for the row in any column (AMI's rows have none)."""
+    return any(value is not None for cells in row.values.values() for value in cells.values())
 
 
 def divergence(records: list[dict]) -> str | None:
@@ -86,6 +92,8 @@ def compare(table: Table, dataset: str, results: dict[str, list[dict] | str], bu
             delta = None if ours is None or paper is None or stand_in else ours.mean - paper
             note = divergence(result)
             judged = verdict(metric, paper, ours, budget, stand_in)
+            if ours is not None and not has_published(row):
+                judged = "no published value"
             lines.append(Line(row.id, row.label, key, paper, ours, delta, f"{note}: {judged}" if note else judged))
     notes = dict.fromkeys(evaluation["settings"]["note"] for result in results.values() if not isinstance(result, str)
                           for record in result for evaluation in record["evaluations"].values()
@@ -143,6 +151,8 @@ def heading(comparison: Comparison) -> list[str]:
              f"budget: {comparison.budget.label}; seed{'s' if len(comparison.seeds) > 1 else ''} {seeds}"]
     if not comparison.budget.judged:
         lines.append("Reduced budget: numbers are shown but not judged against the paper.")
+    if not any(has_published(row) for row in table.rows):
+        lines.append("No published values: " + (table.notes[0] if table.notes else "the paper prints none."))
     return lines + [f"Note: {note}" for note in comparison.notes]
 
 

@@ -47,6 +47,21 @@ class Regulariser:
 
 
 @dataclass(frozen=True)
+class Transformer:
+    """An encoder-decoder of torch's own nn.Transformer layers (pre-norm, as OpenNMT-py's Transformer) and how it
+    answers: beam search, optionally reranked by a backward model (MMI, Li et al. 2016)."""
+
+    d_model: int = 512
+    inner: int = 2048               # feed-forward width
+    heads: int = 8
+    layers: int = 6                 # per stack
+    label_smoothing: float = 0.0
+    beam: int = 5                   # OpenNMT translate.py's default beam size
+    n_best: int = 1                 # hypotheses kept from the beam (the MMI n-best list)
+    mmi_lambda: float = 0.0         # weight of log p(x | y) when reranking the n-best list
+
+
+@dataclass(frozen=True)
 class ModelConfig:
     """A text model as a composition: encoder -> posterior -> decoding signal -> decoder, a regulariser,
     and optionally a coupled deterministic network."""
@@ -63,6 +78,7 @@ class ModelConfig:
     latent_dim: int = 32
     dropout: float = 0.2
     coupling: Coupling | None = None
+    transformer: Transformer | None = None   # families "transformer", "transformer-mmi", "transformer-ami"
 
 
 @dataclass(frozen=True)
@@ -98,6 +114,42 @@ class Cyclical:
 
 
 @dataclass(frozen=True)
+class Noam:
+    """The Transformer's learning-rate schedule (Vaswani et al. 2017; OpenNMT-py `decay_method: noam`):
+    lr = base · scale^-0.5 · min(step^-0.5, step · warmup^-1.5)."""
+
+    warmup: int = 8000
+    scale: int = 512
+    compress: float = 1.0           # reduced budgets: the same curve over fewer steps (step s reads step s / compress)
+
+    def lr(self, base: float, step: int) -> float:
+        step = max(step, 1) / self.compress
+        return base * self.scale ** -0.5 * min(step ** -0.5, step * self.warmup ** -1.5)
+
+
+@dataclass(frozen=True)
+class Game:
+    """AMI's adversarial training after forward and backward pretraining (ZJULearning/AMI, trainer_conv.py):
+    `noise_iterations` of noise pretraining, then cycles of `block` forward batches, `block` backward batches and
+    `block` / 2 noise batches; forward and backward take an adversarial step on every other batch of their block."""
+
+    noise_iterations: int = 10000
+    block: int = 8                  # gm_iter_count
+    samples: int = 5                # noise draws per batch (wh_sample_num)
+    noise_lambda: float = 0.1       # h + λ·δ: the supplement's λ of latent noise sampling
+    strength_weight: float = 0.1    # reward for the noise's norm (wh_disturb_ratio) ...
+    strength_limit: float = 1.0     # ... while the norm is at most this (noise_l2)
+    lr: float = 0.01                # SGD for forward and backward (train.sh: --learning_rate 0.01)
+    clip_norm: float = 0.1          # train.sh: --max_grad_norm 0.1 (also the adversarial steps' clip in the code)
+    noise_pretrain_lr: float = 0.01
+    noise_pretrain_clip: float = 5.0   # OpenNMT-py's default max_grad_norm (train.sh gives none for this stage)
+    noise_lr: float = 1e-4          # the noise's SGD during the game: 1% of the others' (train_single_conv.py)
+
+    def scaled(self, scale: float) -> Game:
+        return replace(self, noise_iterations=max(1, round(self.noise_iterations * scale)))
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     batch_size: int = 32
     lr: float = 1e-3
@@ -106,7 +158,7 @@ class TrainConfig:
     finish_epoch: bool = True       # the released code stops at the end of the epoch that reaches `iterations`
     lr_decay_start: int = 30000     # halve the learning rate every `lr_decay_every` iterations after this
     lr_decay_every: int = 2000
-    clip_norm: float = 30.0
+    clip_norm: float | None = 30.0  # None: no clipping
     kl_anneal: Anneal | Cyclical | None = field(default_factory=Anneal)
     # The released code lists the shared word embedding once per module that holds it in Adam's parameter
     # list, so it gets that many Adam updates per iteration and counts that often in gradient clipping.
@@ -121,6 +173,10 @@ class TrainConfig:
     # Figure 2: gradient norms w.r.t. e on the test set at every validation (None: all test sentences).
     track_gradients: bool = False
     track_sentences: int | None = None
+    adam_eps: float = 1e-8
+    noam: Noam | None = None        # replaces the halving schedule when given
+    keep_last: bool = False         # keep the final weights (validation only logged), not the best validated ones
+    game: Game | None = None        # AMI's adversarial game (suite/training/game.py)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from suite import registry
@@ -9,6 +10,7 @@ from suite.budgets import Budget
 from suite.compare import Comparison, compare, render
 from suite.data.datasets import DATASETS, load_corpus, stands_in
 from suite.errors import DataMissing, SuiteError
+from suite.evaluation.qualitative import qualitative_report
 from suite.executors import LocalExecutor
 from suite.records import RECORD, atomic_write_json, atomic_write_text, read_record
 from suite.runner import RunSpec
@@ -23,7 +25,8 @@ def run_table(table_id: str, dataset: str, budget: Budget, seeds: list[int], res
     table = get_table(table_id)
     results, stand_in = run_rows(table_id, dataset, budget, seeds, results_dir, data_dir, rows, force, device,
                                  executor, echo)
-    return compare(table, dataset, results, budget, seeds, stand_in)
+    comparison = compare(table, dataset, results, budget, seeds, stand_in)
+    return replace(comparison, examples=qualitative_report(table, results))
 
 
 def run_rows(table_id: str, dataset: str, budget: Budget, seeds: list[int], results_dir: Path,
@@ -90,4 +93,11 @@ def write_comparison(comparison: Comparison, fmt: str, results_dir: Path, output
     path = output or results_dir / "tables" / f"{stem}.{EXTENSIONS[fmt]}"
     atomic_write_text(path, render(comparison, fmt))
     atomic_write_json(results_dir / "tables" / f"{stem}.json", comparison.to_dict())
+    if comparison.examples:
+        atomic_write_text(examples_path(path), comparison.examples)
     return path
+
+
+def examples_path(table_path: Path) -> Path:
+    """Where the examples report of a rendered table goes: next to it."""
+    return table_path.with_name(f"{table_path.stem}_examples.txt")

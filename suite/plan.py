@@ -40,6 +40,7 @@ from suite.records import RECORD, atomic_write_json, read_record
 from suite.runner import RunSpec, groups_for, run_key
 from suite.tables import get_table
 from suite.training.epochs import EpochTrainer
+from suite.training.game import GameTrainer
 from suite.training.optim import PaperAdam
 
 STEPS, WARM_UP, EVAL_SENTENCES, EVAL_SAMPLES = 10, 2, 32, 10
@@ -61,6 +62,13 @@ def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float]:
         def step(batch):
             trainer.loss(batch)
             trainer.decoder_sgd.step()
+    elif cfg.train.game:
+        trainer = GameTrainer(model, corpus, cfg.train, seed=0)
+        trainer.iteration = cfg.train.game.noise_iterations       # measure the game's cycle, not noise pretraining
+
+        def step(batch):
+            trainer.iteration += 1
+            trainer.train_step(batch)
     else:
         optimizer = (torch.optim.Adam(model.parameters(), cfg.train.lr) if isinstance(cfg.train, EpochAdamConfig)
                      else PaperAdam(model, cfg.train))

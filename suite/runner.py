@@ -27,6 +27,7 @@ from suite.evaluation.generation import evaluate_prior_samples, evaluate_reconst
 from suite.evaluation.gradients import ANALYSIS_BATCH, NAMES, evaluate_gradient_norms
 from suite.evaluation.likelihood import evaluate_likelihood
 from suite.evaluation.mutual_info import evaluate_mi, evaluate_mi_minibatch
+from suite.evaluation.replies import evaluate_replies
 from suite.evaluation.response_generation import (
     DIST_DEFINITION,
     evaluate_generated_responses,
@@ -39,6 +40,7 @@ from suite.evaluation.sentence_generation import (
 )
 from suite.models.build import build_model
 from suite.models.cvae import DIALOGUE_KINDS
+from suite.models.transformer_dialogue import TRANSFORMER_KINDS
 from suite.provenance import code_digest, provenance
 from suite.records import (
     CHECKPOINT,
@@ -54,6 +56,7 @@ from suite.records import (
 from suite.tables import all_tables
 from suite.training.epoch_adam import EpochAdamTrainer
 from suite.training.epochs import EpochTrainer
+from suite.training.game import GameTrainer
 from suite.training.pretraining import initialise_from_autoencoder
 from suite.training.trainer import Trainer, TrainingDiverged
 
@@ -94,6 +97,15 @@ def _responses(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
                                cfg.train.max_len),
             {"posts": len(test), "responses_per_post": 1, "decode_max_len": cfg.eval.decode_max_len,
              "mask_unk": cfg.eval.mask_unk})
+
+
+def _replies(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
+    test = corpus.splits["test"].subset(cfg.eval.test_sentences)
+    shape = cfg.model.transformer
+    return (evaluate_replies(model, test, corpus.vocab, cfg.eval.decode_max_len, cfg.eval.mask_unk, cfg.train.max_len),
+            {"contexts": len(test), "responses_per_context": 1, "beam": shape.beam, "n_best": shape.n_best,
+             "mmi_lambda": shape.mmi_lambda, "decode_max_len": cfg.eval.decode_max_len, "mask_unk": cfg.eval.mask_unk,
+             "bleu": "corpus BLEU-4, multi-bleu.perl conventions", "entropy": "Ent-4 (Zhang et al. 2018), nats"})
 
 
 def _prior_samples(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
@@ -170,6 +182,7 @@ GROUPS = {
     "generated_responses": MetricGroup(("bleu2", "bleu4", "entropy", "dist1", "dist2", "dist2_within",
                                         "empty_responses"), _generated_responses),
     "corpus_statistics": MetricGroup(("entropy", "avglen", "dist1", "dist2", "dist2_within"), _corpus_statistics),
+    "replies": MetricGroup(("bleu4", "dist1", "dist2", "ent4", "empty_responses"), _replies),
 }
 UNCONDITIONAL = ("likelihood", "mi", "reconstruction", "prior_samples", "gradients")
 CONDITIONAL = ("likelihood", "responses")   # dialogue models: Dist is over responses to test posts
@@ -177,6 +190,7 @@ CONDITIONAL = ("likelihood", "responses")   # dialogue models: Dist is over resp
 FAMILY_GROUPS: dict[str, tuple[str, ...]] = {kind: CONDITIONAL for kind in DIALOGUE_KINDS}
 FAMILY_GROUPS.update({"lstm-ae": ("mean_reconstruction", "prior_statistics"),
                       "lstm-ed": ("generated_responses",), "corpus-statistics": ("corpus_statistics",)})
+FAMILY_GROUPS.update({kind: ("likelihood", "replies") for kind in TRANSFORMER_KINDS})   # AMI's rows
 
 
 def groups_for(metrics: Iterable[str], family: str) -> list[str]:
@@ -255,7 +269,10 @@ def _pretrain(spec: RunSpec, cfg: RunConfig, model) -> dict:
     source = RunSpec(cfg.train.init_from, spec.dataset, spec.budget, spec.seed, spec.results_dir, spec.data_dir,
                      device=spec.device)
     autoencoder, _, source_cfg = trained_model(source)
-    initialise_from_autoencoder(model, autoencoder)
+    if hasattr(model, "initialise_from"):       # models that know how to start from another (AMI's rows)
+        model.initialise_from(autoencoder)
+    else:
+        initialise_from_autoencoder(model, autoencoder)
     torch.manual_seed(spec.seed)     # training starts alike whether the source was just trained or reused
     return {"model": source.model_id, "config_digest": source_cfg.digest(), "record": str(source.directory / RECORD)}
 
@@ -311,7 +328,8 @@ def _train(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, origin: dict, k
         else:
             if cfg.train.init_from:
                 initialised_from = _pretrain(spec, cfg, model)
-            result = Trainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key,
+            trainer = GameTrainer if cfg.train.game else Trainer
+            result = trainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key,
                              label=spec.label).run()
         divergence = None
     except TrainingDiverged as diverged:

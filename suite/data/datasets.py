@@ -13,6 +13,9 @@ from suite.data.dailydialog import FILES as DAILYDIALOG_FILES
 from suite.data.dailydialog import SOURCE as DAILYDIALOG_SOURCE
 from suite.data.dailydialog import load_dailydialog
 from suite.data.dialogue import load_chitchat, load_switchboard
+from suite.data.personachat import FILES as PERSONACHAT_FILES
+from suite.data.personachat import SOURCE as PERSONACHAT_SOURCE
+from suite.data.personachat import load_personachat
 from suite.data.ptb import load_ptb
 from suite.data.snli import FILES as SNLI_FILES
 from suite.data.snli import SOURCE as SNLI_SOURCE
@@ -60,8 +63,9 @@ DATASETS = {d.name: d for d in [
     Dataset("switchboard", "Switchboard post-response pairs (Zhao et al. 2017)",
             "switchboard/full_swda_clean_42da_sentiment_dialog_corpus.p",
             "get the pickle from github.com/snakeztc/NeuralDialog-CVAE (data/)", load_switchboard),
-    Dataset("chitchat", "STAND-IN for Switchboard: Chit Chat Challenge dialogues (PyPI chitchat-dataset)", "",
-            "installed with the suite", load_chitchat, packaged=True, stands_in_for=("switchboard", "dailydialog")),
+    Dataset("chitchat", "STAND-IN for Switchboard, DailyDialog and PersonaChat: Chit Chat Challenge dialogues "
+            "(PyPI chitchat-dataset)", "", "installed with the suite", load_chitchat, packaged=True,
+            stands_in_for=("switchboard", "dailydialog", "personachat")),
     Dataset("snli", "SNLI 1.0 sentences", " ".join(SNLI_FILES), SNLI_SOURCE, load_snli),
     Dataset("dailydialog", "DailyDialog", " ".join(DAILYDIALOG_FILES.values()), DAILYDIALOG_SOURCE, load_dailydialog),
     Dataset("cornell", "Cornell Movie-Dialogs", "cornell/movie_lines.txt cornell/movie_conversations.txt",
@@ -72,8 +76,8 @@ DATASETS = {d.name: d for d in [
             "only VMED's own pickle (str2tok, tok2str, dialogs) is accepted", None),
     Dataset("reddit", "Reddit movie comments (VMED's crawl, never published)", "reddit/dialogs.pkl",
             "only VMED's own pickle (str2tok, tok2str, dialogs) is accepted", None),
-    Dataset("personachat", "PersonaChat (ParlAI format)", "personachat/train_self_original.txt",
-            "download with ParlAI (`parlai display_data -t personachat`)", None),
+    Dataset("personachat", "PersonaChat (ParlAI format)", " ".join(PERSONACHAT_FILES.values()),
+            PERSONACHAT_SOURCE, load_personachat),
 ]}
 
 

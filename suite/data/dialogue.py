@@ -23,10 +23,11 @@ import torch
 
 from suite.data.batching import Batch
 from suite.data.corpus import SPLITS, Corpus, SentenceSet, checksum
-from suite.data.vocab import Vocab
+from suite.data.vocab import EOS, Vocab
 from suite.errors import DataMissing, SuiteError
 
 MIN_COUNT = 5       # the released loader keeps words seen at least 5 times in train posts + responses
+HISTORY = 3         # AMI (supplement B.1): at most 3 turns of dialogue history, the post included
 
 # NLTK's WordPunctTokenizer pattern (runs of word characters, runs of punctuation), which Zhao et al.'s and the
 # released code's preprocessing apply to lowercased text; written out here so that NLTK is not needed.
@@ -50,6 +51,7 @@ class PairBatch:
 
     post: Batch
     response: Batch
+    earlier: Batch | None = None     # the turns before the post (see `earlier_turns`), when the split has them
 
     @property
     def words(self) -> torch.Tensor:
@@ -103,11 +105,13 @@ class PairBatch:
         return len(self.response)
 
     def to(self, device) -> PairBatch:
-        return PairBatch(self.post.to(device), self.response.to(device))
+        earlier = None if self.earlier is None else self.earlier.to(device)
+        return PairBatch(self.post.to(device), self.response.to(device), earlier)
 
     def repeat(self, n: int) -> PairBatch:
         """n stacked copies of both sides (copy-major), so each response keeps its post."""
-        return PairBatch(self.post.repeat(n), self.response.repeat(n))
+        earlier = None if self.earlier is None else self.earlier.repeat(n)
+        return PairBatch(self.post.repeat(n), self.response.repeat(n), earlier)
 
 
 @dataclass(frozen=True)
@@ -116,12 +120,15 @@ class PairSet:
 
     posts: SentenceSet
     responses: SentenceSet
+    earlier: SentenceSet | None = None      # dialogue history before each post (`earlier_turns`)
 
     @classmethod
-    def from_lists(cls, posts: list[list[int]], responses: list[list[int]]) -> PairSet:
-        if len(posts) != len(responses):
+    def from_lists(cls, posts: list[list[int]], responses: list[list[int]],
+                   earlier: list[list[int]] | None = None) -> PairSet:
+        if len(posts) != len(responses) or (earlier is not None and len(earlier) != len(posts)):
             raise ValueError(f"{len(posts)} posts but {len(responses)} responses")
-        return cls(SentenceSet.from_lists(posts), SentenceSet.from_lists(responses))
+        return cls(SentenceSet.from_lists(posts), SentenceSet.from_lists(responses),
+                   None if earlier is None else SentenceSet.from_lists(earlier))
 
     def __len__(self) -> int:
         return len(self.responses)
@@ -135,12 +142,14 @@ class PairSet:
         return self.posts.sentence(i), self.responses.sentence(i)
 
     def batch(self, index: torch.Tensor, max_len: int | None = None) -> PairBatch:
-        """Both sides truncated to `max_len` words, as the released loader does."""
-        return PairBatch(self.posts.batch(index, max_len), self.responses.batch(index, max_len))
+        """Both sides (and the earlier turns) truncated to `max_len` words, as the released loader does."""
+        return PairBatch(self.posts.batch(index, max_len), self.responses.batch(index, max_len),
+                         None if self.earlier is None else self.earlier.batch(index, max_len))
 
     def subset(self, n: int | None) -> PairSet:
         """The first n pairs (all when n is None)."""
-        return PairSet(self.posts.subset(n), self.responses.subset(n))
+        earlier = None if self.earlier is None else self.earlier.subset(n)
+        return PairSet(self.posts.subset(n), self.responses.subset(n), earlier)
 
 
 Pair = tuple[list, list]
@@ -156,17 +165,29 @@ def consecutive_pairs(utterances: list[list], drop_last: bool = False) -> list[P
     return [(utterances[t - 1], utterances[t]) for t in range(1, end) if utterances[t - 1] and utterances[t]]
 
 
+def earlier_turns(utterances: list[list[int]], turns: int, drop_last: bool = False) -> list[list[int]]:
+    """For each pair of `consecutive_pairs(utterances, drop_last)`, in its order, the history before its post: the
+    non-empty utterances among the `turns` - 1 before it, each followed by <eos> as a turn separator (the post
+    then makes `turns` turns of history; nothing when turns = 1)."""
+    end = len(utterances) - 1 if drop_last else len(utterances)
+    return [[w for u in utterances[max(0, t - turns):t - 1] if u for w in (*u, EOS)]
+            for t in range(1, end) if utterances[t - 1] and utterances[t]]
+
+
 def pair_corpus(name: str, dialogues: dict[str, list[Dialogue]], raw_texts: list[bytes], stand_in: bool,
-                drop_last: bool = False, min_count: int = MIN_COUNT) -> Corpus:
-    """The consecutive pairs of every dialogue, in order. The vocabulary counts the training posts followed by the
-    training responses (the released loader's order, which fixes the word ids); each utterance is encoded once."""
+                drop_last: bool = False, min_count: int = MIN_COUNT, history: int = 1) -> Corpus:
+    """The consecutive pairs of every dialogue, in order, each with the `history` - 1 turns before its post when
+    history > 1. The vocabulary counts the training posts followed by the training responses (the released loader's
+    order, which fixes the word ids); each utterance is encoded once."""
     train = [pair for utterances in dialogues["train"] for pair in consecutive_pairs(utterances, drop_last)]
     vocab = Vocab.build([p for p, _ in train] + [r for _, r in train], min_count)
     splits = {}
     for split in SPLITS:
-        pairs = [pair for utterances in dialogues[split]
-                 for pair in consecutive_pairs([vocab.encode(utterance) for utterance in utterances], drop_last)]
-        splits[split] = PairSet.from_lists([p for p, _ in pairs], [r for _, r in pairs])
+        encoded = [[vocab.encode(utterance) for utterance in utterances] for utterances in dialogues[split]]
+        pairs = [pair for utterances in encoded for pair in consecutive_pairs(utterances, drop_last)]
+        earlier = ([e for utterances in encoded for e in earlier_turns(utterances, history, drop_last)]
+                   if history > 1 else None)
+        splits[split] = PairSet.from_lists([p for p, _ in pairs], [r for _, r in pairs], earlier)
     return Corpus(name, vocab, splits, checksum(raw_texts), stand_in)
 
 
@@ -229,10 +250,11 @@ def chitchat_messages(conversation: dict) -> list[list[str]]:
 
 
 def chitchat_corpus(conversations: dict[str, dict], raw: bytes) -> Corpus:
-    """Every consecutive (message, next message) pair of each conversation, split by conversation."""
+    """Every consecutive (message, next message) pair of each conversation, split by conversation, with up to
+    `HISTORY` turns of history (which models that read only the post ignore)."""
     dialogues = {split: [chitchat_messages(conversations[cid]) for cid in ids]
                  for split, ids in split_conversations(list(conversations)).items()}
-    return pair_corpus("chitchat", dialogues, [raw], stand_in=True)
+    return pair_corpus("chitchat", dialogues, [raw], stand_in=True, history=HISTORY)
 
 
 def load_chitchat(data_dir: Path | None = None) -> Corpus:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from torch import nn
 
 from suite.config import ModelConfig
+from suite.models.ami import AMIResponder, LatentNoise
 from suite.models.autoencoder import LatentPath, TextAutoencoder, signal_mlp
 from suite.models.cnn_decoder import DilatedCNNDecoder
 from suite.models.coupling import Coupled
@@ -14,11 +15,23 @@ from suite.models.encoder import BiGRUEncoder
 from suite.models.flows import PlanarFlowPosterior
 from suite.models.lm import GRULanguageModel
 from suite.models.lstm_autoencoder import SENTENCE_FAMILIES, build_sentence_model
-from suite.models.lstm_vae import LogVarianceGaussianPosterior, LSTMDecoder, LSTMEncoder, initialise_uniformly
+from suite.models.lstm_vae import (
+    LogVarianceGaussianPosterior,
+    LSTMDecoder,
+    LSTMEncoder,
+    initialise_uniformly,
+)
+from suite.models.mmi import MMIResponder
 from suite.models.posteriors import GaussianPosterior, PointPosterior, StandardNormal
 from suite.models.reference import ReferenceStatistics
 from suite.models.regularisers import build_regulariser, kl_penalty
 from suite.models.sa_vae import SemiAmortized
+from suite.models.transformer_dialogue import (
+    TRANSFORMER_KINDS,
+    Backward,
+    Forward,
+    TransformerResponder,
+)
 from suite.models.vmf import HypersphericalUniform, VMFPosterior
 
 
@@ -75,6 +88,18 @@ def build_lstm_vae(cfg: ModelConfig, vocab_size: int) -> nn.Module:
     return model
 
 
+def build_transformer_model(cfg: ModelConfig, vocab_size: int) -> nn.Module:
+    """AMI's rows: the forward network alone ("transformer"), with a backward network reranking its n-best list
+    ("transformer-mmi"), or with a backward network and latent noise, trained by the game ("transformer-ami")."""
+    forward = Forward(vocab_size, cfg.transformer, cfg.dropout)
+    if cfg.family == "transformer":
+        return TransformerResponder(forward, cfg.transformer.label_smoothing)
+    backward = Backward(vocab_size, cfg.transformer, cfg.dropout)
+    if cfg.family == "transformer-mmi":
+        return MMIResponder(forward, backward, cfg.transformer)
+    return AMIResponder(forward, backward, LatentNoise(cfg.transformer.d_model), cfg.transformer)
+
+
 def build_model(cfg: ModelConfig, vocab_size: int) -> nn.Module:
     if cfg.family == "lm":
         return GRULanguageModel(vocab_size, cfg.emb_dim, cfg.dec_hidden, cfg.dropout)
@@ -84,6 +109,8 @@ def build_model(cfg: ModelConfig, vocab_size: int) -> nn.Module:
         return build_sentence_model(cfg, vocab_size)
     if cfg.family == "corpus-statistics":
         return ReferenceStatistics()
+    if cfg.family in TRANSFORMER_KINDS:
+        return build_transformer_model(cfg, vocab_size)
     if cfg.family in DIALOGUE_KINDS:
         return build_dialogue_model(cfg.family, vocab_size, cfg.coupling, emb_dim=cfg.emb_dim,
                                     enc_hidden=cfg.enc_hidden, dec_hidden=cfg.dec_hidden, latent_dim=cfg.latent_dim,

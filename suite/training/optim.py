@@ -30,13 +30,13 @@ def embedding_holders(model: nn.Module) -> int:
 
 class PaperAdam:
     def __init__(self, model: nn.Module, cfg: TrainConfig):
-        self.embedding = shared_embedding(model)
+        self.embedding = shared_embedding(model) if cfg.duplicate_embedding_updates else None
         self.copies = embedding_holders(model) if cfg.duplicate_embedding_updates and self.embedding is not None else 1
         self.others = [p for p in model.parameters() if p is not self.embedding]
         self.clip_norm = cfg.clip_norm
         self.device = next(model.parameters()).device
-        self.main = torch.optim.Adam(self.others, lr=cfg.lr, betas=cfg.betas)
-        self.embed = (torch.optim.Adam([self.embedding], lr=cfg.lr, betas=cfg.betas)
+        self.main = torch.optim.Adam(self.others, lr=cfg.lr, betas=cfg.betas, eps=cfg.adam_eps)
+        self.embed = (torch.optim.Adam([self.embedding], lr=cfg.lr, betas=cfg.betas, eps=cfg.adam_eps)
                       if self.embedding is not None else None)
 
     @property
@@ -62,13 +62,14 @@ class PaperAdam:
         if embed_grad is not None:
             squared = squared + self.copies * embed_grad.pow(2).sum()
         norm = squared.sqrt()
-        denominator = norm.double() + 1e-6
-        # A true division (`number / tensor` would multiply by a rounded reciprocal); 1 means no clipping.
-        scale = (torch.full_like(denominator, self.clip_norm) / denominator).clamp(max=1.0)
-        if grads:
-            torch._foreach_mul_(grads, scale.float())
-        if embed_grad is not None:
-            embed_grad.mul_((scale ** self.copies).float())
+        if self.clip_norm is not None:
+            denominator = norm.double() + 1e-6
+            # A true division (`number / tensor` would multiply by a rounded reciprocal); 1 means no clipping.
+            scale = (torch.full_like(denominator, self.clip_norm) / denominator).clamp(max=1.0)
+            if grads:
+                torch._foreach_mul_(grads, scale.float())
+            if embed_grad is not None:
+                embed_grad.mul_((scale ** self.copies).float())
         self.main.step()
         if embed_grad is not None:
             for _ in range(self.copies):

@@ -2,7 +2,8 @@
 
 Per iteration: KL weight from the annealing schedule, one Adam step with norm clipping; every
 `valid_every` iterations the validation NLL (N = 10 importance samples) selects the best weights; after
-`lr_decay_start`, the learning rate halves every `lr_decay_every` iterations; training stops at the end of
+`lr_decay_start`, the learning rate halves every `lr_decay_every` iterations (or follows the Transformer's Noam
+schedule, `noam`); training stops at the end of
 the epoch that reaches `iterations`. The state is checkpointed at each validation so a killed run resumes.
 
 A step never waits for the device: its loss terms stay there and are read back together every `log_every`
@@ -92,7 +93,8 @@ class Trainer:
         self.optimizer = PaperAdam(model, cfg)
         self.log_every = max(1, cfg.iterations // log_points)
         self.iteration, self.epoch, self.position = 0, 0, 0
-        self.lr = cfg.lr
+        self.lr = cfg.noam.lr(cfg.lr, 1) if cfg.noam else cfg.lr
+        self.optimizer.set_lr(self.lr)
         self.best_state, self.best_iteration, self.best_valid = None, None, math.inf
         self.curves = Curves()
         self.window: dict[str, list[float]] = {}
@@ -150,10 +152,13 @@ class Trainer:
         if validated:
             score = validation_nll(self.model, self.corpus, cfg)
             self.curves.valid.append((self.iteration, score))
-            if score < self.best_valid:
+            if score < self.best_valid or cfg.keep_last:
                 self.best_valid, self.best_iteration = score, self.iteration
                 self.best_state = copy.deepcopy(self.model.state_dict())
-        if self.iteration > cfg.lr_decay_start and self.iteration % cfg.lr_decay_every == 0:
+        if cfg.noam:
+            self.lr = cfg.noam.lr(cfg.lr, self.iteration + 1)
+            self.optimizer.set_lr(self.lr)
+        elif self.iteration > cfg.lr_decay_start and self.iteration % cfg.lr_decay_every == 0:
             self.lr /= 2
             self.optimizer.set_lr(self.lr)
         return validated
@@ -174,7 +179,8 @@ class Trainer:
         except TrainingDiverged as diverged:
             diverged.partial = self.result()
             raise
-        if self.best_state is None:        # budgets too small to validate: keep the final weights
+        if self.best_state is None or (self.cfg.keep_last and self.best_iteration != self.iteration):
+            # budgets too small to validate, or a setup that keeps the last weights
             self.best_state = copy.deepcopy(self.model.state_dict())
         return self.result()
 

@@ -1,0 +1,105 @@
+"""The Transformer encoder-decoder: joining padded batches, exact sentence NLLs, and beam search against
+exhaustive enumeration (its scores are the model's own log-probabilities)."""
+
+import itertools
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from suite.config import Transformer
+from suite.data.batching import Batch
+from suite.data.vocab import EOS, GO, PAD, UNK
+from suite.models.transformer import Seq2SeqTransformer, join
+
+SHAPE = Transformer(d_model=16, inner=32, heads=2, layers=1)
+
+
+def tiny(vocab: int = 7, seed: int = 0) -> Seq2SeqTransformer:
+    torch.manual_seed(seed)
+    return Seq2SeqTransformer(vocab, SHAPE, dropout=0.0).eval()
+
+
+def batch(sentences: list[list[int]]) -> Batch:
+    return Batch.from_sentences([torch.tensor(s, dtype=torch.long) for s in sentences], torch.arange(len(sentences)))
+
+
+def test_join_concatenates_rows_left_aligned():
+    first, second = batch([[4, 5], [], [6]]), batch([[7], [8, 9, 4], [5, 5]])
+    words, lengths = join(first.words, first.lengths, second.words, second.lengths)
+    expected = [[4, 5, 7], [8, 9, 4], [6, 5, 5]]
+    assert lengths.tolist() == [3, 3, 3]
+    for row, sentence in zip(words.tolist(), expected, strict=True):
+        assert row[:len(sentence)] == sentence and all(w == PAD for w in row[len(sentence):])
+
+
+@torch.no_grad()
+def test_sentence_nll_is_the_sum_of_token_cross_entropies():
+    model = tiny()
+    source, target = batch([[4, 5, 6], [5]]), batch([[6, 4], [5, 5, 5]])
+    encoded = model.encode(source.words, source.lengths)
+    nll = model.sentence_nll(encoded, target)
+    for i in range(2):
+        single = model.encode(source.words[i:i + 1, :source.lengths[i]], source.lengths[i:i + 1])
+        n = int(target.lengths[i]) + 1
+        logits = model.generator(model.decode(single, target.inputs[i:i + 1, :n]))[0]
+        assert nll[i] == pytest.approx(float(F.cross_entropy(logits, target.targets[i, :n], reduction="sum")),
+                                       rel=1e-5)
+
+
+def log_prob(model, encoded, words: list[int]) -> float:
+    return -float(model.sentence_nll(encoded, batch([words]) if words else empty()))
+
+
+def empty() -> Batch:
+    return Batch.from_sentences([torch.zeros(0, dtype=torch.long)], torch.arange(1))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@torch.no_grad()
+def test_a_wide_beam_finds_the_most_likely_response(seed):
+    model, max_len = tiny(seed=seed), 2
+    source = batch([[4, 5, 6]])
+    encoded = model.encode(source.words, source.lengths)
+    words = [w for w in range(7) if w not in (PAD, GO, EOS, UNK)]
+    every = [list(s) for n in range(max_len + 1) for s in itertools.product(words, repeat=n)]
+    scored = sorted(((log_prob(model, encoded, s), s) for s in every), reverse=True)
+    # a beam as wide as the number of responses of <= 2 words: the best one is found exactly; the other n-best
+    # hypotheses are those finished by then (OpenNMT's stopping rule), each scored with its exact log-probability
+    found = model.beam_search(encoded, beam=len(every), n_best=3, max_len=max_len, mask_unk=True)[0]
+    assert found[0][1] == scored[0][1]
+    assert len(found) == 3 and [s for s, _ in found] == sorted((s for s, _ in found), reverse=True)
+    for score, words in found:
+        assert score == pytest.approx(log_prob(model, encoded, words), abs=1e-4)
+
+
+@torch.no_grad()
+def test_beam_of_one_is_greedy_decoding():
+    model = tiny(seed=3)
+    source = batch([[4, 5], [6, 6, 6]])
+    encoded = model.encode(source.words, source.lengths)
+    found = model.beam_search(encoded, beam=1, n_best=1, max_len=5, mask_unk=True)
+    for i in range(2):
+        single = model.encode(source.words[i:i + 1, :source.lengths[i]], source.lengths[i:i + 1])
+        sequence = [GO]
+        for _ in range(5):
+            logits = model.generator(model.decode(single, torch.tensor([sequence])))[0, -1]
+            logits[[PAD, GO, UNK]] = -float("inf")
+            word = int(logits.argmax())
+            if word == EOS:
+                break
+            sequence.append(word)
+        assert found[i][0][1] == sequence[1:]
+
+
+@torch.no_grad()
+def test_one_position_at_a_time_equals_the_full_decoder():
+    torch.manual_seed(4)
+    model = Seq2SeqTransformer(9, Transformer(d_model=16, inner=32, heads=2, layers=3), dropout=0.1).eval()
+    source, target = batch([[4, 5, 6, 7], [8]]), batch([[5, 6, 7], [4, 4, 8]])
+    encoded = model.encode(source.words, source.lengths)
+    full = model.decode(encoded, target.inputs)
+    cache = [encoded.memory.new_zeros(2, 0, 16) for _ in range(3)]
+    for step in range(target.inputs.size(1)):
+        state, cache = model.decode_next(encoded, target.inputs[:, step], step, cache)
+        assert torch.allclose(state, full[:, step], atol=1e-5)

@@ -1,0 +1,42 @@
+"""The AMI rows' full-budget setup is supplement B.1's (and the authors' code's where B.1 is silent); reduced
+budgets derive from it."""
+
+from suite import registry
+from suite.budgets import BUDGETS
+from suite.data.datasets import get_dataset
+from suite.data.dialogue import HISTORY
+
+
+def config(model_id: str, budget: str = "full", dataset: str = "personachat"):
+    return BUDGETS[budget].apply(registry.get_model(model_id).config(dataset))
+
+
+def test_transformer_row_is_b1():
+    cfg = config("transformer")
+    shape, train = cfg.model.transformer, cfg.train
+    assert (shape.d_model, shape.inner, shape.heads, cfg.model.dropout) == (512, 2048, 8, 0.1)
+    assert (train.batch_size, train.betas, train.adam_eps) == (64, (0.9, 0.998), 1e-9)
+    assert HISTORY == 3
+    assert train.noam.warmup == 8000 and train.clip_norm is None and train.keep_last
+    assert train.iterations == 100_000 and shape.beam == 5
+
+
+def test_mmi_and_ami_build_on_the_rows_before_them():
+    mmi, ami = config("transformer-mmi"), config("transformer-ami")
+    assert mmi.train.init_from == "transformer" and mmi.model.transformer.n_best == 10
+    assert mmi.model.transformer.mmi_lambda > 0
+    assert ami.train.init_from == "transformer-mmi" and ami.train.game.noise_lambda == 0.1
+    assert ami.train.iterations == ami.train.game.noise_iterations + 20_000
+
+
+def test_reduced_budgets_shrink_and_compress_the_setup():
+    smoke = config("transformer-ami", "smoke", "chitchat")
+    assert smoke.train.iterations == 30 and smoke.model.transformer.d_model < 512
+    assert 1 <= smoke.train.game.noise_iterations < 30
+    quick = config("transformer", "quick", "chitchat")
+    assert quick.train.noam.compress == 1500 / 100_000
+    assert quick.train.noam.lr(2.0, 1500) == config("transformer").train.noam.lr(2.0, 100_000)
+
+
+def test_chitchat_stands_in_for_personachat():
+    assert "personachat" in get_dataset("chitchat").stands_in_for
