@@ -17,16 +17,19 @@ import torch
 
 from suite import registry
 from suite.budgets import Budget
-from suite.config import EpochTrainConfig, RunConfig
+from suite.config import DialogueTrainConfig, EpochTrainConfig, RunConfig
 from suite.data.corpus import Corpus
 from suite.data.datasets import load_corpus
+from suite.data.windows import windowed_corpus
 from suite.errors import SuiteError
 from suite.evaluation.dialogue import evaluate_responses
 from suite.evaluation.generation import evaluate_prior_samples, evaluate_reconstruction
 from suite.evaluation.gradients import ANALYSIS_BATCH, NAMES, evaluate_gradient_norms
 from suite.evaluation.likelihood import evaluate_likelihood
 from suite.evaluation.mutual_info import evaluate_mi, evaluate_mi_minibatch
+from suite.evaluation.vmed_responses import evaluate_bleu_and_glove
 from suite.models.build import build_model
+from suite.models.build_vmed import VMED_FAMILIES
 from suite.models.cvae import DIALOGUE_KINDS
 from suite.provenance import code_digest, provenance
 from suite.records import (
@@ -84,6 +87,15 @@ def _responses(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
              "mask_unk": cfg.eval.mask_unk})
 
 
+def _bleu_and_glove(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
+    test = corpus.splits["test"].subset(cfg.eval.test_sentences)
+    return (evaluate_bleu_and_glove(model, test, corpus.vocab, cfg.eval.decode_max_len, cfg.eval.mask_unk,
+                                    cfg.train.max_len),
+            {"pairs": len(test), "responses_per_context": 1, "decoding": "greedy, latents from the prior",
+             "bleu": "sentence BLEU, NLTK smoothing 7", "a_glove": "GloVe 6B 50-d",
+             "decode_max_len": cfg.eval.decode_max_len, "mask_unk": cfg.eval.mask_unk})
+
+
 def _prior_samples(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
     return (evaluate_prior_samples(model, corpus.vocab, cfg.eval),
             {"samples": cfg.eval.dist_samples, "decode_max_len": cfg.eval.decode_max_len,
@@ -112,11 +124,13 @@ GROUPS = {
     "prior_samples": MetricGroup(("dist1", "dist2"), _prior_samples, _latent),
     "gradients": MetricGroup(NAMES, _gradients, _encoder),
     "responses": MetricGroup(("dist1", "dist2", "empty_responses"), _responses),
+    "bleu_and_glove": MetricGroup(("bleu1", "bleu2", "bleu3", "bleu4", "a_glove"), _bleu_and_glove),
 }
 UNCONDITIONAL = ("likelihood", "mi", "reconstruction", "prior_samples", "gradients")
 CONDITIONAL = ("likelihood", "responses")   # dialogue models: Dist is over responses to test posts
 # The metric groups each model family is evaluated with; a family not listed is an unconditional text model.
 FAMILY_GROUPS: dict[str, tuple[str, ...]] = {kind: CONDITIONAL for kind in DIALOGUE_KINDS}
+FAMILY_GROUPS.update({family: ("bleu_and_glove",) for family in VMED_FAMILIES})      # VMED's response metrics
 
 
 def groups_for(metrics: Iterable[str], family: str) -> list[str]:
@@ -180,12 +194,19 @@ def _reusable(record: dict | None, key: dict, directory: Path) -> bool:
             and (record["status"] == "diverged" or (directory / WEIGHTS).exists()))
 
 
+def load_run_corpus(spec: RunSpec, cfg: RunConfig) -> Corpus:
+    """The dataset as the run reads it: VMED's rows see a context/response window of it."""
+    if isinstance(cfg.train, DialogueTrainConfig):
+        return windowed_corpus(spec.dataset, spec.data_dir, cfg.train.context_len, cfg.train.response_len)
+    return load_corpus(spec.dataset, spec.data_dir)
+
+
 def finished(spec: RunSpec) -> bool:
     """Whether `spec` has a finished run that would be reused as is (no training needed)."""
     if spec.force:
         return False
     cfg = spec.budget.apply(registry.get_model(spec.model_id).config(spec.dataset))
-    key = run_key(cfg, load_corpus(spec.dataset, spec.data_dir))
+    key = run_key(cfg, load_run_corpus(spec, cfg))
     return _reusable(read_record(spec.directory / RECORD), key, spec.directory)
 
 
@@ -218,7 +239,7 @@ def _run(spec: RunSpec, metrics: Iterable[str]):
     locked for the whole call, so concurrent callers never interleave on one run."""
     origin = provenance()        # taken before any work, so it names the code that did the work
     cfg = spec.budget.apply(registry.get_model(spec.model_id).config(spec.dataset))
-    corpus = load_corpus(spec.dataset, spec.data_dir)
+    corpus = load_run_corpus(spec, cfg)
     key = run_key(cfg, corpus)
     with run_lock(spec.directory):
         record = None if spec.force else read_record(spec.directory / RECORD)
