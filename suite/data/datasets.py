@@ -12,6 +12,7 @@ from suite.data.corpus import Corpus
 from suite.data.dialogue import load_chitchat, load_switchboard
 from suite.data.ptb import load_ptb
 from suite.data.textfiles import load_text_corpus
+from suite.data.vmed_corpora import load_cornell, load_opensubtitles, load_vmed_pickle
 from suite.errors import DataMissing, SuiteError, unknown
 
 DATA_DIR_ENV = "REPRODUCE_DATA_DIR"
@@ -54,7 +55,8 @@ DATASETS = {d.name: d for d in [
     Dataset("switchboard", "Switchboard post-response pairs (Zhao et al. 2017)",
             "switchboard/full_swda_clean_42da_sentiment_dialog_corpus.p",
             "get the pickle from github.com/snakeztc/NeuralDialog-CVAE (data/)", load_switchboard),
-    Dataset("chitchat", "STAND-IN for Switchboard and VMED's corpora: Chit Chat Challenge dialogues (PyPI chitchat-dataset)", "",
+    Dataset("chitchat", "STAND-IN for Switchboard and VMED's corpora: Chit Chat Challenge dialogues "
+            "(PyPI chitchat-dataset)", "",
             "installed with the suite", load_chitchat, packaged=True,
             stands_in_for=("switchboard", "cornell", "opensubtitles", "lj", "reddit")),
     Dataset("snli", "SNLI 1.0 sentences", "snli/snli_1.0_train.jsonl snli/snli_1.0_dev.jsonl snli/snli_1.0_test.jsonl",
@@ -62,13 +64,15 @@ DATASETS = {d.name: d for d in [
     Dataset("dailydialog", "DailyDialog", "dailydialog/dialogues_text.txt",
             "download ijcnlp_dailydialog.zip from yanran.li/dailydialog", None),
     Dataset("cornell", "Cornell Movie-Dialogs", "cornell/movie_lines.txt cornell/movie_conversations.txt",
-            "download cornell_movie_dialogs_corpus.zip from cs.cornell.edu/~cristian", None),
+            "download cornell_movie_dialogs_corpus.zip from cs.cornell.edu/~cristian", load_cornell),
     Dataset("opensubtitles", "OpenSubtitles", "opensubtitles",
-            "download an English OpenSubtitles release from opus.nlpl.eu", None),
+            "download an English OpenSubtitles release from opus.nlpl.eu (OPUS XML, or text one utterance a line)",
+            load_opensubtitles),
     Dataset("lj", "LiveJournal QA (VMED's crawl, never published)", "lj/dialogs.pkl",
-            "only VMED's own pickle (str2tok, tok2str, dialogs) is accepted", None),
+            "only VMED's own pickle (str2tok, tok2str, dialogs) is accepted", lambda d: load_vmed_pickle("lj", d)),
     Dataset("reddit", "Reddit movie comments (VMED's crawl, never published)", "reddit/dialogs.pkl",
-            "only VMED's own pickle (str2tok, tok2str, dialogs) is accepted", None),
+            "only VMED's own pickle (str2tok, tok2str, dialogs) is accepted",
+            lambda d: load_vmed_pickle("reddit", d)),
     Dataset("personachat", "PersonaChat (ParlAI format)", "personachat/train_self_original.txt",
             "download with ParlAI (`parlai display_data -t personachat`)", None),
 ]}
