@@ -53,7 +53,7 @@ def check_claims(table: Table, results: dict[str, list[dict]]) -> list[ClaimChec
     """`results` maps row ids to their metrics per seed (rows that did not run are simply absent)."""
     checks = []
     for claim in table.claims:
-        for coupled, base in coupled_pairs(table):
+        for coupled, base in claim.pairs or coupled_pairs(table):
             if coupled in results and base in results:
                 for metric, relation in claim.relations.items():
                     values = [tuple(m[metric] for m in results[row] if m.get(metric) is not None)

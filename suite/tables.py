@@ -58,6 +58,8 @@ class Claim:
     text: str
     source: str
     relations: dict[str, str]      # metric -> "lower" | "higher" (for Coupled-X relative to X)
+    # explicit (row, base row) pairs the relations compare (`pairs:` in the file); empty: each Coupled-X with X
+    pairs: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,19 +212,28 @@ def load_table(path: Path) -> Table:
     if not isinstance(evaluation, dict) or not isinstance(notes, list):
         raise _fail(path, "evaluation must be a mapping and notes a list")
     claims = tuple(_claim(path, c, metrics) for c in spec.get("claims") or [])
+    unknown_rows = sorted({r for c in claims for pair in c.pairs for r in pair} - set(ids))
+    if unknown_rows:
+        raise _fail(path, f"a claim names row(s) {', '.join(unknown_rows)} that the table does not have")
     return Table(spec["table"], spec["paper"], str(spec["source"]), str(spec["title"]), datasets, metrics,
                  rows, {str(k): str(v) for k, v in evaluation.items()}, tuple(map(str, notes)), path, claims)
 
 
 def _claim(path: Path, spec, metrics: dict[str, Metric]) -> Claim:
-    _require(path, spec, "a claim", {"text", "source", "coupled_vs_base"})
-    relations = spec["coupled_vs_base"]
+    explicit = isinstance(spec, dict) and "pairs" in spec      # `row_vs_base` over the listed (row, base) pairs
+    key = "row_vs_base" if explicit else "coupled_vs_base"
+    _require(path, spec, "a claim", {"text", "source", key} | ({"pairs"} if explicit else set()))
+    relations = spec[key]
     if not isinstance(relations, dict) or not relations:
-        raise _fail(path, "a claim's coupled_vs_base must map metrics to lower/higher")
+        raise _fail(path, f"a claim's {key} must map metrics to lower/higher")
     for metric, relation in relations.items():
         if metric not in metrics or relation not in ("lower", "higher"):
             raise _fail(path, f"claim: {metric}: {relation} is not a metric of the table with lower/higher")
-    return Claim(str(spec["text"]), str(spec["source"]), dict(relations))
+    pairs = spec.get("pairs") or []
+    if explicit and (not isinstance(pairs, list) or not pairs
+                     or not all(isinstance(p, list) and len(p) == 2 for p in pairs)):
+        raise _fail(path, "a claim's pairs must be a list of [row, base row] pairs")
+    return Claim(str(spec["text"]), str(spec["source"]), dict(relations), tuple((str(a), str(b)) for a, b in pairs))
 
 
 @cache
