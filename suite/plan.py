@@ -29,7 +29,7 @@ from suite.harness import implemented_rows, table_corpus
 from suite.models.build import build_model
 from suite.provenance import code_digest
 from suite.records import RECORD, atomic_write_json, read_record
-from suite.runner import RunSpec, groups_for, run_key
+from suite.runner import RunSpec, groups_for, load_run_corpus, run_key
 from suite.tables import get_table
 from suite.training.epochs import EpochTrainer
 from suite.training.optim import PaperAdam
@@ -129,7 +129,8 @@ def estimate(cfg: RunConfig, corpus, step: float, per_sample: float,
              "mi": nll_sentences * ev.mi_samples,
              "reconstruction": DECODE_COST * min(test, ev.bleu_sentences or test) * ev.bleu_samples,
              "prior_samples": DECODE_COST * ev.dist_samples,
-             "responses": DECODE_COST * nll_sentences}
+             "responses": DECODE_COST * nll_sentences,
+             "bleu_and_glove": DECODE_COST * nll_sentences}
     texts = sum(texts.get(group, 0.0) for group in groups)      # only what the table's metrics need
     return train_seconds, texts * per_sample, bound
 
@@ -141,21 +142,22 @@ def _hours(seconds: float) -> str:
 def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, echo=print) -> str:
     table = get_table(table_id)
     entries = implemented_rows(table, rows, echo)
-    corpus = table_corpus(table, dataset, options.data_dir)
+    table_corpus(table, dataset, options.data_dir)        # a missing or unfit dataset fails here, in one line
     models = list(dict.fromkeys(e.model for e in entries if e.model is not None))
     cells, total, pending_total = [], 0.0, 0
     for model_id in models:
         cfg = options.budget.apply(registry.get_model(model_id).config(dataset))
         specs = [RunSpec(model_id, dataset, options.budget, seed, options.results_dir, options.data_dir,
                          options.force, options.device) for seed in options.seeds]
-        key = run_key(cfg, corpus)
+        run_corpus = load_run_corpus(specs[0], cfg)       # VMED's rows read a window of the corpus
+        key = run_key(cfg, run_corpus)
         pending = [s for s in specs if options.force or (read_record(s.directory / RECORD) or {}).get("key") != key]
         if not pending:                       # nothing to run: nothing to measure
             cells.append([model_id, 0, len(specs), "–", "–", _hours(0)])
             continue
-        throughput = cached_measure(cfg, corpus, options.device, options.results_dir / CACHE, echo)
+        throughput = cached_measure(cfg, run_corpus, options.device, options.results_dir / CACHE, echo)
         groups = tuple(groups_for(table.metrics, cfg.model.family))
-        train_seconds, eval_seconds, bound = estimate(cfg, corpus, *throughput, groups)
+        train_seconds, eval_seconds, bound = estimate(cfg, run_corpus, *throughput, groups)
         run_seconds = train_seconds + eval_seconds
         total += run_seconds * len(pending)
         pending_total += len(pending)

@@ -34,7 +34,7 @@ ANNEAL_EPOCHS = 100
 BATCH = 256
 ITERATIONS = 1_000_000
 
-REDUCED_MODEL = (("quick", (("emb_dim", 96), ("enc_hidden", 256), ("dec_hidden", 256), ("layers", 2))),
+REDUCED_MODEL = (("quick", (("emb_dim", 96), ("enc_hidden", 128), ("dec_hidden", 128), ("layers", 2))),
                  ("smoke", (("emb_dim", 32), ("enc_hidden", 32), ("dec_hidden", 32), ("layers", 1))))
 REDUCED_BATCH = (("quick", 64), ("smoke", 32))
 
