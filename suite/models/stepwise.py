@@ -130,11 +130,11 @@ class StepwiseResponder(nn.Module):
         """The released objective: mean cross-entropy per target token + KL weight x mean KL (per target
         position for per-step latents, per response for one latent)."""
         nll, kl = self.unroll(batch)
-        mask = batch.mask
-        rec = nll[mask].mean()
+        real = batch.positions          # real target positions, planned on the host (no device sync)
+        rec = nll.reshape(-1).index_select(0, real).mean()
         if kl is None:
             return {"loss": rec, "rec": rec}
-        kl = (kl[mask] if kl.dim() == 2 else kl).mean()
+        kl = (kl.reshape(-1).index_select(0, real) if kl.dim() == 2 else kl).mean()
         return {"loss": rec + kl_weight * kl, "rec": rec, "kl": kl}
 
     def deterministic_nll(self, batch: PairBatch) -> torch.Tensor:
