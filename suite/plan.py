@@ -130,7 +130,7 @@ def estimate(cfg: RunConfig, corpus, step: float, per_sample: float,
              "reconstruction": DECODE_COST * min(test, ev.bleu_sentences or test) * ev.bleu_samples,
              "prior_samples": DECODE_COST * ev.dist_samples,
              "responses": DECODE_COST * nll_sentences,
-             "bleu_and_glove": DECODE_COST * nll_sentences}
+             "bleu_and_glove": DECODE_COST * nll_sentences, "response_bound": nll_sentences}
     texts = sum(texts.get(group, 0.0) for group in groups)      # only what the table's metrics need
     return train_seconds, texts * per_sample, bound
 
