@@ -27,18 +27,23 @@ def initialise_normally(model: nn.Module):
         nn.init.normal_(parameter, 0.0, INIT_STD)
 
 
+def each_tensor(value, fn, *others):
+    """fn over a state entry's tensors (a MemoryState's one by one), with the matching ones of `others`."""
+    if isinstance(value, MemoryState):
+        return MemoryState(**{n: fn(t, *(o.tensors()[n] for o in others)) for n, t in value.tensors().items()})
+    return fn(value, *others)
+
+
 def select(state: State, rows: torch.Tensor) -> State:
     """The state of the rows still decoding."""
-    return {k: MemoryState(**{n: t[rows] for n, t in v.tensors().items()}) if isinstance(v, MemoryState)
-            else v[rows] for k, v in state.items()}
+    return {k: each_tensor(v, lambda t: t[rows]) for k, v in state.items()}
 
 
 def keep_rows(mask: torch.Tensor, new: State, old: State) -> State:
     """`new` where mask (B,) is true, `old` elsewhere: padded steps of an encoder leave its state alone."""
     def pick(a, b):
         return torch.where(mask.view(-1, *[1] * (a.dim() - 1)), a, b)
-    return {k: MemoryState(**{n: pick(t, old[k].tensors()[n]) for n, t in v.tensors().items()})
-            if isinstance(v, MemoryState) else pick(v, old[k]) for k, v in new.items()}
+    return {k: each_tensor(v, pick, old[k]) for k, v in new.items()}
 
 
 class StackedLSTM(nn.Module):
