@@ -69,7 +69,13 @@ class Budget:
                             latent_dim=min(model.latent_dim, width))
         if model.transformer is not None and self.transformer:
             model = replace(model, transformer=replace(model.transformer, **self.transformer))
-        return replace(config, model=model, train=self.train_config(config.train), eval=self.eval_config(config.eval))
+        train = self.train_config(config.train)
+        # configs that name their own CPU-sized form (VMED's 3 x 768 LSTMs, batch 256) take it at reduced budgets
+        if hasattr(model, "at_budget"):
+            model = model.at_budget(self.name)
+        if hasattr(train, "at_budget"):
+            train = train.at_budget(self.name)
+        return replace(config, model=model, train=train, eval=self.eval_config(config.eval))
 
     @property
     def label(self) -> str:

@@ -82,6 +82,23 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
+class MemoryDialogueConfig(ModelConfig):
+    """VMED's encoder-decoders (families "lstm-seq2seq", "lstm-cvae", "vlstm", "dnc", "vmed"): L-layer LSTMs,
+    optional attention, an external memory of `memory_slots` x `memory_width` read by `modes` heads while
+    decoding (VMED's K). `reduced` holds the smaller sizes CPU budgets train instead (see `at_budget`)."""
+
+    layers: int = 3
+    attention: bool = False
+    memory_slots: int = 16
+    memory_width: int = 64
+    modes: int = 1
+    reduced: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()    # ((budget, ((field, value), ...)), ...)
+
+    def at_budget(self, budget: str) -> MemoryDialogueConfig:
+        return replace(self, **dict(dict(self.reduced).get(budget, ())))
+
+
+@dataclass(frozen=True)
 class Anneal:
     """Linear KL-weight annealing: weight = clip((iteration - start) / steps, 0, max_weight)."""
 
@@ -177,6 +194,19 @@ class TrainConfig:
     noam: Noam | None = None        # replaces the halving schedule when given
     keep_last: bool = False         # keep the final weights (validation only logged), not the best validated ones
     game: Game | None = None        # AMI's adversarial game (suite/training/game.py)
+
+
+@dataclass(frozen=True)
+class DialogueTrainConfig(TrainConfig):
+    """TrainConfig plus VMED's preprocessing window: the last `context_len` words of each context and the first
+    `response_len` of each response are kept. `reduced_batch` maps a CPU budget to its batch size."""
+
+    context_len: int = 20
+    response_len: int = 10
+    reduced_batch: tuple[tuple[str, int], ...] = ()
+
+    def at_budget(self, budget: str) -> DialogueTrainConfig:
+        return replace(self, batch_size=dict(self.reduced_batch).get(budget, self.batch_size))
 
 
 @dataclass(frozen=True)

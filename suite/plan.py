@@ -30,14 +30,13 @@ from tabulate import tabulate
 from suite import registry
 from suite.config import EpochAdamConfig, EpochTrainConfig, RunConfig, TrainConfig
 from suite.data.batching import training_batches
-from suite.data.datasets import load_corpus
 from suite.evaluation.likelihood import sentence_scores
 from suite.executors import start_worker
 from suite.harness import implemented_rows, table_corpus
 from suite.models.build import build_model
 from suite.provenance import code_digest
 from suite.records import RECORD, atomic_write_json, read_record
-from suite.runner import RunSpec, groups_for, run_key
+from suite.runner import RunSpec, groups_for, load_run_corpus, run_key
 from suite.tables import get_table
 from suite.training.epochs import EpochTrainer
 from suite.training.game import GameTrainer
@@ -93,7 +92,7 @@ def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float]:
 
 def _packed_probe(barrier, results, cfg: RunConfig, data_dir: Path | None, device: str, threads: int):
     start_worker(threads, False)
-    corpus = load_corpus(cfg.dataset, data_dir)
+    corpus = load_run_corpus(cfg, data_dir)
     barrier.wait()                    # every probe steps at the same time, as packed runs do
     results.put(measure(cfg, corpus, device))
 
@@ -180,7 +179,8 @@ def estimate(cfg: RunConfig, corpus, step: float, per_sample: float,
              "responses": DECODE_COST * nll_sentences,
              "mean_reconstruction": DECODE_COST * min(test, ev.bleu_sentences or test),
              "prior_statistics": DECODE_COST * ev.dist_samples,
-             "generated_responses": DECODE_COST * nll_sentences}
+             "generated_responses": DECODE_COST * nll_sentences,
+             "bleu_and_glove": DECODE_COST * nll_sentences, "response_bound": nll_sentences}
     texts = sum(texts.get(group, 0.0) for group in groups)      # only what the table's metrics need
     return train_seconds, texts * per_sample, bound
 
@@ -200,7 +200,7 @@ def _hours(seconds: float) -> str:
 def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, echo=print) -> str:
     table = get_table(table_id)
     entries = implemented_rows(table, rows, echo)
-    corpus = table_corpus(table, dataset, options.data_dir)
+    table_corpus(table, dataset, options.data_dir)        # a missing or unfit dataset fails here, in one line
     models = list(dict.fromkeys(e.model for e in entries if e.model is not None))
     threads = getattr(options.executor, "threads", None)
     jobs = min(getattr(options.executor, "jobs", 1), len(models) * len(options.seeds))   # no more at once than runs
@@ -209,15 +209,16 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
         cfg = options.budget.apply(registry.get_model(model_id).config(dataset))
         specs = [RunSpec(model_id, dataset, options.budget, seed, options.results_dir, options.data_dir,
                          options.force, options.device) for seed in options.seeds]
-        key = run_key(cfg, corpus)
+        run_corpus = load_run_corpus(cfg, options.data_dir)       # VMED's rows read a window of the corpus
+        key = run_key(cfg, run_corpus)
         pending = [s for s in specs if options.force or (read_record(s.directory / RECORD) or {}).get("key") != key]
         if not pending:                       # nothing to run: nothing to measure
             cells.append([model_id, 0, len(specs), "–", "–", _hours(0)])
             continue
-        throughput = cached_measure(cfg, corpus, options.device, options.results_dir / CACHE, echo, jobs, threads,
+        throughput = cached_measure(cfg, run_corpus, options.device, options.results_dir / CACHE, echo, jobs, threads,
                                     options.data_dir)
         groups = tuple(groups_for(table.metrics, cfg.model.family))
-        train_seconds, eval_seconds, bound = estimate(cfg, corpus, *throughput, groups)
+        train_seconds, eval_seconds, bound = estimate(cfg, run_corpus, *throughput, groups)
         run_seconds = train_seconds + eval_seconds
         total += run_seconds * len(pending)
         durations += [run_seconds] * len(pending)

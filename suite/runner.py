@@ -17,15 +17,16 @@ import torch
 
 from suite import registry
 from suite.budgets import Budget
-from suite.config import EpochAdamConfig, EpochTrainConfig, RunConfig
+from suite.config import DialogueTrainConfig, EpochAdamConfig, EpochTrainConfig, RunConfig
 from suite.data.corpus import Corpus
 from suite.data.datasets import load_corpus
+from suite.data.windows import windowed_corpus
 from suite.errors import SuiteError
 from suite.evaluation.dialogue import evaluate_responses
 from suite.evaluation.fluency import fluency_lm, lm_corpus
 from suite.evaluation.generation import evaluate_prior_samples, evaluate_reconstruction
 from suite.evaluation.gradients import ANALYSIS_BATCH, NAMES, evaluate_gradient_norms
-from suite.evaluation.likelihood import evaluate_likelihood
+from suite.evaluation.likelihood import evaluate_likelihood, sentence_scores
 from suite.evaluation.mutual_info import evaluate_mi, evaluate_mi_minibatch
 from suite.evaluation.replies import evaluate_replies
 from suite.evaluation.response_generation import (
@@ -38,7 +39,9 @@ from suite.evaluation.sentence_generation import (
     evaluate_prior_statistics,
     evaluate_sentence_corpus,
 )
+from suite.evaluation.vmed_responses import evaluate_bleu_and_glove
 from suite.models.build import build_model
+from suite.models.build_vmed import VMED_FAMILIES
 from suite.models.cvae import DIALOGUE_KINDS
 from suite.models.transformer_dialogue import TRANSFORMER_KINDS
 from suite.provenance import code_digest, provenance
@@ -106,6 +109,21 @@ def _replies(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
             {"contexts": len(test), "responses_per_context": 1, "beam": shape.beam, "n_best": shape.n_best,
              "mmi_lambda": shape.mmi_lambda, "decode_max_len": cfg.eval.decode_max_len, "mask_unk": cfg.eval.mask_unk,
              "bleu": "corpus BLEU-4, multi-bleu.perl conventions", "entropy": "Ent-4 (Zhang et al. 2018), nats"})
+def _bleu_and_glove(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
+    test = corpus.splits["test"].subset(cfg.eval.test_sentences)
+    return (evaluate_bleu_and_glove(model, test, corpus.vocab, cfg.eval.decode_max_len, cfg.eval.mask_unk,
+                                    cfg.train.max_len),
+            {"pairs": len(test), "responses_per_context": 1, "decoding": "greedy, latents from the prior",
+             "bleu": "sentence BLEU, NLTK smoothing 7", "a_glove": "GloVe 6B 50-d",
+             "decode_max_len": cfg.eval.decode_max_len, "mask_unk": cfg.eval.mask_unk})
+
+
+def _response_bound(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
+    test = corpus.splits["test"].subset(cfg.eval.test_sentences)
+    scores, _, _ = sentence_scores(model, test, 1, cfg.train.max_len, "nll bound")
+    return ({"nll_bound": float(scores.mean())},
+            {"pairs": len(test), "quantity": "per response: the exact NLL without latent, else the negative ELBO "
+                                             "with one posterior sample"})
 
 
 def _prior_samples(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
@@ -183,6 +201,8 @@ GROUPS = {
                                         "empty_responses"), _generated_responses),
     "corpus_statistics": MetricGroup(("entropy", "avglen", "dist1", "dist2", "dist2_within"), _corpus_statistics),
     "replies": MetricGroup(("bleu4", "dist1", "dist2", "ent4", "empty_responses"), _replies),
+    "bleu_and_glove": MetricGroup(("bleu1", "bleu2", "bleu3", "bleu4", "a_glove"), _bleu_and_glove),
+    "response_bound": MetricGroup(("nll_bound",), _response_bound),
 }
 UNCONDITIONAL = ("likelihood", "mi", "reconstruction", "prior_samples", "gradients")
 CONDITIONAL = ("likelihood", "responses")   # dialogue models: Dist is over responses to test posts
@@ -191,6 +211,8 @@ FAMILY_GROUPS: dict[str, tuple[str, ...]] = {kind: CONDITIONAL for kind in DIALO
 FAMILY_GROUPS.update({"lstm-ae": ("mean_reconstruction", "prior_statistics"),
                       "lstm-ed": ("generated_responses",), "corpus-statistics": ("corpus_statistics",)})
 FAMILY_GROUPS.update({kind: ("likelihood", "replies") for kind in TRANSFORMER_KINDS})   # AMI's rows
+# VMED's response metrics, and a likelihood bound the CI gate also watches (the smoke BLEU is too noisy alone)
+FAMILY_GROUPS.update({family: ("bleu_and_glove", "response_bound") for family in VMED_FAMILIES})
 
 
 def groups_for(metrics: Iterable[str], family: str) -> list[str]:
@@ -254,12 +276,19 @@ def _reusable(record: dict | None, key: dict, directory: Path) -> bool:
             and (record["status"] == "diverged" or (directory / WEIGHTS).exists()))
 
 
+def load_run_corpus(cfg: RunConfig, data_dir: Path | None) -> Corpus:
+    """The dataset as the run of `cfg` reads it: VMED's rows see a context/response window of it."""
+    if isinstance(cfg.train, DialogueTrainConfig):
+        return windowed_corpus(cfg.dataset, data_dir, cfg.train.context_len, cfg.train.response_len)
+    return load_corpus(cfg.dataset, data_dir)
+
+
 def finished(spec: RunSpec) -> bool:
     """Whether `spec` has a finished run that would be reused as is (no training needed)."""
     if spec.force:
         return False
     cfg = spec.budget.apply(registry.get_model(spec.model_id).config(spec.dataset))
-    key = run_key(cfg, load_corpus(spec.dataset, spec.data_dir))
+    key = run_key(cfg, load_run_corpus(cfg, spec.data_dir))
     return _reusable(read_record(spec.directory / RECORD), key, spec.directory)
 
 
@@ -295,7 +324,7 @@ def _run(spec: RunSpec, metrics: Iterable[str]):
     locked for the whole call, so concurrent callers never interleave on one run."""
     origin = provenance()        # taken before any work, so it names the code that did the work
     cfg = spec.budget.apply(registry.get_model(spec.model_id).config(spec.dataset))
-    corpus = load_corpus(spec.dataset, spec.data_dir)
+    corpus = load_run_corpus(cfg, spec.data_dir)
     key = run_key(cfg, corpus)
     with run_lock(spec.directory):
         record = None if spec.force else read_record(spec.directory / RECORD)

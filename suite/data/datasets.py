@@ -21,6 +21,7 @@ from suite.data.snli import FILES as SNLI_FILES
 from suite.data.snli import SOURCE as SNLI_SOURCE
 from suite.data.snli import load_snli
 from suite.data.textfiles import load_text_corpus
+from suite.data.vmed_corpora import load_cornell, load_opensubtitles, load_vmed_pickle
 from suite.errors import DataMissing, SuiteError, unknown
 
 DATA_DIR_ENV = "REPRODUCE_DATA_DIR"
@@ -63,19 +64,22 @@ DATASETS = {d.name: d for d in [
     Dataset("switchboard", "Switchboard post-response pairs (Zhao et al. 2017)",
             "switchboard/full_swda_clean_42da_sentiment_dialog_corpus.p",
             "get the pickle from github.com/snakeztc/NeuralDialog-CVAE (data/)", load_switchboard),
-    Dataset("chitchat", "STAND-IN for Switchboard, DailyDialog and PersonaChat: Chit Chat Challenge dialogues "
+    Dataset("chitchat", "STAND-IN for the dialogue corpora (Switchboard, DailyDialog, PersonaChat and VMED's four): "
+            "Chit Chat Challenge dialogues "
             "(PyPI chitchat-dataset)", "", "installed with the suite", load_chitchat, packaged=True,
-            stands_in_for=("switchboard", "dailydialog", "personachat")),
+            stands_in_for=("switchboard", "dailydialog", "personachat", "cornell", "opensubtitles", "lj", "reddit")),
     Dataset("snli", "SNLI 1.0 sentences", " ".join(SNLI_FILES), SNLI_SOURCE, load_snli),
     Dataset("dailydialog", "DailyDialog", " ".join(DAILYDIALOG_FILES.values()), DAILYDIALOG_SOURCE, load_dailydialog),
     Dataset("cornell", "Cornell Movie-Dialogs", "cornell/movie_lines.txt cornell/movie_conversations.txt",
-            "download cornell_movie_dialogs_corpus.zip from cs.cornell.edu/~cristian", None),
+            "download cornell_movie_dialogs_corpus.zip from cs.cornell.edu/~cristian", load_cornell),
     Dataset("opensubtitles", "OpenSubtitles", "opensubtitles",
-            "download an English OpenSubtitles release from opus.nlpl.eu", None),
+            "download an English OpenSubtitles release from opus.nlpl.eu (OPUS XML, or text one utterance a line)",
+            load_opensubtitles),
     Dataset("lj", "LiveJournal QA (VMED's crawl, never published)", "lj/dialogs.pkl",
-            "only VMED's own pickle (str2tok, tok2str, dialogs) is accepted", None),
+            "only VMED's own pickle (str2tok, tok2str, dialogs) is accepted", lambda d: load_vmed_pickle("lj", d)),
     Dataset("reddit", "Reddit movie comments (VMED's crawl, never published)", "reddit/dialogs.pkl",
-            "only VMED's own pickle (str2tok, tok2str, dialogs) is accepted", None),
+            "only VMED's own pickle (str2tok, tok2str, dialogs) is accepted",
+            lambda d: load_vmed_pickle("reddit", d)),
     Dataset("personachat", "PersonaChat (ParlAI format)", " ".join(PERSONACHAT_FILES.values()),
             PERSONACHAT_SOURCE, load_personachat),
 ]}

@@ -7,6 +7,7 @@ from torch import nn
 from suite.config import ModelConfig
 from suite.models.ami import AMIResponder, LatentNoise
 from suite.models.autoencoder import LatentPath, TextAutoencoder, signal_mlp
+from suite.models.build_vmed import VMED_FAMILIES, build_vmed_model
 from suite.models.cnn_decoder import DilatedCNNDecoder
 from suite.models.coupling import Coupled
 from suite.models.cvae import DIALOGUE_KINDS, build_dialogue_model
@@ -111,6 +112,8 @@ def build_model(cfg: ModelConfig, vocab_size: int) -> nn.Module:
         return ReferenceStatistics()
     if cfg.family in TRANSFORMER_KINDS:
         return build_transformer_model(cfg, vocab_size)
+    if cfg.family in VMED_FAMILIES:
+        return build_vmed_model(cfg, vocab_size)
     if cfg.family in DIALOGUE_KINDS:
         return build_dialogue_model(cfg.family, vocab_size, cfg.coupling, emb_dim=cfg.emb_dim,
                                     enc_hidden=cfg.enc_hidden, dec_hidden=cfg.dec_hidden, latent_dim=cfg.latent_dim,

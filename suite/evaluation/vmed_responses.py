@@ -1,0 +1,28 @@
+"""VMED's evaluation: one greedy response per test context (latents from the prior), scored against the gold
+response by sentence BLEU-1..4 (NLTK smoothing 7) and A-glove, each averaged over the test pairs."""
+
+from __future__ import annotations
+
+import torch
+
+from suite.data.dialogue import PairSet
+from suite.data.vocab import Vocab
+from suite.evaluation.dialogue import EXAMPLES, RESPONSE_BATCH, example
+from suite.metrics.glove import a_glove
+from suite.metrics.sentence_bleu import mean_sentence_bleu
+from suite.models import device_of
+from suite.progress import bar
+
+
+@torch.no_grad()
+def evaluate_bleu_and_glove(model, pairs: PairSet, vocab: Vocab, decode_max_len: int, mask_unk: bool,
+                            max_len: int) -> dict:
+    model.eval()
+    responses = []
+    for index in bar(torch.arange(len(pairs)).split(RESPONSE_BATCH), desc="responses"):
+        generated = model.respond(pairs.batch(index, max_len).to(device_of(model)), decode_max_len, mask_unk)
+        responses += [vocab.decode(ids) for ids in generated]
+    golds = [vocab.decode(pairs.pair(i)[1].tolist()) for i in range(len(pairs))]
+    bleu = mean_sentence_bleu(responses, golds)
+    return {**{f"bleu{n}": value for n, value in enumerate(bleu, 1)}, "a_glove": a_glove(responses, golds),
+            "examples": [example(pairs, vocab, i, responses[i]) for i in range(min(EXAMPLES, len(pairs)))]}

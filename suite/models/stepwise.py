@@ -1,0 +1,164 @@
+"""Encoder-decoder response models decoded one step at a time: the frame VMED and its baselines share.
+
+A model defines `start` (encode the context into a decoding state, batch-first tensors) and `step` (one
+decoding step: logits for the next word, the new state and, for per-step latent models, that step's KL).
+This module unrolls them under teacher forcing for training and greedily for responding, and holds the
+common pieces: the multi-layer LSTM context encoder, the response encoder the posteriors read, and the
+training objective of VMED's released code (mean cross-entropy per target token + KL weight x mean KL).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from suite.data.dialogue import PairBatch
+from suite.models.dnc_memory import MemoryState
+from suite.models.greedy import greedy_decode
+
+INIT_STD = 0.1     # "All the initial weights are sampled from a normal distribution with mean 0, std 0.1"
+
+State = dict[str, "torch.Tensor | MemoryState"]
+
+
+def initialise_normally(model: nn.Module):
+    for parameter in model.parameters():
+        nn.init.normal_(parameter, 0.0, INIT_STD)
+
+
+def each_tensor(value, fn, *others):
+    """fn over a state entry's tensors (a MemoryState's one by one), with the matching ones of `others`."""
+    if isinstance(value, MemoryState):
+        return MemoryState(**{n: fn(t, *(o.tensors()[n] for o in others)) for n, t in value.tensors().items()})
+    return fn(value, *others)
+
+
+def select(state: State, rows: torch.Tensor) -> State:
+    """The state of the rows still decoding."""
+    return {k: each_tensor(v, lambda t: t[rows]) for k, v in state.items()}
+
+
+def keep_rows(mask: torch.Tensor, new: State, old: State) -> State:
+    """`new` where mask (B,) is true, `old` elsewhere: padded steps of an encoder leave its state alone."""
+    def pick(a, b):
+        return torch.where(mask.view(-1, *[1] * (a.dim() - 1)), a, b)
+    return {k: each_tensor(v, pick, old[k]) for k, v in new.items()}
+
+
+class StackedLSTM(nn.Module):
+    """L stacked LSTM cells advanced one step at a time, states batch-first (B, L, H). (A one-step call of
+    nn.LSTM costs far more on a CPU: its fused kernel is built for whole sequences.)"""
+
+    def __init__(self, input_dim: int, hidden: int, layers: int):
+        super().__init__()
+        self.cells = nn.ModuleList(nn.LSTMCell(input_dim if i == 0 else hidden, hidden) for i in range(layers))
+
+    def forward(self, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor):
+        """Top output (B, H), new h and c."""
+        hs, cs = [], []
+        for i, cell in enumerate(self.cells):
+            x, c_i = cell(x, (h[:, i], c[:, i]))
+            hs.append(x)
+            cs.append(c_i)
+        return x, torch.stack(hs, 1), torch.stack(cs, 1)
+
+
+class ContextEncoder(nn.Module):
+    """L-layer LSTM over the context words: outputs (B, T, H), final h and c (B, L, H), the padding mask."""
+
+    def __init__(self, embedding: nn.Embedding, hidden: int, layers: int):
+        super().__init__()
+        self.embedding = embedding
+        self.lstm = nn.LSTM(embedding.embedding_dim, hidden, layers, batch_first=True)
+
+    def forward(self, batch: PairBatch):
+        packed = batch.post.packing.pack(self.embedding(batch.post_words))
+        outputs, (h, c) = self.lstm(packed)
+        outputs, _ = nn.utils.rnn.pad_packed_sequence(outputs, batch_first=True,
+                                                      total_length=batch.post_words.size(1))
+        mask = torch.arange(batch.post_words.size(1), device=outputs.device) < batch.post_lengths.unsqueeze(1)
+        return outputs, h.transpose(0, 1), c.transpose(0, 1), mask
+
+
+class ResponseEncoder(nn.Module):
+    """A one-layer LSTM over the target words y_1 .. y_n <eos>, read by the posteriors: output t encodes
+    y_≤t. As in the released code, no gradient reaches the shared word embedding through it."""
+
+    def __init__(self, embedding: nn.Embedding, hidden: int):
+        super().__init__()
+        self.embedding = embedding
+        self.lstm = nn.LSTM(embedding.embedding_dim, hidden, batch_first=True)
+        self.output_dim = hidden
+
+    def forward(self, batch: PairBatch) -> torch.Tensor:
+        """(B, T + 1, H): the encoding after each target position."""
+        outputs, _ = self.lstm(self.embedding(batch.targets).detach())
+        return outputs
+
+    def final(self, batch: PairBatch) -> torch.Tensor:
+        """(B, H): the encoding of the whole response (its <eos> position)."""
+        outputs = self(batch)
+        return outputs[torch.arange(len(batch), device=outputs.device), batch.lengths]
+
+
+class StepwiseResponder(nn.Module):
+    """Base of VMED's models. Subclasses set `likelihood` ("exact": no latent; "elbo": validation scores the
+    negative ELBO), `per_step_posterior` (whether `step` reads the response encoding) and implement
+    `start(batch, posterior) -> (state, response-level KL or None)` and
+    `step(words (B, E), state, posterior_input (B, G) or None) -> (logits, state, step KL or None)`."""
+
+    likelihood = "exact"
+    per_step_posterior = False
+
+    def __init__(self, vocab_size: int, emb_dim: int):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, emb_dim)
+
+    def unroll(self, batch: PairBatch) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Teacher forcing with z from the posterior: per-position NLL (B, T+1) and KL (B, T+1) for per-step
+        latents, (B,) for one latent per response, None without latent."""
+        state, kl = self.start(batch, posterior=True)
+        guide = self.response_encoder(batch) if self.per_step_posterior else None
+        words = self.embedding(batch.inputs)
+        nll, step_kl = [], []
+        for t in range(words.size(1)):
+            logits, state, kl_t = self.step(words[:, t], state, None if guide is None else guide[:, t])
+            nll.append(F.cross_entropy(logits, batch.targets[:, t], reduction="none"))
+            step_kl.append(kl_t)
+        nll = torch.stack(nll, 1)
+        if self.per_step_posterior:
+            kl = torch.stack(step_kl, 1)
+        return nll, kl
+
+    def training_terms(self, batch: PairBatch, kl_weight: float) -> dict[str, torch.Tensor]:
+        """The released objective: mean cross-entropy per target token + KL weight x mean KL (per target
+        position for per-step latents, per response for one latent)."""
+        nll, kl = self.unroll(batch)
+        real = batch.positions          # real target positions, planned on the host (no device sync)
+        rec = nll.reshape(-1).index_select(0, real).mean()
+        if kl is None:
+            return {"loss": rec, "rec": rec}
+        kl = (kl.reshape(-1).index_select(0, real) if kl.dim() == 2 else kl).mean()
+        return {"loss": rec + kl_weight * kl, "rec": rec, "kl": kl}
+
+    def deterministic_nll(self, batch: PairBatch) -> torch.Tensor:
+        """Per response: the exact NLL without latent, else the negative ELBO (one posterior sample); the
+        validation score that selects the weights."""
+        nll, kl = self.unroll(batch)
+        score = (nll * batch.mask).sum(1)
+        if kl is not None:
+            score = score + ((kl * batch.mask).sum(1) if kl.dim() == 2 else kl)
+        return score
+
+    @torch.no_grad()
+    def respond(self, batch: PairBatch, max_len: int, mask_unk: bool) -> list[list[int]]:
+        """One greedy response per context, latents drawn from the prior."""
+        state, _ = self.start(batch, posterior=False)
+
+        def step(token, _, state):
+            logits, state, _ = self.step(self.embedding(token), state, None)
+            return logits, state
+
+        rows = torch.zeros(len(batch), 1, device=batch.post_words.device)
+        return greedy_decode(step, state, rows, max_len, mask_unk, keep=select)

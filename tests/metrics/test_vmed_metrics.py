@@ -1,0 +1,60 @@
+"""VMED's sentence BLEU (NLTK smoothing 7) and A-glove, against NLTK itself and hand-computed cases."""
+
+import math
+import random
+
+import numpy as np
+import pytest
+from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+
+from suite.metrics.glove import a_glove, embedding_cosine, glove_6b_50d
+from suite.metrics.sentence_bleu import WEIGHTS, mean_sentence_bleu, pair_bleu
+
+
+def test_bleu_hand_computed_with_method7():
+    # p1 = 5/6, p2 = 3/5, 5-gram precision 0 (NLTK's method 5 always looks at n = 5 for the next order).
+    # Method 7 = method 4 (no zero counts: unchanged) then method 5: m = p1 + 1;
+    # p1' = (m + p1 + p2) / 3, p2' = (p1' + p2 + 0) / 3; equal lengths, so BP = 1.
+    p1, p2 = 5 / 6, 3 / 5
+    p1s = (p1 + 1 + p1 + p2) / 3
+    p2s = (p1s + p2) / 3
+    bleu = pair_bleu("the cat sat on a mat".split(), "the cat sat on the mat".split())
+    assert bleu[1] == pytest.approx(math.sqrt(p1s * p2s))
+    # BLEU-1 of a hypothesis shorter than its reference: p1 = 1 -> p1' = (2 + 1 + 0) / 3 = 1, BP = e^(1 - 3/2).
+    assert pair_bleu(["the", "cat"], ["the", "cat", "sat"])[0] == pytest.approx(math.exp(1 - 3 / 2))
+
+
+def test_bleu_matches_nltk_on_random_pairs_and_averages():
+    rng = random.Random(0)
+    words = "a b c d e f".split()
+    smooth = SmoothingFunction().method7
+    hyps, refs = [], []
+    for _ in range(40):
+        ref = [rng.choice(words) for _ in range(rng.randint(1, 10))]
+        hyp = [w if rng.random() < 0.6 else rng.choice(words) for w in ref][:rng.randint(1, 10)]
+        hyps.append(hyp)
+        refs.append(ref)
+    expected = [np.mean([sentence_bleu([r], h, w, smooth) for h, r in zip(hyps, refs)]) for w in WEIGHTS]
+    assert mean_sentence_bleu(hyps, refs) == pytest.approx(expected)
+
+
+def test_bleu_of_an_empty_response_is_zero():
+    assert pair_bleu([], ["hello", "there"]) == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_embedding_cosine_hand_computed():
+    vectors = {"cat": np.array([1.0, 0.0]), "dog": np.array([0.0, 1.0]), "the": np.array([5.0, 5.0])}
+    lookup = vectors.get
+    # "the" (a stop-word) and "." are dropped; "zebra" has no vector: [1, 0] against [1, 1].
+    assert embedding_cosine(["the", "cat", ".", "zebra"], ["cat", "dog"], lookup) == pytest.approx(
+        1 / math.sqrt(2))
+    assert embedding_cosine(["the", "."], ["cat"], lookup) == 0.0      # nothing left: 0
+    assert a_glove([["cat"], ["cat"]], [["cat"], ["dog"]], lookup) == pytest.approx(0.5)
+
+
+def test_real_glove_vectors():
+    glove = glove_6b_50d()
+    assert glove("the")[:3] == pytest.approx([0.418, 0.24968, -0.41242])
+    assert glove("notawordinglove123") is None
+    assert a_glove([["movie"]], [["movie"]]) == pytest.approx(1.0)
+    assert a_glove([["movie"]], [["film"]]) > a_glove([["movie"]], [["banana"]])

@@ -1,0 +1,73 @@
+"""VMED's parts: D_var against a Monte Carlo KL, the DNC memory's addressing."""
+
+import torch
+
+from suite.models.dnc_memory import MemoryAccess, MemoryState, allocation_weights, content_weights
+from suite.models.mixture_prior import GaussianMixture, gaussian_kl
+from suite.models.posteriors import DiagGaussian
+
+
+def monte_carlo_kl(q: DiagGaussian, g: GaussianMixture, n: int = 200_000) -> torch.Tensor:
+    z = q.rsample(n).z
+    return (q.log_prob(z) - g.log_prob(z)).mean(0)
+
+
+def random_case(k: int, d: int = 3, batch: int = 4):
+    q = DiagGaussian(torch.randn(batch, d), torch.rand(batch, d) + 0.5)
+    g = GaussianMixture(torch.rand(batch, k).softmax(-1), 2 * torch.randn(batch, k, d), torch.rand(batch, k, d) + 0.5)
+    return q, g
+
+
+def test_d_var_bounds_the_kl_to_a_mixture():
+    torch.manual_seed(0)
+    for k in (2, 3, 4):
+        q, g = random_case(k)
+        kl = monte_carlo_kl(q, g)
+        assert (g.d_var(q) >= 0.99 * kl - 0.02).all(), (k, g.d_var(q), kl)      # slack: Monte Carlo error
+
+
+def test_d_var_is_the_kl_for_one_mode():
+    torch.manual_seed(1)
+    q, g = random_case(1)
+    closed = gaussian_kl(q, DiagGaussian(g.loc[:, 0], g.scale[:, 0]))
+    assert torch.allclose(g.d_var(q), closed, atol=1e-5)
+    assert torch.allclose(monte_carlo_kl(q, g), closed, rtol=0.01, atol=0.02)
+
+
+def test_mixture_samples_follow_the_mode_weights():
+    torch.manual_seed(2)
+    g = GaussianMixture(torch.tensor([[0.2, 0.8]]).expand(20000, 2), torch.tensor([[[-10.0], [10.0]]]).expand(20000, 2, 1),
+                        torch.full((20000, 2, 1), 0.1))
+    assert abs((g.sample() > 0).float().mean() - 0.8) < 0.02
+
+
+def test_content_weights_sum_to_one_and_find_the_matching_slot():
+    torch.manual_seed(3)
+    memory = torch.randn(2, 16, 8)
+    keys = memory[:, [5, 9]]                       # two heads looking for slots 5 and 9
+    weights = content_weights(memory, keys, torch.full((2, 2), 50.0))
+    assert torch.allclose(weights.sum(-1), torch.ones(2, 2))
+    assert weights.argmax(-1).tolist() == [[5, 9], [5, 9]]
+
+
+def test_allocation_picks_the_least_used_slot():
+    usage = torch.tensor([[0.9, 0.1, 0.5, 0.7], [0.3, 0.2, 1.0, 0.0]])
+    weights = allocation_weights(usage)
+    assert weights.argmax(-1).tolist() == [1, 3]
+    # by hand (row 0), slots by usage 0.1, 0.5, 0.7, 0.9: each gets (1 - its usage) x the usages before it
+    assert torch.allclose(weights[0], torch.tensor([0.1 * 0.1 * 0.5 * 0.7, 0.9, 0.5 * 0.1, 0.3 * 0.1 * 0.5]),
+                          atol=1e-5)
+    assert (weights.sum(-1) <= 1 + 1e-6).all()
+
+
+def test_a_full_write_then_read_returns_what_was_written():
+    torch.manual_seed(4)
+    access = MemoryAccess(controller_dim=10, slots=16, width=8, heads=2)
+    state = access.empty(3)
+    for _ in range(4):
+        state = access(torch.randn(3, 10), state)
+    assert torch.allclose(state.read_weights.sum(-1) <= 1 + 1e-5, torch.ones(3, 2, dtype=torch.bool))
+    assert torch.allclose(state.write_weights.sum(-1) <= 1 + 1e-5, torch.ones(3, dtype=torch.bool))
+    assert torch.allclose(state.read_vectors, state.read_weights @ state.memory)
+    assert (state.links.diagonal(dim1=1, dim2=2) == 0).all()
+    assert isinstance(state.with_heads(4), MemoryState) and state.with_heads(4).read_vectors.shape == (3, 4, 8)

@@ -1,0 +1,31 @@
+"""VMED's rows carry the paper's setup at the full budget and a smaller, labelled one at reduced budgets."""
+
+import pytest
+
+from suite import registry
+from suite.budgets import BUDGETS
+from suite.data.datasets import get_dataset
+
+
+@pytest.mark.parametrize("dataset, hidden", [("cornell", 768), ("opensubtitles", 1024), ("lj", 768), ("reddit", 768)])
+def test_full_budget_is_the_papers_setup(dataset, hidden):
+    cfg = BUDGETS["full"].apply(registry.get_model("vmed-k3").config(dataset))
+    m, t = cfg.model, cfg.train
+    assert (m.family, m.modes, m.emb_dim, m.enc_hidden, m.dec_hidden, m.layers) == ("vmed", 3, 96, hidden, hidden, 3)
+    assert (m.memory_slots, m.memory_width, m.latent_dim) == (16, 64, 32)
+    assert (t.batch_size, t.lr, t.clip_norm, t.context_len, t.response_len) == (256, 1e-3, 10.0, 20, 10)
+    assert t.kl_anneal.start == 0 and t.kl_anneal.weight(1) < 1e-3 and t.kl_anneal.max_weight == 1.0
+    assert registry.get_model("vmed-seq2seq").config(dataset).train.kl_anneal is None
+
+
+def test_reduced_budgets_shrink_the_model_and_batch_only():
+    full = registry.get_model("vmed-k2").config("chitchat")
+    smoke = BUDGETS["smoke"].apply(full)
+    assert (smoke.model.enc_hidden, smoke.model.layers, smoke.train.batch_size) == (32, 1, 32)
+    assert (smoke.model.modes, smoke.model.memory_slots, smoke.train.context_len) == (2, 16, 20)
+    assert BUDGETS["full"].apply(full) == full
+
+
+def test_chitchat_stands_in_for_every_vmed_corpus():
+    assert {"cornell", "opensubtitles", "lj", "reddit"} <= set(get_dataset("chitchat").stands_in_for)
+    assert all(registry.row_entry(f"vmed-{i}", "vmed-k1").model == "vmed-k1" for i in range(1, 5))
