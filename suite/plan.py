@@ -61,7 +61,7 @@ def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float]:
         def step(batch):
             trainer.loss(batch)
             trainer.decoder_sgd.step()
-    elif cfg.train.game:
+    elif getattr(cfg.train, "game", None):
         trainer = GameTrainer(model, corpus, cfg.train, seed=0)
         trainer.iteration = cfg.train.game.noise_iterations       # measure the game's cycle, not noise pretraining
 
@@ -180,7 +180,8 @@ def estimate(cfg: RunConfig, corpus, step: float, per_sample: float,
              "mean_reconstruction": DECODE_COST * min(test, ev.bleu_sentences or test),
              "prior_statistics": DECODE_COST * ev.dist_samples,
              "generated_responses": DECODE_COST * nll_sentences,
-             "bleu_and_glove": DECODE_COST * nll_sentences, "response_bound": nll_sentences}
+             "bleu_and_glove": DECODE_COST * nll_sentences, "response_bound": nll_sentences,
+             "replies": DECODE_COST * nll_sentences}
     texts = sum(texts.get(group, 0.0) for group in groups)      # only what the table's metrics need
     return train_seconds, texts * per_sample, bound
 
