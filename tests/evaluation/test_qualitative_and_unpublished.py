@@ -11,7 +11,7 @@ def record(responses: list[str], metrics: dict) -> dict:
     examples = [{"context": ["i teach a kindergarten class .", "that must be fun ."], "response": r, "gold": "it is"}
                 for r in responses]
     return {"metrics": metrics, "status": "trained", "seed": 0, "dataset": "chitchat", "stand_in": True,
-            "budget": {"name": "smoke"}, "evaluations": {"replies": {"examples": examples}}}
+            "budget": {"name": "smoke"}, "evaluations": {"replies": {"settings": {}, "examples": examples}}}
 
 
 METRICS = {"bleu4": 0.01, "dist1": 0.2, "dist2": 0.3, "ent4": 4.0}
