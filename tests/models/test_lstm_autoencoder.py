@@ -18,6 +18,7 @@ SMALL = ModelConfig(family="lstm-ae", posterior=Posterior("gaussian"), regularis
                     emb_dim=8, enc_hidden=6, dec_hidden=10, latent_dim=4, dropout=0.0)
 
 
+@torch.no_grad()
 def stepwise_nll(model, z, sentence: list[int]) -> float:
     """-log p(x | z) by running the decoder one token at a time from a zero state."""
     decoder = model.decoder
