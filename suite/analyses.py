@@ -39,7 +39,7 @@ FIGURES = {f.id: f for f in [
     FigureSpec("wae-fig2", "Histograms of the posterior σ of WAE-S (test sentences)",
                ("wae1-wae-s-lkl0.0", "wae1-wae-s-lkl0.01", "wae1-wae-s-lkl0.1"), sigma_histograms, ("bleu",)),
     FigureSpec("wae-fig3", "λ·KL during training: VAE with fixed λ and with annealing",
-               ("wae1-vae-fixed-kl0.1", "wae1-vae-fixed-kl1.0", "wae1-vae"), weighted_kl_curves, (), 7.0),
+               ("wae1-vae-fixed-kl0.1", "wae1-vae-fixed-kl1.0", "wae1-vae"), weighted_kl_curves, (), 10.0),
 ]}
 
 

@@ -85,7 +85,10 @@ def drop_words(inputs: torch.Tensor, rate: float) -> torch.Tensor:
 
 
 class SentenceAutoencoder(nn.Module):
-    """source text -> code z -> decoded text, with an optional regulariser of the codes."""
+    """source text -> code z -> decoded text, with an optional regulariser of the codes. It is evaluated by
+    generation (BLEU, samples), never by likelihood; `deterministic_nll` serves `reproduce plan`'s timing."""
+
+    likelihood = "reconstruction"
 
     def __init__(self, encoder: BiLSTMEncoder, code: nn.Module, decoder: LatentLSTMDecoder, regulariser,
                  latent_dim: int, conditional: bool):
@@ -95,9 +98,6 @@ class SentenceAutoencoder(nn.Module):
         self.prior = StandardNormal(latent_dim)
         self.conditional = conditional
         self.word_dropout = 0.0          # set by the trainer each epoch (VAE, VED)
-
-    # Evaluated by generation (BLEU, samples); `reproduce plan` measures its cost with the likelihood code path.
-    likelihood = "reconstruction"
 
     def deterministic_nll(self, batch) -> torch.Tensor:
         """-log p(x | code) per sentence, from the posterior mean (or the deterministic code)."""

@@ -95,9 +95,9 @@ class EpochAdamTrainer:
         nn.utils.clip_grad_value_(self.model.parameters(), cfg.clip_value)
         optimizer.step()
         self.iteration += 1
-        values.update(kl_weight=weight, lr=self.lr, word_dropout=self.model.word_dropout)
-        if "kl" in values:
-            values["weighted_kl"] = weight * values["kl"]       # Figure 3's λ·KL
+        values.update(lr=self.lr, word_dropout=self.model.word_dropout)
+        if cfg.kl_anneal is not None:                          # only a VAE's KL term has a weight schedule
+            values.update(kl_weight=weight, weighted_kl=weight * values["kl"])     # Figure 3's λ·KL
         return values
 
     def end_of_epoch(self, optimizer):
