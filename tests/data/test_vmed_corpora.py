@@ -55,7 +55,7 @@ def test_vmed_pickle_maps_ids_through_tok2str(tmp_path):
     assert corpus.vocab.words[4:] == ("hi", "there", "friend")
 
 
-def test_vocabulary_keeps_the_most_frequent_training_words(monkeypatch):
+def test_vocabulary_keeps_the_most_frequent_training_words():
     pairs = [(["a", "b"], ["a", "c"])] * 30 + [(["d"], ["a"])] * 10
     corpus = vmed_corpora.pair_corpus("x", pairs, [b""], vocab_size=2)
     assert corpus.vocab.words[4:] == ("a", "b")

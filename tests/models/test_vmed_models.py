@@ -11,8 +11,8 @@ from suite.data.dialogue import PairSet
 from suite.models.build_vmed import VMED_FAMILIES, build_vmed_model
 
 VOCAB = 30
-TINY = MemoryDialogueConfig(family="lstm-seq2seq", emb_dim=8, enc_hidden=12, dec_hidden=12, latent_dim=4, layers=2, memory_slots=5,
-                            memory_width=6)
+TINY = MemoryDialogueConfig(family="lstm-seq2seq", emb_dim=8, enc_hidden=12, dec_hidden=12, latent_dim=4, layers=2,
+                            memory_slots=5, memory_width=6)
 CONFIGS = {"seq2seq": TINY, "seq2seq-att": replace(TINY, attention=True), "cvae": replace(TINY, family="lstm-cvae"),
            "vlstm": replace(TINY, family="vlstm"), "dnc": replace(TINY, family="dnc"),
            "vmed-k3": replace(TINY, family="vmed", modes=3)}

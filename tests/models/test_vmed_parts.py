@@ -2,8 +2,9 @@
 
 import torch
 
+from suite.models.cvae import gaussian_kl
 from suite.models.dnc_memory import MemoryAccess, MemoryState, allocation_weights, content_weights
-from suite.models.mixture_prior import GaussianMixture, gaussian_kl
+from suite.models.mixture_prior import GaussianMixture
 from suite.models.posteriors import DiagGaussian
 
 
@@ -36,8 +37,9 @@ def test_d_var_is_the_kl_for_one_mode():
 
 def test_mixture_samples_follow_the_mode_weights():
     torch.manual_seed(2)
-    g = GaussianMixture(torch.tensor([[0.2, 0.8]]).expand(20000, 2), torch.tensor([[[-10.0], [10.0]]]).expand(20000, 2, 1),
-                        torch.full((20000, 2, 1), 0.1))
+    n = 20000
+    g = GaussianMixture(torch.tensor([[0.2, 0.8]]).expand(n, 2), torch.tensor([[[-10.0], [10.0]]]).expand(n, 2, 1),
+                        torch.full((n, 2, 1), 0.1))
     assert abs((g.sample() > 0).float().mean() - 0.8) < 0.02
 
 
