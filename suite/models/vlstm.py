@@ -11,7 +11,7 @@ from torch import nn
 from suite.data.dialogue import PairBatch
 from suite.models.cvae import gaussian_kl
 from suite.models.mixture_prior import GaussianHead
-from suite.models.stepwise import ContextEncoder, ResponseEncoder, StepwiseResponder, initialise_normally, StackedLSTM
+from suite.models.stepwise import ContextEncoder, ResponseEncoder, StackedLSTM, StepwiseResponder, initialise_normally
 
 
 class VLSTM(StepwiseResponder):
