@@ -28,7 +28,7 @@ def qualitative_report(table: Table, results: dict[str, list[dict] | str]) -> st
     width = max(len(label) for label in [*examples, "Human"]) + 1
     for i, case in enumerate(first):
         lines += ["", f"Example {i + 1}", *(f"  {line}" for line in speakers(case["context"]))]
-        lines += [f"  {label + ':':<{width}} {cases[i]['response'] if i < len(cases) else '–'}"
+        lines += [f"  {label + ':':<{width}} {(cases[i]['response'] or '(empty)') if i < len(cases) else '–'}"
                   for label, cases in examples.items()]
         lines.append(f"  {'Human:':<{width}} {case['gold']}")
     return "\n".join(lines) + "\n"
