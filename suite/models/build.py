@@ -5,6 +5,7 @@ from __future__ import annotations
 from torch import nn
 
 from suite.config import ModelConfig
+from suite.models.ami import AMIResponder, LatentNoise
 from suite.models.autoencoder import LatentPath, TextAutoencoder, signal_mlp
 from suite.models.cnn_decoder import DilatedCNNDecoder
 from suite.models.coupling import Coupled
@@ -13,13 +14,12 @@ from suite.models.decoder import SignalGRUDecoder
 from suite.models.encoder import BiGRUEncoder
 from suite.models.flows import PlanarFlowPosterior
 from suite.models.lm import GRULanguageModel
-from suite.models.ami import AMIResponder, LatentNoise
-from suite.models.mmi import MMIResponder
-from suite.models.transformer_dialogue import TRANSFORMER_KINDS, Backward, Forward, TransformerResponder
 from suite.models.lstm_vae import LogVarianceGaussianPosterior, LSTMDecoder, LSTMEncoder, initialise_uniformly
+from suite.models.mmi import MMIResponder
 from suite.models.posteriors import GaussianPosterior, PointPosterior, StandardNormal
 from suite.models.regularisers import build_regulariser, kl_penalty
 from suite.models.sa_vae import SemiAmortized
+from suite.models.transformer_dialogue import TRANSFORMER_KINDS, Backward, Forward, TransformerResponder
 from suite.models.vmf import HypersphericalUniform, VMFPosterior
 
 
