@@ -163,7 +163,8 @@ class Game:
     noise_lr: float = 1e-4          # the noise's SGD during the game: 1% of the others' (train_single_conv.py)
 
     def scaled(self, scale: float) -> Game:
-        return replace(self, noise_iterations=max(1, round(self.noise_iterations * scale)))
+        """The game compressed like the rest of a reduced budget, with one noise draw per step (CPU-sized)."""
+        return replace(self, noise_iterations=max(1, round(self.noise_iterations * scale)), samples=1)
 
 
 @dataclass(frozen=True)

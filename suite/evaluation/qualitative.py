@@ -22,13 +22,14 @@ def qualitative_report(table: Table, results: dict[str, list[dict] | str]) -> st
     first = next(iter(examples.values()))
     record = next(r[0] for r in results.values() if isinstance(r, list) and r)
     stand_in = "  [STAND-IN CORPUS]" if record["stand_in"] else ""
-    lines = [f"Examples of dialogue generation ({table.id}; as the AMI supplement's Table 7): the first "
+    title = (f"Examples of dialogue generation ({table.id}; as the AMI supplement's Table 7): the first "
              f"{len(first)} test contexts of {record['dataset']}{stand_in}, {record['budget']['name']} budget, "
-             f"seed {record['seed']}"]
+             f"seed {record['seed']}")
+    lines = [title]
     width = max(len(label) for label in [*examples, "Human"]) + 1
     for i, case in enumerate(first):
         lines += ["", f"Example {i + 1}", *(f"  {line}" for line in speakers(case["context"]))]
-        lines += [f"  {label + ':':<{width}} {cases[i]['response'] if i < len(cases) else '–'}"
+        lines += [f"  {label + ':':<{width}} {(cases[i]['response'] or '(empty)') if i < len(cases) else '–'}"
                   for label, cases in examples.items()]
         lines.append(f"  {'Human:':<{width}} {case['gold']}")
     return "\n".join(lines) + "\n"

@@ -16,23 +16,13 @@ from suite.models.encoder import BiGRUEncoder
 from suite.models.flows import PlanarFlowPosterior
 from suite.models.lm import GRULanguageModel
 from suite.models.lstm_autoencoder import SENTENCE_FAMILIES, build_sentence_model
-from suite.models.lstm_vae import (
-    LogVarianceGaussianPosterior,
-    LSTMDecoder,
-    LSTMEncoder,
-    initialise_uniformly,
-)
+from suite.models.lstm_vae import LogVarianceGaussianPosterior, LSTMDecoder, LSTMEncoder, initialise_uniformly
 from suite.models.mmi import MMIResponder
 from suite.models.posteriors import GaussianPosterior, PointPosterior, StandardNormal
 from suite.models.reference import ReferenceStatistics
 from suite.models.regularisers import build_regulariser, kl_penalty
 from suite.models.sa_vae import SemiAmortized
-from suite.models.transformer_dialogue import (
-    TRANSFORMER_KINDS,
-    Backward,
-    Forward,
-    TransformerResponder,
-)
+from suite.models.transformer_dialogue import TRANSFORMER_KINDS, Backward, Forward, TransformerResponder
 from suite.models.vmf import HypersphericalUniform, VMFPosterior
 
 

@@ -43,7 +43,7 @@ def test_speakers_end_with_b():
 
 def test_qualitative_report_lines_up_rows_and_human():
     table = get_table("ami-dialog")
-    results = {"transformer": [record(["i do it for a living .", "ok"], METRICS)],
+    results = {"transformer": [record(["i do it for a living .", ""], METRICS)],
                "mmi": [record(["do you watch game of thrones ?", "hm"], METRICS)], "ami": "not implemented"}
     report = qualitative_report(table, results)
     assert "[STAND-IN CORPUS]" in report and "Example 2" in report
@@ -52,4 +52,5 @@ def test_qualitative_report_lines_up_rows_and_human():
         "[A]: i teach a kindergarten class .", "[B]: that must be fun .",
         "Transformer:       i do it for a living .", "Transformer + MMI: do you watch game of thrones ?",
         "Human:             it is"]
+    assert "Transformer:       (empty)" in report.split("Example 2")[1]
     assert qualitative_report(table, {"ami": "not implemented"}) is None
