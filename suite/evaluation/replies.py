@@ -8,9 +8,8 @@ import torch
 
 from suite.data.dialogue import PairSet
 from suite.data.vocab import EOS, Vocab
-from suite.metrics.corpus_bleu import corpus_bleu4
-from suite.metrics.diversity import distinct_n
-from suite.metrics.entropy import ngram_entropy
+from suite.metrics.bleu import corpus_bleu4
+from suite.metrics.diversity import distinct_n, ngram_entropy
 from suite.models import device_of
 from suite.progress import bar
 

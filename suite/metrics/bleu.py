@@ -19,3 +19,11 @@ def precision_times_bp(hypotheses: list[list[str]], references: list[list[str]])
     """[BP·p1, BP·p2, BP·p3, BP·p4] as fractions in [0, 1], one reference per hypothesis."""
     score = _MOSES.corpus_score([" ".join(h) for h in hypotheses], [[" ".join(r) for r in references]])
     return [p / 100.0 * score.bp for p in score.precisions]     # sacrebleu's precisions are in percent
+
+
+def corpus_bleu4(hypotheses: list[list[str]], references: list[list[str]]) -> float:
+    """Cumulative corpus BLEU-4 as multi-bleu.perl prints it (geometric mean of n = 1..4, no smoothing: 0 when some
+    order has no match), one reference per hypothesis, as a fraction: the AMI rows' BLEU."""
+    if len(hypotheses) != len(references):
+        raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} references")
+    return _MOSES.corpus_score([" ".join(h) for h in hypotheses], [[" ".join(r) for r in references]]).score / 100.0

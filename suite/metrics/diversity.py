@@ -1,4 +1,4 @@
-"""Distinct-n (Li et al. 2016): distinct n-grams over all generated n-grams, corpus level."""
+"""Diversity of generated text: Distinct-n (Li et al. 2016) and n-gram entropy, corpus level."""
 
 from __future__ import annotations
 
@@ -11,11 +11,17 @@ def distinct_n(texts: list[list[str]], n: int) -> float:
     return len(set(ngrams)) / len(ngrams) if ngrams else 0.0
 
 
+def ngram_entropy(texts: list[list[str]], n: int) -> float:
+    """Entropy (nats) of the empirical distribution of the n-grams of all texts together: AMI's Ent-n (Zhang et al.
+    2018); 0 without n-grams."""
+    counts = Counter(tuple(text[i:i + n]) for text in texts for i in range(len(text) - n + 1))
+    total = sum(counts.values())
+    return 0.0 - sum(c / total * math.log(c / total) for c in counts.values()) if total else 0.0
+
+
 def unigram_entropy(texts: list[list[str]]) -> float:
     """Entropy (nats) of the unigram distribution of all tokens of `texts` (Stochastic WAE's Entropy)."""
-    counts = Counter(token for text in texts for token in text)
-    total = sum(counts.values())
-    return -sum(c / total * math.log(c / total) for c in counts.values()) if total else 0.0
+    return ngram_entropy(texts, 1)
 
 
 def distinct_per_token(texts: list[list[str]], n: int) -> float:

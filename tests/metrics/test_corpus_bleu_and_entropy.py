@@ -7,8 +7,8 @@ import pytest
 from nltk.translate.bleu_score import corpus_bleu
 from scipy.stats import entropy
 
-from suite.metrics.corpus_bleu import corpus_bleu4
-from suite.metrics.entropy import ngram_entropy
+from suite.metrics.bleu import corpus_bleu4
+from suite.metrics.diversity import ngram_entropy
 
 
 def test_bleu4_hand_computed():
