@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -85,17 +86,13 @@ class ModelConfig:
 class MemoryDialogueConfig(ModelConfig):
     """VMED's encoder-decoders (families "lstm-seq2seq", "lstm-cvae", "vlstm", "dnc", "vmed"): L-layer LSTMs,
     optional attention, an external memory of `memory_slots` x `memory_width` read by `modes` heads while
-    decoding (VMED's K). `reduced` holds the smaller sizes CPU budgets train instead (see `at_budget`)."""
+    decoding (VMED's K)."""
 
     layers: int = 3
     attention: bool = False
     memory_slots: int = 16
     memory_width: int = 64
     modes: int = 1
-    reduced: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()    # ((budget, ((field, value), ...)), ...)
-
-    def at_budget(self, budget: str) -> MemoryDialogueConfig:
-        return replace(self, **dict(dict(self.reduced).get(budget, ())))
 
 
 @dataclass(frozen=True)
@@ -200,14 +197,10 @@ class TrainConfig:
 @dataclass(frozen=True)
 class DialogueTrainConfig(TrainConfig):
     """TrainConfig plus VMED's preprocessing window: the last `context_len` words of each context and the first
-    `response_len` of each response are kept. `reduced_batch` maps a CPU budget to its batch size."""
+    `response_len` of each response are kept."""
 
     context_len: int = 20
     response_len: int = 10
-    reduced_batch: tuple[tuple[str, int], ...] = ()
-
-    def at_budget(self, budget: str) -> DialogueTrainConfig:
-        return replace(self, batch_size=dict(self.reduced_batch).get(budget, self.batch_size))
 
 
 @dataclass(frozen=True)
@@ -271,6 +264,20 @@ class RunConfig:
 
     def with_dataset(self, dataset: str) -> RunConfig:
         return replace(self, dataset=dataset)
+
+    def with_changes(self, changes: Mapping[str, object]) -> RunConfig:
+        """This config with fields changed by dotted path, e.g. {"model.transformer.layers": 2, "train.batch_size": 32}."""
+        config = self
+        for path, value in changes.items():
+            config = changed(config, path.split("."), value, path)
+        return config
+
+
+def changed(obj, names: list[str], value, path: str):
+    head, rest = names[0], names[1:]
+    if not is_dataclass(obj) or head not in {f.name for f in fields(obj)}:
+        raise ValueError(f"config has no field {path!r} ({type(obj).__name__} has no {head!r})")
+    return replace(obj, **{head: changed(getattr(obj, head), rest, value, path) if rest else value})
 
 
 # --- Stochastic WAE (Bahuleyan et al. 2019): epoch-based Adam training of LSTM (encoder-)decoders ------------

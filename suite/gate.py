@@ -71,7 +71,7 @@ def record_baseline(model_id: str, dataset: str, seeds: list[int]) -> Path:
     atomic_write_json(path, {
         "model": model_id, "dataset": dataset, "budget": "smoke", "seed": seeds[0], "seeds": seeds,
         "tolerance_rule": f"max({SPREAD_FACTOR:g} x sd over seeds {seeds}, {RELATIVE_FLOOR:g} x |value|)",
-        "config_digest": BUDGETS["smoke"].apply(registry.get_model(model_id).config(dataset)).digest(),
+        "config_digest": registry.get_model(model_id).run_config(dataset, BUDGETS["smoke"]).digest(),
         "metrics": metrics, "provenance": provenance()})
     return path
 

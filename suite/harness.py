@@ -40,7 +40,7 @@ def run_rows(table_id: str, dataset: str, budget: Budget, seeds: list[int], resu
     except SuiteError as error:
         raise SuiteError(f"table {table.id}: {error}") from None
     entries = implemented_rows(table, rows, echo)     # before the data: an unimplemented row is not a data problem
-    corpus = table_corpus(table, dataset, data_dir)     # fails early, with a one-line message, when data is absent
+    table_corpus(table, dataset, data_dir)     # fails early, with a one-line message, when data is absent
     models = list(dict.fromkeys(e.model for e in entries if e.model is not None))
     specs = [RunSpec(model, dataset, budget, seed, results_dir, data_dir, force, device)
              for model in models for seed in seeds]

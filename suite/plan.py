@@ -207,7 +207,7 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
     jobs = min(getattr(options.executor, "jobs", 1), len(models) * len(options.seeds))   # no more at once than runs
     cells, total, durations = [], 0.0, []
     for model_id in models:
-        cfg = options.budget.apply(registry.get_model(model_id).config(dataset))
+        cfg = registry.get_model(model_id).run_config(dataset, options.budget)
         specs = [RunSpec(model_id, dataset, options.budget, seed, options.results_dir, options.data_dir,
                          options.force, options.device) for seed in options.seeds]
         run_corpus = load_run_corpus(cfg, options.data_dir)       # VMED's rows read a window of the corpus

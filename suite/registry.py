@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
+from suite.budgets import BUDGETS, Budget
 from suite.config import RunConfig
 from suite.errors import SuiteError, unknown
 from suite.tables import Table, all_tables, get_table, table_errors
+
+Sizes = Mapping[str, object]      # dotted config paths -> values, e.g. {"model.enc_hidden": 128}
 
 
 @dataclass(frozen=True)
@@ -23,12 +26,18 @@ class ModelEntry:
     paper: str
     datasets: tuple[str, ...]
     configure: Callable[[str], RunConfig]     # dataset -> the paper's (full-budget) config
+    reduced: Mapping[str, Sizes]              # reduced budget -> the smaller sizes it trains instead
 
     def config(self, dataset: str) -> RunConfig:
         if dataset not in self.datasets:
             raise SuiteError(f"model {self.id!r} has no configuration for dataset {dataset!r} "
                              f"(it has: {', '.join(self.datasets)})")
         return self.configure(dataset)
+
+    def run_config(self, dataset: str, budget: Budget) -> RunConfig:
+        """The config a run of this model trains at `budget`: the paper's, shortened by the budget and, at a
+        reduced one, with the sizes this model declares for it."""
+        return budget.apply(self.config(dataset), self.reduced.get(budget.name))
 
 
 @dataclass(frozen=True)
@@ -43,11 +52,19 @@ MODELS: dict[str, ModelEntry] = {}
 ROWS: dict[tuple[str, str], RowEntry] = {}
 
 
-def register_model(model_id: str, *, paper: str, datasets: tuple[str, ...]):
+def register_model(model_id: str, *, paper: str, datasets: tuple[str, ...],
+                   reduced: Mapping[str, Sizes] | None = None):
+    """Declare a model: `configure(dataset)` gives its full-budget config; `reduced` the sizes it trains at reduced
+    budgets where the paper's are too large for a CPU (e.g. {"smoke": {"model.layers": 1, "train.batch_size": 32}})."""
+    reduced = dict(reduced or {})
+    for budget in reduced:
+        if budget not in BUDGETS or BUDGETS[budget].judged:
+            raise ValueError(f"model {model_id!r} declares sizes for {budget!r}, which is not a reduced budget")
+
     def decorator(configure: Callable[[str], RunConfig]):
         if model_id in MODELS:
             raise ValueError(f"model {model_id!r} registered twice")
-        MODELS[model_id] = ModelEntry(model_id, paper, datasets, configure)
+        MODELS[model_id] = ModelEntry(model_id, paper, datasets, configure, reduced)
         return configure
     return decorator
 

@@ -287,7 +287,7 @@ def finished(spec: RunSpec) -> bool:
     """Whether `spec` has a finished run that would be reused as is (no training needed)."""
     if spec.force:
         return False
-    cfg = spec.budget.apply(registry.get_model(spec.model_id).config(spec.dataset))
+    cfg = registry.get_model(spec.model_id).run_config(spec.dataset, spec.budget)
     key = run_key(cfg, load_run_corpus(cfg, spec.data_dir))
     return _reusable(read_record(spec.directory / RECORD), key, spec.directory)
 
@@ -323,7 +323,7 @@ def _run(spec: RunSpec, metrics: Iterable[str]):
     """Record, trained model (None when it has no weights), corpus and config of `spec`. The run directory is
     locked for the whole call, so concurrent callers never interleave on one run."""
     origin = provenance()        # taken before any work, so it names the code that did the work
-    cfg = spec.budget.apply(registry.get_model(spec.model_id).config(spec.dataset))
+    cfg = registry.get_model(spec.model_id).run_config(spec.dataset, spec.budget)
     corpus = load_run_corpus(cfg, spec.data_dir)
     key = run_key(cfg, corpus)
     with run_lock(spec.directory):

@@ -9,7 +9,7 @@ from suite.data.datasets import get_dataset
 
 @pytest.mark.parametrize("dataset, hidden", [("cornell", 768), ("opensubtitles", 1024), ("lj", 768), ("reddit", 768)])
 def test_full_budget_is_the_papers_setup(dataset, hidden):
-    cfg = BUDGETS["full"].apply(registry.get_model("vmed-k3").config(dataset))
+    cfg = registry.get_model("vmed-k3").run_config(dataset, BUDGETS["full"])
     m, t = cfg.model, cfg.train
     assert (m.family, m.modes, m.emb_dim, m.enc_hidden, m.dec_hidden, m.layers) == ("vmed", 3, 96, hidden, hidden, 3)
     assert (m.memory_slots, m.memory_width, m.latent_dim) == (16, 64, 32)
@@ -19,11 +19,11 @@ def test_full_budget_is_the_papers_setup(dataset, hidden):
 
 
 def test_reduced_budgets_shrink_the_model_and_batch_only():
-    full = registry.get_model("vmed-k2").config("chitchat")
-    smoke = BUDGETS["smoke"].apply(full)
+    entry = registry.get_model("vmed-k2")
+    full, smoke = entry.config("chitchat"), entry.run_config("chitchat", BUDGETS["smoke"])
     assert (smoke.model.enc_hidden, smoke.model.layers, smoke.train.batch_size) == (32, 1, 32)
     assert (smoke.model.modes, smoke.model.memory_slots, smoke.train.context_len) == (2, 16, 20)
-    assert BUDGETS["full"].apply(full) == full
+    assert entry.run_config("chitchat", BUDGETS["full"]) == full
 
 
 def test_chitchat_stands_in_for_every_vmed_corpus():

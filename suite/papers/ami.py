@@ -39,10 +39,14 @@ PRETRAINING = TrainConfig(batch_size=64, lr=2.0, betas=(0.9, 0.998), adam_eps=1e
 GAME = Game(noise_iterations=10_000)
 GAME_STEPS = 20_000
 EVALUATION = EvalConfig(decode_max_len=100)     # translate.py's max_length
+# The full Transformer takes seconds per step on a CPU: reduced budgets train smaller ones.
+REDUCED = {"quick": {"model.transformer.d_model": 256, "model.transformer.inner": 1024, "model.transformer.layers": 2},
+           "smoke": {"model.transformer.d_model": 32, "model.transformer.inner": 64, "model.transformer.heads": 2,
+                     "model.transformer.layers": 1, "model.transformer.beam": 2}}
 
 
 def row(model_id: str, model: ModelConfig, train: TrainConfig):
-    register_model(model_id, paper=PAPER, datasets=DATASETS)(
+    register_model(model_id, paper=PAPER, datasets=DATASETS, reduced=REDUCED)(
         lambda dataset: RunConfig(model_id, dataset, model, train, EVALUATION))
 
 

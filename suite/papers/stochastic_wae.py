@@ -50,6 +50,13 @@ DIALOGUE_TRAINING = EpochAdamConfig(epochs=200, lr_decay=0.98)
 EVALUATION = EvalConfig(decode_max_len=19, mask_unk=False, dist_samples=10000)
 
 
+def reduced(model: ModelConfig) -> dict:
+    """Smoke runs take batches of 32 and LSTMs at most 100 wide (decoder 200), so the dialogue models
+    (500/1000/300) run in seconds; the SNLI ones (100/200/100) keep their size."""
+    return {"smoke": {"train.batch_size": 32, "model.enc_hidden": min(model.enc_hidden, 100),
+                      "model.dec_hidden": min(model.dec_hidden, 200), "model.latent_dim": min(model.latent_dim, 100)}}
+
+
 def deterministic(model: ModelConfig, regulariser: Regulariser) -> ModelConfig:
     return replace(model, posterior=Posterior("point"), regulariser=regulariser)
 
@@ -63,7 +70,7 @@ def vae_training(train: EpochAdamConfig, anneal_stop: int) -> EpochAdamConfig:
 
 
 def row(model_id: str, datasets: tuple[str, ...], model: ModelConfig, train: EpochAdamConfig):
-    register_model(model_id, paper=PAPER, datasets=datasets)(
+    register_model(model_id, paper=PAPER, datasets=datasets, reduced=reduced(model))(
         lambda dataset: RunConfig(model_id, dataset, model, train, EVALUATION))
 
 

@@ -34,11 +34,13 @@ ANNEAL_EPOCHS = 100
 BATCH = 256
 ITERATIONS = 1_000_000
 
-REDUCED_MODEL = (("quick", (("emb_dim", 96), ("enc_hidden", 128), ("dec_hidden", 128), ("layers", 2))),
-                 ("smoke", (("emb_dim", 32), ("enc_hidden", 32), ("dec_hidden", 32), ("layers", 1))))
-REDUCED_BATCH = (("quick", 64), ("smoke", 32))
+# CPU-sized models and batches of the reduced budgets
+REDUCED = {"quick": {"model.emb_dim": 96, "model.enc_hidden": 128, "model.dec_hidden": 128, "model.layers": 2,
+                     "train.batch_size": 64},
+           "smoke": {"model.emb_dim": 32, "model.enc_hidden": 32, "model.dec_hidden": 32, "model.layers": 1,
+                     "train.batch_size": 32}}
 
-BASE = MemoryDialogueConfig(family="lstm-seq2seq", emb_dim=96, latent_dim=32, dropout=0.0, reduced=REDUCED_MODEL)
+BASE = MemoryDialogueConfig(family="lstm-seq2seq", emb_dim=96, latent_dim=32, dropout=0.0)
 MODELS = {
     "seq2seq": BASE,
     "seq2seq-att": replace(BASE, attention=True),
@@ -57,8 +59,7 @@ def paper_setup(model_id: str, dataset: str, model: MemoryDialogueConfig) -> Run
               if model.family in LATENT else None)
     train = DialogueTrainConfig(batch_size=BATCH, lr=1e-3, clip_norm=10.0, iterations=ITERATIONS, finish_epoch=False,
                                 lr_decay_start=ITERATIONS, lr_decay_every=ITERATIONS, kl_anneal=anneal,
-                                duplicate_embedding_updates=False, valid_every=1000, max_len=20,
-                                reduced_batch=REDUCED_BATCH)
+                                duplicate_embedding_updates=False, valid_every=1000, max_len=20)
     return RunConfig(model_id, dataset, model, train, EvalConfig(decode_max_len=10, mask_unk=False))
 
 
@@ -68,7 +69,7 @@ def model_id(row: str) -> str:
 
 
 for row, config in MODELS.items():
-    register_model(model_id(row), paper=PAPER, datasets=DATASETS)(
+    register_model(model_id(row), paper=PAPER, datasets=DATASETS, reduced=REDUCED)(
         lambda d, r=row, c=config: paper_setup(model_id(r), d, c))
 
 for table in ("vmed-1", "vmed-2", "vmed-3", "vmed-4"):

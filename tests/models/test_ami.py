@@ -48,6 +48,14 @@ def model_and_batch(seed: int = 0):
     return model, pairs.batch(torch.arange(3))
 
 
+@torch.no_grad()
+def encoded_and_noise(model, batch):
+    """The forward encoding of the batch and one noise draw, the same draw every call."""
+    torch.manual_seed(7)
+    encoded = model.forward_model.encode(batch)
+    return encoded, model.noise(encoded.memory, 1)[0]
+
+
 def measure(model, loss, batch, seed: int = 7) -> float:
     torch.manual_seed(seed)             # the same noise draws before and after the step
     return float(loss(model, batch))
@@ -78,13 +86,11 @@ def test_backward_adversarial_step_makes_synthetic_responses_less_likely():
     model, batch = model_and_batch(1)
     optimizers = GameOptimizers(model, GAME)
 
+    @torch.no_grad()
     def synthetic_nll():
-        torch.manual_seed(7)
-        with torch.no_grad():
-            encoded = model.forward_model.encode(batch)
-            noise = model.noise(encoded.memory, 1)[0]
-            _, fakes = model.synthetic(batch, encoded, noise, GAME)
-            return float(model.backward_nll_of(batch, fakes).mean())
+        encoded, noise = encoded_and_noise(model, batch)
+        _, fakes = model.synthetic(batch, encoded, noise, GAME)
+        return float(model.backward_nll_of(batch, fakes).mean())
 
     before = synthetic_nll()
     torch.manual_seed(7)
@@ -97,10 +103,8 @@ def test_noise_step_grows_the_noise_below_its_limit():
     optimizers = GameOptimizers(model, GAME)
 
     def size():
-        torch.manual_seed(7)
-        with torch.no_grad():
-            encoded = model.forward_model.encode(batch)
-            return float(strength(model.noise(encoded.memory, 1)[0], encoded.padding))
+        encoded, noise = encoded_and_noise(model, batch)
+        return float(strength(noise, encoded.padding))
 
     before = size()
     assert before < GAME.strength_limit

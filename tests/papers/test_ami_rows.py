@@ -8,7 +8,7 @@ from suite.data.dialogue import HISTORY
 
 
 def config(model_id: str, budget: str = "full", dataset: str = "personachat"):
-    return BUDGETS[budget].apply(registry.get_model(model_id).config(dataset))
+    return registry.get_model(model_id).run_config(dataset, BUDGETS[budget])
 
 
 def test_transformer_row_is_b1():
