@@ -3,7 +3,8 @@
 Throughput is measured here, on the chosen device: a few training steps of each distinct network on real
 batches of the run's batch size, and a short importance-sampled evaluation. The estimate extrapolates them to
 the budget's iterations (rounded up to the epoch end where the run finishes its epoch), validations and
-evaluation sample counts; decoding is counted as 1.5x a teacher-forced pass per text. Only models with runs
+evaluation sample counts; decoding is counted as 1.5x a teacher-forced pass per text, except beam search (the
+Transformer rows), which is timed on a few test contexts, decoding as long as their gold responses. Only models with runs
 still to do are measured, rows that share a network and training procedure share one measurement, and
 measurements are cached in <results-dir>/plan-throughput.json (per machine, device, thread count and code).
 
@@ -42,17 +43,18 @@ from suite.training.epochs import EpochTrainer
 from suite.training.game import GameTrainer
 from suite.training.optim import PaperAdam
 
-STEPS, WARM_UP, EVAL_SENTENCES, EVAL_SAMPLES = 10, 2, 32, 10
+STEPS, WARM_UP, EVAL_SENTENCES, EVAL_SAMPLES, REPLY_CONTEXTS = 10, 2, 32, 10, 8
 CACHE = "plan-throughput.json"
 DECODE_COST = 1.5
 
 
-def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float]:
-    """Seconds per training step and per (sentence x importance sample) of evaluation."""
+def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float, float]:
+    """Seconds per training step, per (sentence x importance sample) of evaluation, and per beam-searched reply
+    (0 for models that do not answer by beam search)."""
     torch.manual_seed(0)
     model = build_model(cfg.model, len(corpus.vocab)).to(device)
     if not any(True for _ in model.parameters()):      # a corpus-statistics row: no training, no model
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     train = corpus.splits["train"]
     indices = training_batches(train, cfg.train.batch_size, torch.Generator().manual_seed(0))[:STEPS + WARM_UP]
     if isinstance(cfg.train, EpochTrainConfig):
@@ -87,7 +89,21 @@ def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float]:
     start = time.perf_counter()
     sentence_scores(model, test, samples, None, "measuring")
     evaluation = (time.perf_counter() - start) / (len(test) * samples)
-    return statistics.fmean(seconds[WARM_UP:]), evaluation   # a run takes the sum of its steps: the mean
+    reply = measure_replies(model, corpus, device) if hasattr(model, "respond") else 0.0
+    return statistics.fmean(seconds[WARM_UP:]), evaluation, reply   # a run takes the sum of its steps: the mean
+
+
+@torch.no_grad()
+def measure_replies(model, corpus, device: str) -> float:
+    """Seconds per reply of beam search. An untrained model never ends a reply, so the search runs as long as the
+    test split's mean gold response (+ <eos>), the length a trained model answers with."""
+    model.eval()
+    test = corpus.splits["test"]
+    length = round(float(test.responses.lengths.float().mean())) + 1
+    contexts = test.subset(REPLY_CONTEXTS)
+    start = time.perf_counter()
+    model.respond(contexts.batch(torch.arange(len(contexts)), None).to(device), length, True)
+    return (time.perf_counter() - start) / len(contexts)
 
 
 def _packed_probe(barrier, results, cfg: RunConfig, data_dir: Path | None, device: str, threads: int):
@@ -98,7 +114,7 @@ def _packed_probe(barrier, results, cfg: RunConfig, data_dir: Path | None, devic
 
 
 def measure_packed(cfg: RunConfig, data_dir: Path | None, device: str, jobs: int,
-                   threads: int) -> tuple[float, float]:
+                   threads: int) -> tuple[float, float, float]:
     """`measure` in `jobs` processes at once (each with `threads` CPU threads): the mean of their figures."""
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(jobs), context.Queue()
@@ -109,7 +125,7 @@ def measure_packed(cfg: RunConfig, data_dir: Path | None, device: str, jobs: int
     figures = [results.get() for _ in probes]
     for probe in probes:
         probe.join()
-    return statistics.fmean(f[0] for f in figures), statistics.fmean(f[1] for f in figures)
+    return tuple(statistics.fmean(f[i] for f in figures) for i in range(3))
 
 
 def measurement_key(cfg: RunConfig, device: str, jobs: int = 1, threads: int | None = None) -> str:
@@ -125,7 +141,7 @@ def measurement_key(cfg: RunConfig, device: str, jobs: int = 1, threads: int | N
 
 
 def cached_measure(cfg: RunConfig, corpus, device: str, cache_path: Path, echo=print, jobs: int = 1,
-                   threads: int | None = None, data_dir: Path | None = None) -> tuple[float, float]:
+                   threads: int | None = None, data_dir: Path | None = None) -> tuple[float, float, float]:
     try:
         cache = json.loads(cache_path.read_text())
     except (OSError, ValueError):
@@ -139,8 +155,7 @@ def cached_measure(cfg: RunConfig, corpus, device: str, cache_path: Path, echo=p
             atomic_write_json(cache_path, cache)
         except Exception:      # noqa: BLE001 - a cache that cannot be written only costs a re-measurement
             pass
-    step, per_sample = cache[key]
-    return step, per_sample
+    return tuple(cache[key])
 
 
 def training_steps(cfg: RunConfig, train_size: int) -> tuple[float, bool]:
@@ -159,7 +174,7 @@ def training_steps(cfg: RunConfig, train_size: int) -> tuple[float, bool]:
     return train.iterations, False
 
 
-def estimate(cfg: RunConfig, corpus, step: float, per_sample: float,
+def estimate(cfg: RunConfig, corpus, step: float, per_sample: float, per_reply: float,
              groups: tuple[str, ...] = ("likelihood", "reconstruction", "prior_samples")) -> tuple[float, float, bool]:
     """(training seconds, evaluation seconds, upper bound?) for one run that evaluates the metric `groups`."""
     steps, bound = training_steps(cfg, len(corpus.splits["train"]))
@@ -180,10 +195,10 @@ def estimate(cfg: RunConfig, corpus, step: float, per_sample: float,
              "mean_reconstruction": DECODE_COST * min(test, ev.bleu_sentences or test),
              "prior_statistics": DECODE_COST * ev.dist_samples,
              "generated_responses": DECODE_COST * nll_sentences,
-             "bleu_and_glove": DECODE_COST * nll_sentences, "response_bound": nll_sentences,
-             "replies": DECODE_COST * nll_sentences}
+             "bleu_and_glove": DECODE_COST * nll_sentences, "response_bound": nll_sentences}
     texts = sum(texts.get(group, 0.0) for group in groups)      # only what the table's metrics need
-    return train_seconds, texts * per_sample, bound
+    replies = min(nll_sentences, ev.bleu_sentences or nll_sentences) if "replies" in groups else 0
+    return train_seconds, texts * per_sample + replies * per_reply, bound
 
 
 def wall_time(durations: list[float], jobs: int) -> float:

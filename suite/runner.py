@@ -103,7 +103,8 @@ def _responses(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
 
 
 def _replies(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
-    test = corpus.splits["test"].subset(cfg.eval.test_sentences)
+    # beam search is the costly part: reduced budgets answer `bleu_sentences` contexts, as BLEU elsewhere
+    test = corpus.splits["test"].subset(cfg.eval.test_sentences).subset(cfg.eval.bleu_sentences)
     shape = cfg.model.transformer
     return (evaluate_replies(model, test, corpus.vocab, cfg.eval.decode_max_len, cfg.eval.mask_unk, cfg.train.max_len),
             {"contexts": len(test), "responses_per_context": 1, "beam": shape.beam, "n_best": shape.n_best,
