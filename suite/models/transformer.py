@@ -8,6 +8,7 @@ embeddings and a separate output layer (OpenNMT shares none of them unless asked
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -69,8 +70,10 @@ class Seq2SeqTransformer(nn.Module):
         self.d_model = d
         self.source_embedding = nn.Embedding(vocab_size, d, padding_idx=PAD)
         self.target_embedding = nn.Embedding(vocab_size, d, padding_idx=PAD)
-        self.layers = nn.Transformer(d, shape.heads, shape.layers, shape.layers, shape.inner, dropout,
-                                     batch_first=True, norm_first=True)
+        with warnings.catch_warnings():     # nested tensors are off with pre-norm layers; torch says so on every build
+            warnings.filterwarnings("ignore", "enable_nested_tensor is True", UserWarning)
+            self.layers = nn.Transformer(d, shape.heads, shape.layers, shape.layers, shape.inner, dropout,
+                                         batch_first=True, norm_first=True)
         self.dropout = nn.Dropout(dropout)
         self.generator = nn.Linear(d, vocab_size)
         for parameter in self.parameters():
