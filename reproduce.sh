@@ -2,9 +2,10 @@
 # Reproduce the papers' tables, figures and claims; Markdown comparisons go under results/tables/.
 #   ./reproduce.sh [quick|full] [coupled|wae|vmed|ami|all]     (default: quick coupled)
 # Extra arguments go to every call, e.g. ./reproduce.sh quick all --seeds 3 --jobs 2
-# Real corpora are looked for in --data-dir D or $REPRODUCE_DATA_DIR (README, "Data"); PTB ships with the suite. A table whose
-# corpus is not there runs on its packaged stand-in (PTB for SNLI, chitchat for the dialogue corpora): this script
-# says so, and every output labels it a stand-in, never compared with the paper.
+# DRY_RUN=1 prints the calls instead of running them.
+# Real corpora are looked for in --data-dir D or $REPRODUCE_DATA_DIR (README, "Data"); PTB ships with the suite.
+# A table whose corpus is not there runs on its packaged stand-in (PTB for SNLI, chitchat for the dialogue
+# corpora): this script says so, and every output labels it a stand-in, never compared with the paper.
 set -euo pipefail
 budget="${1:-quick}"
 shift || true
@@ -18,22 +19,23 @@ for ((i = 0; i < ${#extra[@]}; i++)); do      # the presence check below looks w
     esac
 done
 
+present=$(python -c 'from suite.data.datasets import DATASETS, data_dir_from
+print(" ".join(name for name, d in DATASETS.items() if d.is_present(data_dir_from(None))))')
 corpus() {     # $1 if present, else the stand-in $2 (announced on stderr)
-    python - "$1" "$2" <<'PY'
-import sys
-from suite.data.datasets import data_dir_from, get_dataset
-real, stand_in = sys.argv[1:]
-if get_dataset(real).is_present(data_dir_from(None)):
-    print(real)
-else:
-    print(f"{real}: not in the data directory, running the labelled stand-in {stand_in} (not compared)", file=sys.stderr)
-    print(stand_in)
-PY
+    if [[ " $present " == *" $1 "* ]]; then
+        echo "$1"
+    else
+        echo "$1: not in the data directory, running the labelled stand-in $2 (not compared)" >&2
+        echo "$2"
+    fi
 }
 run() {        # run COMMAND TARGET REAL_CORPUS STAND_IN [ARGS...]
     local command=$1 target=$2 dataset
     dataset=$(corpus "$3" "$4")
-    reproduce "$command" "$target" --dataset "$dataset" --budget "$budget" "${@:5}" "${extra[@]}"
+    call "$command" "$target" --dataset "$dataset" --budget "$budget" "${@:5}" "${extra[@]}"
+}
+call() {
+    if [[ -n ${DRY_RUN:-} ]]; then echo reproduce "$@"; else reproduce "$@"; fi
 }
 wants() { [[ $paper == all || $paper == "$1" ]]; }
 
@@ -43,7 +45,7 @@ if wants coupled; then
     done
     run table coupled-8 switchboard chitchat --format markdown
     run figure coupled-fig2 ptb ptb
-    reproduce interpolate --dataset ptb --budget "$budget" "${extra[@]}"
+    call interpolate --dataset ptb --budget "$budget" "${extra[@]}"
     for table in coupled-1 coupled-2; do
         run claims "$table" ptb ptb
     done
