@@ -37,6 +37,14 @@ def reference_step(entries, state, lr, betas, clip, eps=1e-8):
             p.addcdiv_(s["m"], denom, value=-lr / (1 - betas[0] ** s["step"]))
 
 
+def backward_both(models, batch, step: int):
+    """The same gradients into each model: the same seed before each loss."""
+    for model in models:
+        torch.manual_seed(step)
+        model.zero_grad()
+        model.training_terms(batch, 0.5)["loss"].backward()
+
+
 @pytest.mark.parametrize("coupling,copies", [(None, 2), (Coupling(), 3)])
 @pytest.mark.parametrize("clip", [0.5, 1e6])       # clipping active / inactive
 def test_reproduces_the_duplicated_embedding_semantics(tiny_batch, coupling, copies, clip):
@@ -48,10 +56,7 @@ def test_reproduces_the_duplicated_embedding_semantics(tiny_batch, coupling, cop
     cfg = TrainConfig(lr=0.01, clip_norm=clip)
     optimizer, state = PaperAdam(ours, cfg), {}
     for step in range(4):
-        for model in (ours, reference):
-            torch.manual_seed(step)
-            model.zero_grad()
-            model.training_terms(tiny_batch, 0.5)["loss"].backward()
+        backward_both((ours, reference), tiny_batch, step)
         optimizer.step()
         reference_step(listed_parameters(reference), state, cfg.lr, cfg.betas, clip)
     for a, b in zip(ours.parameters(), reference.parameters()):
@@ -66,10 +71,7 @@ def test_without_duplication_it_is_plain_adam_with_norm_clipping(tiny_batch):
     optimizer = PaperAdam(ours, cfg)
     torch_adam = torch.optim.Adam(reference.parameters(), lr=cfg.lr, betas=cfg.betas)
     for step in range(4):
-        for model in (ours, reference):
-            torch.manual_seed(step)
-            model.zero_grad()
-            model.training_terms(tiny_batch, 0.5)["loss"].backward()
+        backward_both((ours, reference), tiny_batch, step)
         optimizer.step()
         torch.nn.utils.clip_grad_norm_(reference.parameters(), cfg.clip_norm)
         torch_adam.step()
