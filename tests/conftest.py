@@ -1,7 +1,14 @@
+import os
+
 import pytest
 import torch
 
 from suite.data.corpus import Corpus
+
+# Under pytest-xdist each worker gets its share of the cores: workers that each took them all would slow
+# one another down.
+if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
 
 
 @pytest.fixture(scope="session")
