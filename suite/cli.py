@@ -352,21 +352,25 @@ def baseline():
 @baseline.command("check")
 @click.option("--models", default=None, help="Comma-separated model ids (default: all implemented).")
 def baseline_check(models):
-    """Rerun the smoke budget and fail if a metric moved outside its recorded tolerance (each model on PTB,
-    the dialogue models on the chitchat stand-in)."""
+    """Rerun the smoke budget and fail if a metric moved outside its recorded tolerance or the model's config
+    changed since its baseline was recorded (each model on PTB, the dialogue models on the chitchat stand-in)."""
     progress.SHOW = False
-    checks = [c for model in (_list(models) or gate.gate_models())
-              for c in gate.check_baseline(model, gate.gate_dataset(model))]
+    models = _list(models) or gate.gate_models()
+    drift = {model: gate.config_drift(model, gate.gate_dataset(model)) for model in models}
+    checks = [c for model in models for c in gate.check_baseline(model, gate.gate_dataset(model))]
     cells = [[c.model, c.metric, _num(c.recorded), _num(c.tolerance), _num(c.now),
               _num(None if c.recorded is None or c.now is None else c.now - c.recorded),
               "ok" if c.ok else "MOVED" if c.recorded is not None and c.now is not None else "MISSING"]
              for c in checks]
     click.echo(tabulate(cells, ["model", "metric", "recorded", "±tol", "now", "Δ", "status"], tablefmt="simple",
                         disable_numparse=True))
-    failed = [c for c in checks if not c.ok]
+    for model, changes in drift.items():
+        if changes:
+            click.echo(f"\nconfig of {model} changed since its baseline was recorded: {'; '.join(changes)}")
+    failed = sorted({c.model for c in checks if not c.ok} | {model for model, changes in drift.items() if changes})
     if failed:
-        click.echo(f"\n{len(failed)} of {len(checks)} checks failed; if the change is intended, re-record with "
-                   f"`reproduce baseline record --models {','.join(sorted({c.model for c in failed}))}`", err=True)
+        click.echo(f"\n{len(failed)} of {len(models)} models failed the gate; if the change is intended, re-record "
+                   f"with `reproduce baseline record --models {','.join(failed)}`", err=True)
         sys.exit(1)
     click.echo(f"\nall {len(checks)} checks within tolerance")
 

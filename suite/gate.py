@@ -1,8 +1,8 @@
 """CI regression gate: smoke-budget results of every implemented model, recorded under baselines/.
 
 `record` trains each model at the smoke budget with several seeds and stores the seed-0 values with a
-tolerance derived from the seed spread; `check` retrains with seed 0 and reports every metric that moved
-outside its tolerance.
+tolerance derived from the seed spread, and the config they were trained with; `check` retrains with seed 0 and
+reports every metric that moved outside its tolerance, and `config_drift` every config field changed since.
 """
 
 from __future__ import annotations
@@ -51,6 +51,12 @@ def baseline_path(dataset: str, model_id: str) -> Path:
     return BASELINES / dataset / f"{model_id}.json"
 
 
+def smoke_config(model_id: str, dataset: str) -> dict:
+    """The config the gate trains, as its JSON file holds it (tuples read back as lists)."""
+    config = registry.get_model(model_id).run_config(dataset, BUDGETS["smoke"]).to_dict()
+    return json.loads(json.dumps(config))
+
+
 def measure(model_id: str, dataset: str, seed: int, results_dir: Path) -> dict[str, float]:
     spec = RunSpec(model_id, dataset, BUDGETS["smoke"], seed, results_dir, force=True)
     record = run_model(spec, metrics_of(model_id))
@@ -71,8 +77,7 @@ def record_baseline(model_id: str, dataset: str, seeds: list[int]) -> Path:
     atomic_write_json(path, {
         "model": model_id, "dataset": dataset, "budget": "smoke", "seed": seeds[0], "seeds": seeds,
         "tolerance_rule": f"max({SPREAD_FACTOR:g} x sd over seeds {seeds}, {RELATIVE_FLOOR:g} x |value|)",
-        "config_digest": registry.get_model(model_id).run_config(dataset, BUDGETS["smoke"]).digest(),
-        "metrics": metrics, "provenance": provenance()})
+        "config": smoke_config(model_id, dataset), "metrics": metrics, "provenance": provenance()})
     return path
 
 
@@ -101,3 +106,35 @@ def check_baseline(model_id: str, dataset: str) -> list[Check]:
               for key, spec in baseline["metrics"].items()]
     checks += [Check(model_id, key, None, None, value) for key, value in now.items() if key not in baseline["metrics"]]
     return checks
+
+
+def config_drift(model_id: str, dataset: str) -> list[str]:
+    """Each config field that differs between the model's baseline and the run the gate makes today."""
+    path = baseline_path(dataset, model_id)
+    if not path.exists():
+        return []
+    recorded = json.loads(path.read_text()).get("config")
+    if recorded is None:
+        return [f"{path} holds no config: re-record it"]
+    return config_changes(recorded, smoke_config(model_id, dataset))
+
+
+def config_changes(recorded: dict, now: dict) -> list[str]:
+    """'path: old -> new' for each dotted field path whose value differs, fields added or removed included."""
+    old, new = _leaves(recorded), _leaves(now)
+    return [f"{path}: {_shown(old, path)} -> {_shown(new, path)}" for path in sorted(old.keys() | new.keys())
+            if (path in old, old.get(path)) != (path in new, new.get(path))]
+
+
+def _leaves(config: dict, prefix: str = "") -> dict[str, object]:
+    leaves = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            leaves |= _leaves(value, f"{prefix}{key}.")
+        else:
+            leaves[f"{prefix}{key}"] = value
+    return leaves
+
+
+def _shown(leaves: dict[str, object], path: str) -> str:
+    return json.dumps(leaves[path]) if path in leaves else "(absent)"

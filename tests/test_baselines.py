@@ -1,10 +1,13 @@
 """The CI regression gate: every implemented model, trained and evaluated end to end at the smoke budget,
 must land within the tolerance recorded in baselines/ (re-record deliberately with
-`reproduce baseline record --models <id>`)."""
+`reproduce baseline record --models <id>`), and must have been recorded with the config the gate runs today."""
+
+import json
 
 import pytest
+from click.testing import CliRunner
 
-from suite import gate
+from suite import cli, gate
 
 
 @pytest.mark.parametrize("model_id", gate.gate_models())
@@ -14,6 +17,34 @@ def test_smoke_run_matches_its_recorded_baseline(model_id):
     assert not moved, f"{model_id} moved outside its baseline: " + "; ".join(moved)
 
 
+@pytest.mark.parametrize("model_id", gate.gate_models())
+def test_baseline_was_recorded_with_the_config_the_gate_runs(model_id):
+    changes = gate.config_drift(model_id, gate.gate_dataset(model_id))
+    assert not changes, f"config of {model_id} changed since its baseline was recorded: " + "; ".join(changes)
+
+
+def test_config_changes_name_each_changed_added_and_removed_field():
+    recorded = {"seed": 0, "train": {"lr": 0.001, "anneal": None, "dims": [1, 2]}}
+    now = {"seed": 0, "train": {"lr": 0.002, "anneal": {"start": 10}, "dims": [1, 2]}, "dataset": "ptb"}
+    assert gate.config_changes(recorded, now) == [
+        'dataset: (absent) -> "ptb"', "train.anneal: null -> (absent)", "train.anneal.start: (absent) -> 10",
+        "train.lr: 0.001 -> 0.002"]
+    assert gate.config_changes(now, now) == []
+
+
 def test_tolerance_comes_from_the_seed_spread():
     assert gate.tolerance([10.0, 11.0, 12.0]) == pytest.approx(3.0)
     assert gate.tolerance([100.0, 100.0, 100.0]) == pytest.approx(0.1)      # floor: 0.1% of the value
+
+
+def test_baseline_check_names_a_changed_config_field_and_fails(monkeypatch, tmp_path):
+    config = gate.smoke_config("vae", "ptb")
+    config["train"]["lr"] *= 2
+    (tmp_path / "ptb").mkdir()
+    (tmp_path / "ptb" / "vae.json").write_text(json.dumps({"config": config}))
+    monkeypatch.setattr(gate, "BASELINES", tmp_path)
+    monkeypatch.setattr(gate, "check_baseline", lambda model, dataset: [])    # the metrics are not in question
+    result = CliRunner().invoke(cli.main, ["baseline", "check", "--models", "vae"])
+    assert result.exit_code == 1
+    assert "config of vae changed since its baseline was recorded: train.lr: 0.002 -> 0.001" in result.output
+    assert "reproduce baseline record --models vae" in result.output

@@ -65,6 +65,7 @@ def stubbed(monkeypatch, tmp_path):
     monkeypatch.setattr(cli, "draw_figure", lambda *args, **kwargs: tmp_path / "figure.png")
     monkeypatch.setattr(cli, "interpolation_report", lambda *args, **kwargs: "report")
     monkeypatch.setattr(cli.gate, "check_baseline", lambda model, dataset: [])
+    monkeypatch.setattr(cli.gate, "config_drift", lambda model, dataset: [])
     monkeypatch.setattr(cli.gate, "record_baseline", lambda model, dataset, seeds: tmp_path / f"{model}.json")
     monkeypatch.chdir(tmp_path)
 
