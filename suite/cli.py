@@ -355,9 +355,9 @@ def baseline_check(models):
     """Rerun the smoke budget and fail if a metric moved outside its recorded tolerance or the model's config
     changed since its baseline was recorded (each model on PTB, the dialogue models on the chitchat stand-in)."""
     progress.SHOW = False
-    models = _list(models) or gate.gate_models()
-    drift = {model: gate.config_drift(model, gate.gate_dataset(model)) for model in models}
-    checks = [c for model in models for c in gate.check_baseline(model, gate.gate_dataset(model))]
+    datasets = {model: gate.gate_dataset(model) for model in _list(models) or gate.gate_models()}
+    drift = {model: gate.config_drift(model, dataset) for model, dataset in datasets.items()}
+    checks = [c for model, dataset in datasets.items() for c in gate.check_baseline(model, dataset)]
     cells = [[c.model, c.metric, _num(c.recorded), _num(c.tolerance), _num(c.now),
               _num(None if c.recorded is None or c.now is None else c.now - c.recorded),
               "ok" if c.ok else "MOVED" if c.recorded is not None and c.now is not None else "MISSING"]
@@ -369,7 +369,7 @@ def baseline_check(models):
             click.echo(f"\nconfig of {model} changed since its baseline was recorded: {'; '.join(changes)}")
     failed = sorted({c.model for c in checks if not c.ok} | {model for model, changes in drift.items() if changes})
     if failed:
-        click.echo(f"\n{len(failed)} of {len(models)} models failed the gate; if the change is intended, re-record "
+        click.echo(f"\n{len(failed)} of {len(datasets)} models failed the gate; if the change is intended, re-record "
                    f"with `reproduce baseline record --models {','.join(failed)}`", err=True)
         sys.exit(1)
     click.echo(f"\nall {len(checks)} checks within tolerance")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from suite import registry
 from suite.budgets import BUDGETS
+from suite.errors import SuiteError
 from suite.provenance import REPO, provenance
 from suite.records import atomic_write_json
 from suite.runner import RunSpec, run_model
@@ -49,6 +50,22 @@ def metrics_of(model_id: str) -> list[str]:
 
 def baseline_path(dataset: str, model_id: str) -> Path:
     return BASELINES / dataset / f"{model_id}.json"
+
+
+def read_baseline(model_id: str, dataset: str) -> dict | None:
+    """The model's recorded baseline (None if it has none); an unreadable or incomplete file is refused in one line."""
+    path = baseline_path(dataset, model_id)
+    if not path.exists():
+        return None
+    rerecord = f"re-record it with `reproduce baseline record --models {model_id}`"
+    try:
+        baseline = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise SuiteError(f"{path}: unreadable baseline ({error}); {rerecord}") from None
+    missing = [key for key in ("seed", "config", "metrics") if not isinstance(baseline, dict) or key not in baseline]
+    if missing:
+        raise SuiteError(f"{path}: not a complete baseline (no {', '.join(missing)}); {rerecord}")
+    return baseline
 
 
 def smoke_config(model_id: str, dataset: str) -> dict:
@@ -96,10 +113,9 @@ class Check:
 
 
 def check_baseline(model_id: str, dataset: str) -> list[Check]:
-    path = baseline_path(dataset, model_id)
-    if not path.exists():
+    baseline = read_baseline(model_id, dataset)
+    if baseline is None:
         return [Check(model_id, "(no baseline recorded)", None, None, None)]
-    baseline = json.loads(path.read_text())
     with tempfile.TemporaryDirectory() as scratch:
         now = measure(model_id, dataset, baseline["seed"], Path(scratch))
     checks = [Check(model_id, key, spec["value"], spec["tolerance"], now.get(key))
@@ -110,13 +126,8 @@ def check_baseline(model_id: str, dataset: str) -> list[Check]:
 
 def config_drift(model_id: str, dataset: str) -> list[str]:
     """Each config field that differs between the model's baseline and the run the gate makes today."""
-    path = baseline_path(dataset, model_id)
-    if not path.exists():
-        return []
-    recorded = json.loads(path.read_text()).get("config")
-    if recorded is None:
-        return [f"{path} holds no config: re-record it"]
-    return config_changes(recorded, smoke_config(model_id, dataset))
+    baseline = read_baseline(model_id, dataset)
+    return [] if baseline is None else config_changes(baseline["config"], smoke_config(model_id, dataset))
 
 
 def config_changes(recorded: dict, now: dict) -> list[str]:

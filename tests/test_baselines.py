@@ -37,14 +37,29 @@ def test_tolerance_comes_from_the_seed_spread():
     assert gate.tolerance([100.0, 100.0, 100.0]) == pytest.approx(0.1)      # floor: 0.1% of the value
 
 
+def baseline_file(monkeypatch, tmp_path, text: str) -> None:
+    """baselines/ptb/vae.json holding `text`, in a baselines directory of the test's own."""
+    (tmp_path / "ptb").mkdir()
+    (tmp_path / "ptb" / "vae.json").write_text(text)
+    monkeypatch.setattr(gate, "BASELINES", tmp_path)
+
+
 def test_baseline_check_names_a_changed_config_field_and_fails(monkeypatch, tmp_path):
     config = gate.smoke_config("vae", "ptb")
     config["train"]["lr"] *= 2
-    (tmp_path / "ptb").mkdir()
-    (tmp_path / "ptb" / "vae.json").write_text(json.dumps({"config": config}))
-    monkeypatch.setattr(gate, "BASELINES", tmp_path)
+    baseline_file(monkeypatch, tmp_path, json.dumps({"seed": 0, "config": config, "metrics": {}}))
     monkeypatch.setattr(gate, "check_baseline", lambda model, dataset: [])    # the metrics are not in question
     result = CliRunner().invoke(cli.main, ["baseline", "check", "--models", "vae"])
     assert result.exit_code == 1
     assert "config of vae changed since its baseline was recorded: train.lr: 0.002 -> 0.001" in result.output
+    assert "reproduce baseline record --models vae" in result.output
+
+
+@pytest.mark.parametrize("text, complaint", [("{not json", "unreadable baseline"),
+                                             ('{"seed": 0, "metrics": {}}', "not a complete baseline (no config)")])
+def test_a_malformed_baseline_is_refused_in_one_line(monkeypatch, tmp_path, text, complaint):
+    baseline_file(monkeypatch, tmp_path, text)
+    result = CliRunner().invoke(cli.main, ["baseline", "check", "--models", "vae"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") and result.output.count("\n") == 1 and complaint in result.output
     assert "reproduce baseline record --models vae" in result.output
