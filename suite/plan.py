@@ -1,7 +1,8 @@
 """`reproduce plan`: how many runs a table needs and how long they should take, before anything starts.
 
 Throughput is measured here, on the chosen device: a few training steps of each distinct network on real
-batches of the run's batch size, and a short importance-sampled evaluation. The estimate extrapolates them to
+batches of the run's batch size, and an importance-sampled evaluation of a few of the test split's evaluation
+batches, both chosen at quantiles of padded width to stand for all of them. The estimate extrapolates them to
 the budget's iterations (rounded up to the epoch end where the run finishes its epoch), validations and
 evaluation sample counts; decoding is counted as 1.5x a teacher-forced pass per text, except beam search (the
 Transformer rows), which is timed on a few test contexts, decoding as long as their gold responses. Only models
@@ -30,8 +31,8 @@ from tabulate import tabulate
 
 from suite import registry
 from suite.config import EpochAdamConfig, EpochTrainConfig, RunConfig, TrainConfig
-from suite.data.batching import training_batches
-from suite.evaluation.likelihood import sentence_scores
+from suite.data.batching import evaluation_batches, training_batches
+from suite.evaluation.likelihood import BATCH_TOKENS, sentence_scores
 from suite.executors import start_worker
 from suite.harness import implemented_rows, table_corpus
 from suite.models.build import build_model
@@ -43,7 +44,7 @@ from suite.training.epochs import EpochTrainer
 from suite.training.game import GameTrainer
 from suite.training.optim import PaperAdam
 
-STEPS, WARM_UP, EVAL_SENTENCES, EVAL_SAMPLES, REPLY_CONTEXTS = 10, 2, 32, 10, 8
+STEPS, EVAL_BATCHES, EVAL_SAMPLES, REPLY_CONTEXTS = 10, 4, 10, 8
 CACHE = "plan-throughput.json"
 DECODE_COST = 1.5
 
@@ -56,7 +57,7 @@ def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float, float]:
     if not any(True for _ in model.parameters()):      # a corpus-statistics row: no training, no model
         return 0.0, 0.0, 0.0
     train = corpus.splits["train"]
-    indices = training_batches(train, cfg.train.batch_size, torch.Generator().manual_seed(0))[:STEPS + WARM_UP]
+    indices = probe_batches(train, cfg.train.batch_size)
     if isinstance(cfg.train, EpochTrainConfig):
         trainer = EpochTrainer(model, corpus, cfg.train, seed=0)
 
@@ -80,17 +81,32 @@ def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float, float]:
             model.training_terms(batch, 0.5)["loss"].backward()
             optimizer.step()
     seconds = []
-    for index in indices:
+    for index in indices + indices:        # the first pass grows the allocators to every width; the second is timed
         start = time.perf_counter()
         step(train.batch(index, None).to(device))
         seconds.append(time.perf_counter() - start)
-    test = corpus.splits["test"].subset(EVAL_SENTENCES)
+    test = corpus.splits["test"]
+    batches = evaluation_batches(test, BATCH_TOKENS)
     samples = max(2, min(EVAL_SAMPLES, cfg.eval.nll_samples))     # per-sample cost falls with more samples
+    sentence_scores(model, test.select(batches[len(batches) // 2]), samples, None, "warming up")
     start = time.perf_counter()
-    sentence_scores(model, test, samples, None, "measuring")
-    evaluation = (time.perf_counter() - start) / (len(test) * samples)
+    sentence_scores(model, test.select(torch.cat(quantiles(batches, EVAL_BATCHES))), samples, None, "measuring")
+    # the probe batches stand for all of the split's: their mean time, times their number, is the split's time
+    evaluation = (time.perf_counter() - start) / EVAL_BATCHES * len(batches) / (len(test) * samples)
     reply = measure_replies(model, corpus, device) if hasattr(model, "respond") else 0.0
-    return statistics.fmean(seconds[WARM_UP:]), evaluation, reply   # a run takes the sum of its steps: the mean
+    return statistics.fmean(seconds[STEPS:]), evaluation, reply   # a run takes the sum of its steps: the mean
+
+
+def probe_batches(train, batch_size: int) -> list[torch.Tensor]:
+    """STEPS batches that stand for a whole training epoch (whose first ten PTB batches are a fifth narrower than
+    its average)."""
+    batches = training_batches(train, batch_size, torch.Generator().manual_seed(0))
+    return quantiles(sorted(batches, key=lambda index: int(train.lengths[index].max())), STEPS)
+
+
+def quantiles(ranked: list, n: int) -> list:
+    """n items at evenly spaced quantiles of `ranked`: the mean of a cost over them estimates its mean over all."""
+    return [ranked[int((i + 0.5) * len(ranked) / n)] for i in range(n)]
 
 
 @torch.no_grad()

@@ -39,6 +39,10 @@ class SentenceSet:
     def batch(self, index: torch.Tensor, max_len: int | None = None) -> Batch:
         return Batch.from_sentences([self.sentence(int(i)) for i in index], index, max_len)
 
+    def select(self, index: torch.Tensor) -> SentenceSet:
+        """The sentences at `index`, in that order."""
+        return SentenceSet.from_lists([self.sentence(int(i)).tolist() for i in index])
+
     def subset(self, n: int | None) -> SentenceSet:
         """The first n sentences (all when n is None)."""
         if n is None or n >= len(self):

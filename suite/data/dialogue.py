@@ -146,6 +146,11 @@ class PairSet:
         return PairBatch(self.posts.batch(index, max_len), self.responses.batch(index, max_len),
                          None if self.earlier is None else self.earlier.batch(index, max_len))
 
+    def select(self, index: torch.Tensor) -> PairSet:
+        """The pairs at `index`, in that order."""
+        earlier = None if self.earlier is None else self.earlier.select(index)
+        return PairSet(self.posts.select(index), self.responses.select(index), earlier)
+
     def subset(self, n: int | None) -> PairSet:
         """The first n pairs (all when n is None)."""
         earlier = None if self.earlier is None else self.earlier.subset(n)

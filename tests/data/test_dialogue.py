@@ -64,6 +64,9 @@ def test_truncation_applies_to_both_sides_and_planning_uses_response_lengths():
     assert sorted(torch.cat(training_batches(split, 2, torch.Generator().manual_seed(0))).tolist()) == [0, 1, 2, 3]
     head = split.subset(2)
     assert len(head) == 2 and head.pair(1)[0].tolist() == [7] and head.pair(1)[1].tolist() == [22, 23, 24, 25]
+    picked = split.select(torch.tensor([3, 1]))
+    assert ([[side.tolist() for side in picked.pair(i)] for i in range(2)]
+            == [[side.tolist() for side in split.pair(i)] for i in (3, 1)])
 
 
 def test_consecutive_pairs_follow_the_released_preprocessing():

@@ -28,6 +28,7 @@ def test_pair_corpus_carries_history_through_batches():
     assert [decode(test.earlier.sentence(i).tolist()) for i in range(3)] == [[], ["a", "<eos>"],
                                                                                  ["a", "<eos>", "b", "<eos>"]]
     assert batch.earlier.words.shape[0] == 3 and test.subset(2).earlier.lengths.tolist() == [0, 2]
+    assert test.select(torch.tensor([2, 0])).earlier.lengths.tolist() == [4, 0]
     assert pair_corpus("toy", dialogues, [b"toy"], stand_in=True, min_count=1).splits["test"].earlier is None
 
 
