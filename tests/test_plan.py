@@ -18,7 +18,7 @@ def test_wall_time_lays_runs_out_first_come_first_served():
 
 def test_probe_batches_stand_for_a_whole_epoch(ptb):
     """Step time grows with a batch's padded width; the timed batches must have the epoch's mean width (the
-    first ten of an epoch are 18% narrower on PTB, and the plan said 5 min for a 7-min row)."""
+    first ten of an epoch, which the plan used to time, are 18% narrower on PTB)."""
     train = ptb.splits["train"]
     probes = probe_batches(train, 32)
     assert len(probes) == STEPS
