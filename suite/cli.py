@@ -15,6 +15,7 @@ from suite import gate, progress, registry, runs
 from suite.analyses import draw_figure, interpolation_report
 from suite.budgets import BUDGETS, Budget, get_budget
 from suite.claims import check_claims
+from suite.committed_records import RECORDS, judged_again, saved_tables
 from suite.compare import render
 from suite.cpu import keep_large_allocations
 from suite.data.datasets import (
@@ -342,6 +343,22 @@ def runs_command(results_dir: Path, plot: bool):
         for entry in entries:
             if "model" in entry:
                 _echo(f"written: {runs.plot_curves(Path(entry['path']))}")
+
+
+@main.command("records")
+@click.option("--write", is_flag=True, help="Rewrite the saved tables to match (after a published cell or tolerance "
+                                            "changed in tables/).")
+def records_command(write: bool):
+    """The judged full-budget runs committed under results/records/, judged again (without training) against
+    today's published numbers."""
+    saved = saved_tables()
+    if not saved:
+        raise SuiteError(f"no saved tables under {RECORDS / 'tables'}")
+    for _, table in saved:
+        comparison = judged_again(table)
+        click.echo(render(comparison, "text"))
+        if write:
+            _echo(f"written: {write_comparison(comparison, 'markdown', RECORDS)}")
 
 
 @main.group("baseline")

@@ -1,0 +1,45 @@
+"""Full-budget records kept in the repository (`results/records/`): the evidence behind each judged row.
+
+The folder is laid out as a results directory (`runs/<dataset>/<model>/full-seed<k>/record.json`, weights never
+kept) with the comparison tables the runs produced (`tables/`). Each table is judged again here, from its records
+and today's `tables/*.yaml`, without training, so an edited published cell or tolerance shows up as a changed
+verdict (`reproduce records --write` rewrites the saved tables to match).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from suite import registry
+from suite.budgets import get_budget
+from suite.compare import Comparison, compare
+from suite.errors import SuiteError
+from suite.evaluation.qualitative import qualitative_report
+from suite.records import RECORD, read_record, run_dir
+from suite.tables import get_table
+
+RECORDS = Path(__file__).resolve().parents[1] / "results" / "records"
+
+
+def judged_again(saved: dict, root: Path = RECORDS) -> Comparison:
+    """The comparison that a saved table's (`tables/*.json`) records give with today's published numbers."""
+    table, budget = get_table(saved["table"]), get_budget(saved["budget"])
+    rows = list(dict.fromkeys(line["row"] for line in saved["lines"]))
+    results = {}
+    for entry in registry.table_rows(table, rows):
+        records = [read_record(run_dir(root, saved["dataset"], entry.model, budget.name, seed) / RECORD)
+                   for seed in saved["seeds"]]
+        if None in records:
+            raise SuiteError(f"{root}: table {table.id} on {saved['dataset']} shows {entry.row}, whose records for "
+                             f"seeds {saved['seeds']} are not all committed")
+        results[entry.row] = records
+    comparison = compare(table, saved["dataset"], results, budget, saved["seeds"], saved["stand_in"])
+    return replace(comparison, examples=qualitative_report(table, results))
+
+
+def saved_tables(root: Path = RECORDS) -> list[tuple[Path, dict]]:
+    """Each saved comparison (`tables/*.json`) with its contents."""
+    return [(path, json.loads(path.read_text(encoding="utf-8"))) for path in sorted((root / "tables").glob("*.json"))]
+

@@ -1,0 +1,80 @@
+"""The full-budget records committed under results/records/ are judged runs on the real corpora, and each saved
+table still follows from its records and today's published numbers (tables/*.yaml)."""
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from suite import registry
+from suite.budgets import BUDGETS
+from suite.cli import main
+from suite.committed_records import RECORDS, judged_again, saved_tables
+from suite.compare import FAIL, render
+from suite.errors import SuiteError
+from suite.gate import config_changes
+from suite.records import read_record
+
+SAVED = saved_tables()
+RECORD_PATHS = sorted(RECORDS.glob("runs/*/*/*/record.json"))
+
+
+def test_some_rows_have_been_judged():
+    assert SAVED and RECORD_PATHS
+
+
+@pytest.mark.parametrize("path", RECORD_PATHS, ids=lambda p: "/".join(p.parts[-4:-1]))
+def test_every_committed_record_is_a_finished_full_budget_run_on_the_real_corpus(path):
+    record = read_record(path)
+    assert record["budget"]["name"] == "full" and record["budget"]["judged"]
+    assert not record["stand_in"]
+    assert record["status"] in ("trained", "diverged")
+    today = registry.get_model(record["model"]).run_config(record["dataset"], BUDGETS["full"]).to_dict()
+    assert not config_changes(record["config"], json.loads(json.dumps(today))), \
+        "the row is configured differently today: run it again or remove its record"
+    assert record["provenance"]["git"]["revision"] and not record["provenance"]["git"]["dirty"]
+    assert path.parent.name == f"full-seed{record['seed']}"
+    assert path.parts[-4:-2] == (record["dataset"], record["model"])
+
+
+def test_no_weights_are_committed():
+    assert not list(RECORDS.rglob("*.pt"))
+
+
+@pytest.mark.parametrize("path,saved", SAVED, ids=[path.stem for path, _ in SAVED])
+def test_saved_table_follows_from_its_records(path, saved):
+    comparison = judged_again(saved)
+    assert json.loads(json.dumps(comparison.to_dict())) == saved, "run `reproduce records --write`"
+    assert path.with_suffix(".md").read_text(encoding="utf-8") == render(comparison, "markdown")
+    assert comparison.to_dict()["judged"]
+
+
+def test_a_moved_number_is_judged_again(tmp_path):
+    """The verdicts come from the records: a record whose number moves far from the paper turns its lines to FAIL."""
+    _, saved = SAVED[0]
+    shutil.copytree(RECORDS, tmp_path, dirs_exist_ok=True)
+    line = next(line for line in saved["lines"] if line["paper"] is not None and line["ours"] is not None)
+    moved = []
+    for record_path in tmp_path.glob(f"runs/{saved['dataset']}/*/full-seed*/record.json"):
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        if line["metric"] in record["metrics"]:
+            record["metrics"][line["metric"]] *= 2
+            record_path.write_text(json.dumps(record), encoding="utf-8")
+            moved.append(record["model"])
+    verdicts = {(l.row, l.metric): l.verdict for l in judged_again(saved, tmp_path).lines}
+    assert moved and verdicts[(line["row"], line["metric"])] == FAIL
+
+
+def test_a_table_without_its_records_is_a_clear_error(tmp_path):
+    _, saved = SAVED[0]
+    with pytest.raises(SuiteError, match="not all committed"):
+        judged_again(saved, tmp_path)
+
+
+def test_the_records_command_prints_every_saved_table_judged():
+    result = CliRunner().invoke(main, ["records"], catch_exceptions=False)
+    assert result.exit_code == 0
+    for _, saved in SAVED:
+        assert f"Table {saved['table']}:" in result.output
+    assert "full (paper setup)" in result.output and "not judged" not in result.output
