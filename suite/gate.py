@@ -68,9 +68,10 @@ def read_baseline(model_id: str, dataset: str) -> dict | None:
     return baseline
 
 
-def smoke_config(model_id: str, dataset: str) -> dict:
-    """The config the gate trains, as its JSON file holds it (tuples read back as lists)."""
-    config = registry.get_model(model_id).run_config(dataset, BUDGETS["smoke"]).to_dict()
+def config_as_recorded(model_id: str, dataset: str, budget: str = "smoke") -> dict:
+    """The config a run of the model trains at `budget` (the gate's: smoke), as its JSON file holds it (tuples read
+    back as lists)."""
+    config = registry.get_model(model_id).run_config(dataset, BUDGETS[budget]).to_dict()
     return json.loads(json.dumps(config))
 
 
@@ -94,7 +95,7 @@ def record_baseline(model_id: str, dataset: str, seeds: list[int]) -> Path:
     atomic_write_json(path, {
         "model": model_id, "dataset": dataset, "budget": "smoke", "seed": seeds[0], "seeds": seeds,
         "tolerance_rule": f"max({SPREAD_FACTOR:g} x sd over seeds {seeds}, {RELATIVE_FLOOR:g} x |value|)",
-        "config": smoke_config(model_id, dataset), "metrics": metrics, "provenance": provenance()})
+        "config": config_as_recorded(model_id, dataset), "metrics": metrics, "provenance": provenance()})
     return path
 
 
@@ -127,7 +128,7 @@ def check_baseline(model_id: str, dataset: str) -> list[Check]:
 def config_drift(model_id: str, dataset: str) -> list[str]:
     """Each config field that differs between the model's baseline and the run the gate makes today."""
     baseline = read_baseline(model_id, dataset)
-    return [] if baseline is None else config_changes(baseline["config"], smoke_config(model_id, dataset))
+    return [] if baseline is None else config_changes(baseline["config"], config_as_recorded(model_id, dataset))
 
 
 def config_changes(recorded: dict, now: dict) -> list[str]:

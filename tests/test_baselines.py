@@ -45,7 +45,7 @@ def baseline_file(monkeypatch, tmp_path, text: str) -> None:
 
 
 def test_baseline_check_names_a_changed_config_field_and_fails(monkeypatch, tmp_path):
-    config = gate.smoke_config("vae", "ptb")
+    config = gate.config_as_recorded("vae", "ptb")
     config["train"]["lr"] *= 2
     baseline_file(monkeypatch, tmp_path, json.dumps({"seed": 0, "config": config, "metrics": {}}))
     monkeypatch.setattr(gate, "check_baseline", lambda model, dataset: [])    # the metrics are not in question

@@ -7,13 +7,11 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from suite import registry
-from suite.budgets import BUDGETS
 from suite.cli import main
 from suite.committed_records import RECORDS, judged_again, saved_tables
 from suite.compare import FAIL, render
 from suite.errors import SuiteError
-from suite.gate import config_changes
+from suite.gate import config_as_recorded, config_changes
 from suite.records import read_record
 
 SAVED = saved_tables()
@@ -30,8 +28,8 @@ def test_every_committed_record_is_a_finished_full_budget_run_on_the_real_corpus
     assert record["budget"]["name"] == "full" and record["budget"]["judged"]
     assert not record["stand_in"]
     assert record["status"] in ("trained", "diverged")
-    today = registry.get_model(record["model"]).run_config(record["dataset"], BUDGETS["full"]).to_dict()
-    assert not config_changes(record["config"], json.loads(json.dumps(today))), \
+    today = config_as_recorded(record["model"], record["dataset"], "full")
+    assert not config_changes(record["config"], today), \
         "the row is configured differently today: run it again or remove its record"
     assert record["provenance"]["git"]["revision"] and not record["provenance"]["git"]["dirty"]
     assert path.parent.name == f"full-seed{record['seed']}"
