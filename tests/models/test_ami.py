@@ -56,6 +56,7 @@ def encoded_and_noise(model, batch):
     return encoded, model.noise(encoded.memory, 1)[0]
 
 
+@torch.no_grad()
 def measure(model, loss, batch, seed: int = 7) -> float:
     torch.manual_seed(seed)             # the same noise draws before and after the step
     return float(loss(model, batch))
