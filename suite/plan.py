@@ -49,13 +49,14 @@ CACHE = "plan-throughput.json"
 DECODE_COST = 1.5
 
 
-def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float, float]:
+def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float, float, bool]:
     """Seconds per training step, per (sentence x importance sample) of evaluation, and per beam-searched reply
-    (0 for models that do not answer by beam search)."""
+    (0 for models that do not answer by beam search); and whether the model scores a sentence by importance
+    sampling (a model without a latent scores it exactly, in one pass, whatever the sample count)."""
     torch.manual_seed(0)
     model = build_model(cfg.model, len(corpus.vocab)).to(device)
     if not any(True for _ in model.parameters()):      # a corpus-statistics row: no training, no model
-        return 0.0, 0.0, 0.0
+        return 0.0, 0.0, 0.0, False
     train = corpus.splits["train"]
     indices = probe_batches(train, cfg.train.batch_size)
     if isinstance(cfg.train, EpochTrainConfig):
@@ -87,14 +88,16 @@ def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float, float]:
         seconds.append(time.perf_counter() - start)
     test = corpus.splits["test"]
     batches = evaluation_batches(test, BATCH_TOKENS)
-    samples = max(2, min(EVAL_SAMPLES, cfg.eval.nll_samples))     # per-sample cost falls with more samples
+    latent = model.likelihood == "importance"
+    # per-sample cost falls with more samples; without a latent one exact pass scores a sentence
+    samples = max(2, min(EVAL_SAMPLES, cfg.eval.nll_samples)) if latent else 1
     sentence_scores(model, test.select(batches[len(batches) // 2]), samples, None, "warming up")
     start = time.perf_counter()
     sentence_scores(model, test.select(torch.cat(quantiles(batches, EVAL_BATCHES))), samples, None, "measuring")
     # the probe batches stand for all of the split's: their mean time, times their number, is the split's time
     evaluation = (time.perf_counter() - start) / EVAL_BATCHES * len(batches) / (len(test) * samples)
     reply = measure_replies(model, corpus, device) if hasattr(model, "respond") else 0.0
-    return statistics.fmean(seconds[STEPS:]), evaluation, reply   # a run takes the sum of its steps: the mean
+    return statistics.fmean(seconds[STEPS:]), evaluation, reply, latent   # a run takes the sum of its steps
 
 
 def probe_batches(train, batch_size: int) -> list[torch.Tensor]:
@@ -130,7 +133,7 @@ def _packed_probe(barrier, results, cfg: RunConfig, data_dir: Path | None, devic
 
 
 def measure_packed(cfg: RunConfig, data_dir: Path | None, device: str, jobs: int,
-                   threads: int) -> tuple[float, float, float]:
+                   threads: int) -> tuple[float, float, float, bool]:
     """`measure` in `jobs` processes at once (each with `threads` CPU threads): the mean of their figures."""
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(jobs), context.Queue()
@@ -141,7 +144,7 @@ def measure_packed(cfg: RunConfig, data_dir: Path | None, device: str, jobs: int
     figures = [results.get() for _ in probes]
     for probe in probes:
         probe.join()
-    return tuple(statistics.fmean(f[i] for f in figures) for i in range(3))
+    return (*(statistics.fmean(f[i] for f in figures) for i in range(3)), figures[0][3])
 
 
 def measurement_key(cfg: RunConfig, device: str, jobs: int = 1, threads: int | None = None) -> str:
@@ -157,13 +160,13 @@ def measurement_key(cfg: RunConfig, device: str, jobs: int = 1, threads: int | N
 
 
 def cached_measure(cfg: RunConfig, corpus, device: str, cache_path: Path, echo=print, jobs: int = 1,
-                   threads: int | None = None, data_dir: Path | None = None) -> tuple[float, float, float]:
+                   threads: int | None = None, data_dir: Path | None = None) -> tuple[float, float, float, bool]:
     try:
         cache = json.loads(cache_path.read_text())
     except (OSError, ValueError):
         cache = {}
     key = f"{corpus.checksum[:12]}:{measurement_key(cfg, device, jobs, threads)}"
-    if key not in cache:
+    if len(cache.get(key, ())) != 4:      # absent, or written before the plan knew which models sample
         echo(f"measuring {cfg.model_id} on {device}" + (f", {jobs} at once" if jobs > 1 else ""))
         cache[key] = list(measure(cfg, corpus, device) if jobs == 1
                           else measure_packed(cfg, data_dir, device, jobs, threads))
@@ -190,20 +193,22 @@ def training_steps(cfg: RunConfig, train_size: int) -> tuple[float, bool]:
     return train.iterations, False
 
 
-def estimate(cfg: RunConfig, corpus, step: float, per_sample: float, per_reply: float,
+def estimate(cfg: RunConfig, corpus, step: float, per_sample: float, per_reply: float, latent: bool,
              groups: tuple[str, ...] = ("likelihood", "reconstruction", "prior_samples")) -> tuple[float, float, bool]:
     """(training seconds, evaluation seconds, upper bound?) for one run that evaluates the metric `groups`."""
+    def passes(samples: int) -> int:        # decoder passes per scored sentence
+        return samples if latent else 1
     steps, bound = training_steps(cfg, len(corpus.splits["train"]))
     train_seconds = steps * step
     train = cfg.train
     if isinstance(train, TrainConfig) and train.valid_every:
         validations = train.iterations // train.valid_every
         valid = min(len(corpus.splits["valid"]), train.valid_sentences or len(corpus.splits["valid"]))
-        train_seconds += validations * valid * train.valid_samples * per_sample
+        train_seconds += validations * valid * passes(train.valid_samples) * per_sample
     test = len(corpus.splits["test"])
     ev = cfg.eval
     nll_sentences = min(test, ev.test_sentences or test)
-    texts = {"likelihood": nll_sentences * ev.nll_samples,
+    texts = {"likelihood": nll_sentences * passes(ev.nll_samples),
              "mi": nll_sentences * ev.mi_samples,
              "reconstruction": DECODE_COST * min(test, ev.bleu_sentences or test) * ev.bleu_samples,
              "prior_samples": DECODE_COST * ev.dist_samples,
