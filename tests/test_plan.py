@@ -34,7 +34,7 @@ def test_probe_batches_stand_for_a_whole_epoch(ptb):
 
 def test_a_model_without_a_latent_is_costed_one_pass_per_scored_sentence(ptb):
     """The GRU-LM's exact NLL takes one decoder pass per sentence whatever `nll_samples` says; the plan once
-    costed its 3,761 test sentences at the config's 100 samples (42 s planned, 4.6 s in the full-budget run)."""
+    costed its 3,761 test sentences at the config's 100 samples (0.7-1.1 min planned, 4.6 s in the full-budget run)."""
     lm, vae = (registry.get_model(m).run_config("ptb", BUDGETS["smoke"]) for m in ("gru-lm", "vae"))
     assert measure(lm, ptb, "cpu")[3] is False and measure(vae, ptb, "cpu")[3] is True
     _, exact, _ = estimate(lm, ptb, 0.0, 1e-3, 0.0, False, ("likelihood",))
