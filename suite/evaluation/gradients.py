@@ -26,9 +26,13 @@ def _squared_row_norms(output: torch.Tensor, encoded: torch.Tensor) -> torch.Ten
 
 
 def _jacobian_ratio(signal: torch.Tensor, encoded: torch.Tensor) -> torch.Tensor:
-    """‖∂h_b/∂e_b‖_F² / ‖h_b‖² per sentence, one backward pass per signal dimension."""
-    frobenius = sum(_squared_row_norms(signal[:, k].sum(), encoded) for k in range(signal.size(1)))
-    return frobenius / signal.pow(2).sum(-1)
+    """‖∂h_b/∂e_b‖_F² / ‖h_b‖² per sentence. The Jacobian's rows are the vector-Jacobian products with the K
+    basis vectors of h, taken in one vectorised backward pass: K separate passes cost a validation of the
+    tracked rows ~20 s on a GPU (K = 256 at the PTB dimensions)."""
+    k = signal.size(1)
+    basis = torch.eye(k, dtype=signal.dtype, device=signal.device).unsqueeze(1).expand(k, *signal.shape)
+    (rows,) = torch.autograd.grad(signal, encoded, basis, retain_graph=True, is_grads_batched=True)
+    return rows.pow(2).sum((0, 2)) / signal.pow(2).sum(-1)
 
 
 def batch_gradient_norms(model, batch) -> dict[str, torch.Tensor | None]:
@@ -60,6 +64,6 @@ def evaluate_gradient_norms(model, sentences: SentenceSet, max_len: int) -> dict
             batch = sentences.batch(index, max_len).to(device_of(model))
             for name, value in batch_gradient_norms(model, batch).items():
                 if value is not None:
-                    totals[name].append(value.cpu())
+                    totals[name].append(value)
     model.train(was_training)
     return {name: float(torch.cat(values).double().mean()) if values else None for name, values in totals.items()}
