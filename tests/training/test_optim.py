@@ -45,16 +45,17 @@ def backward_both(models, batch, step: int):
         model.training_terms(batch, 0.5)["loss"].backward()
 
 
+@pytest.mark.parametrize("fused", [False, True])     # the CPU's loops / the GPU's fused kernels, here on the CPU
 @pytest.mark.parametrize("coupling,copies", [(None, 2), (Coupling(), 3)])
 @pytest.mark.parametrize("clip", [0.5, 1e6])       # clipping active / inactive
-def test_reproduces_the_duplicated_embedding_semantics(tiny_batch, coupling, copies, clip):
+def test_reproduces_the_duplicated_embedding_semantics(tiny_batch, coupling, copies, clip, fused):
     torch.manual_seed(0)
     ours = build_model(ModelConfig(coupling=coupling, **SMALL), vocab_size=len(tiny_batch.words.unique()) + 20)
     reference = copy.deepcopy(ours)
     assert embedding_holders(ours) == copies
     assert len(listed_parameters(reference)) == len(list(reference.parameters())) + copies - 1
     cfg = TrainConfig(lr=0.01, clip_norm=clip)
-    optimizer, state = PaperAdam(ours, cfg), {}
+    optimizer, state = PaperAdam(ours, cfg, fused=fused), {}
     for step in range(4):
         backward_both((ours, reference), tiny_batch, step)
         optimizer.step()
