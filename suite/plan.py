@@ -25,6 +25,7 @@ import statistics
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 from tabulate import tabulate
@@ -32,9 +33,11 @@ from tabulate import tabulate
 from suite import registry
 from suite.config import EpochAdamConfig, EpochTrainConfig, RunConfig, TrainConfig
 from suite.data.batching import evaluation_batches, training_batches
+from suite.evaluation.gradients import ANALYSIS_BATCH, evaluate_gradient_norms
 from suite.evaluation.likelihood import BATCH_TOKENS, sentence_scores
 from suite.executors import start_worker
 from suite.harness import implemented_rows, table_corpus
+from suite.models import has_latent
 from suite.models.build import build_model
 from suite.provenance import code_digest
 from suite.records import RECORD, atomic_write_json, read_record
@@ -44,19 +47,24 @@ from suite.training.epochs import EpochTrainer
 from suite.training.game import GameTrainer
 from suite.training.optim import PaperAdam
 
-STEPS, EVAL_BATCHES, EVAL_SAMPLES, REPLY_CONTEXTS = 10, 4, 10, 8
+STEPS, EVAL_BATCHES, EVAL_SAMPLES, REPLY_CONTEXTS, TRACK_BATCHES = 10, 4, 10, 8, 4
 CACHE = "plan-throughput.json"
 DECODE_COST = 1.5
 
 
-def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float, float, bool]:
-    """Seconds per training step, per (sentence x importance sample) of evaluation, and per beam-searched reply
-    (0 for models that do not answer by beam search); and whether the model scores a sentence by importance
-    sampling (a model without a latent scores it exactly, in one pass, whatever the sample count)."""
+class Throughput(NamedTuple):
+    step: float          # seconds per training step
+    per_sample: float    # seconds per (sentence x importance sample) of evaluation
+    per_reply: float     # seconds per beam-searched reply (0 for models that do not answer by beam search)
+    latent: bool         # scores a sentence by importance sampling (without a latent: exactly, in one pass)
+    per_tracked: float   # seconds per sentence of the gradient-norm tracking done at each validation (0: none)
+
+
+def measure(cfg: RunConfig, corpus, device: str) -> Throughput:
     torch.manual_seed(0)
     model = build_model(cfg.model, len(corpus.vocab)).to(device)
     if not any(True for _ in model.parameters()):      # a corpus-statistics row: no training, no model
-        return 0.0, 0.0, 0.0, False
+        return Throughput(0.0, 0.0, 0.0, False, 0.0)
     train = corpus.splits["train"]
     indices = probe_batches(train, cfg.train.batch_size)
     if isinstance(cfg.train, EpochTrainConfig):
@@ -88,7 +96,7 @@ def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float, float, b
         seconds.append(time.perf_counter() - start)
     test = corpus.splits["test"]
     batches = evaluation_batches(test, BATCH_TOKENS)
-    latent = model.likelihood == "importance"
+    latent = has_latent(model)
     # per-sample cost falls with more samples; without a latent one exact pass scores a sentence
     samples = max(2, min(EVAL_SAMPLES, cfg.eval.nll_samples)) if latent else 1
     sentence_scores(model, test.select(batches[len(batches) // 2]), samples, None, "warming up")
@@ -97,7 +105,19 @@ def measure(cfg: RunConfig, corpus, device: str) -> tuple[float, float, float, b
     # the probe batches stand for all of the split's: their mean time, times their number, is the split's time
     evaluation = (time.perf_counter() - start) / EVAL_BATCHES * len(batches) / (len(test) * samples)
     reply = measure_replies(model, corpus, device) if hasattr(model, "respond") else 0.0
-    return statistics.fmean(seconds[STEPS:]), evaluation, reply, latent   # a run takes the sum of its steps
+    tracked = measure_tracking(model, test, cfg.train) if getattr(cfg.train, "track_gradients", False) else 0.0
+    return Throughput(statistics.fmean(seconds[STEPS:]), evaluation, reply, latent, tracked)  # steps add up
+
+
+def measure_tracking(model, test, train: TrainConfig) -> float:
+    """Seconds per sentence of the gradient-norm tracking that the VAE, DAE and Coupled-VAE (λm = 10) rows run
+    over the test split at every validation, from TRACK_BATCHES of its batches spread over the split."""
+    tracked = test.subset(train.track_sentences)
+    probe = quantiles(torch.arange(len(tracked)).split(ANALYSIS_BATCH), TRACK_BATCHES)
+    evaluate_gradient_norms(model, tracked.select(probe[0]), train.max_len)        # warming up
+    start = time.perf_counter()
+    evaluate_gradient_norms(model, tracked.select(torch.cat(probe)), train.max_len)
+    return (time.perf_counter() - start) / sum(len(batch) for batch in probe)
 
 
 def probe_batches(train, batch_size: int) -> list[torch.Tensor]:
@@ -132,8 +152,7 @@ def _packed_probe(barrier, results, cfg: RunConfig, data_dir: Path | None, devic
     results.put(measure(cfg, corpus, device))
 
 
-def measure_packed(cfg: RunConfig, data_dir: Path | None, device: str, jobs: int,
-                   threads: int) -> tuple[float, float, float, bool]:
+def measure_packed(cfg: RunConfig, data_dir: Path | None, device: str, jobs: int, threads: int) -> Throughput:
     """`measure` in `jobs` processes at once (each with `threads` CPU threads): the mean of their figures."""
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(jobs), context.Queue()
@@ -144,7 +163,9 @@ def measure_packed(cfg: RunConfig, data_dir: Path | None, device: str, jobs: int
     figures = [results.get() for _ in probes]
     for probe in probes:
         probe.join()
-    return (*(statistics.fmean(f[i] for f in figures) for i in range(3)), figures[0][3])
+    mean = {field: statistics.fmean(getattr(f, field) for f in figures)
+            for field in ("step", "per_sample", "per_reply", "per_tracked")}
+    return Throughput(**mean, latent=figures[0].latent)
 
 
 def measurement_key(cfg: RunConfig, device: str, jobs: int = 1, threads: int | None = None) -> str:
@@ -160,13 +181,13 @@ def measurement_key(cfg: RunConfig, device: str, jobs: int = 1, threads: int | N
 
 
 def cached_measure(cfg: RunConfig, corpus, device: str, cache_path: Path, echo=print, jobs: int = 1,
-                   threads: int | None = None, data_dir: Path | None = None) -> tuple[float, float, float, bool]:
+                   threads: int | None = None, data_dir: Path | None = None) -> Throughput:
     try:
         cache = json.loads(cache_path.read_text())
     except (OSError, ValueError):
         cache = {}
     key = f"{corpus.checksum[:12]}:{measurement_key(cfg, device, jobs, threads)}"
-    if len(cache.get(key, ())) != 4:      # absent, or written before the plan knew which models sample
+    if len(cache.get(key, ())) != len(Throughput._fields):      # absent, or written by an older plan
         echo(f"measuring {cfg.model_id} on {device}" + (f", {jobs} at once" if jobs > 1 else ""))
         cache[key] = list(measure(cfg, corpus, device) if jobs == 1
                           else measure_packed(cfg, data_dir, device, jobs, threads))
@@ -174,7 +195,7 @@ def cached_measure(cfg: RunConfig, corpus, device: str, cache_path: Path, echo=p
             atomic_write_json(cache_path, cache)
         except Exception:      # noqa: BLE001 - a cache that cannot be written only costs a re-measurement
             pass
-    return tuple(cache[key])
+    return Throughput(*cache[key])
 
 
 def training_steps(cfg: RunConfig, train_size: int) -> tuple[float, bool]:
@@ -193,19 +214,22 @@ def training_steps(cfg: RunConfig, train_size: int) -> tuple[float, bool]:
     return train.iterations, False
 
 
-def estimate(cfg: RunConfig, corpus, step: float, per_sample: float, per_reply: float, latent: bool,
+def estimate(cfg: RunConfig, corpus, throughput: Throughput,
              groups: tuple[str, ...] = ("likelihood", "reconstruction", "prior_samples")) -> tuple[float, float, bool]:
     """(training seconds, evaluation seconds, upper bound?) for one run that evaluates the metric `groups`."""
     def passes(samples: int) -> int:        # decoder passes per scored sentence
-        return samples if latent else 1
+        return samples if throughput.latent else 1
+    per_sample = throughput.per_sample
     steps, bound = training_steps(cfg, len(corpus.splits["train"]))
-    train_seconds = steps * step
+    train_seconds = steps * throughput.step
     train = cfg.train
+    test = len(corpus.splits["test"])
     if isinstance(train, TrainConfig) and train.valid_every:
         validations = train.iterations // train.valid_every
         valid = min(len(corpus.splits["valid"]), train.valid_sentences or len(corpus.splits["valid"]))
-        train_seconds += validations * valid * passes(train.valid_samples) * per_sample
-    test = len(corpus.splits["test"])
+        tracked = min(test, train.track_sentences or test) if train.track_gradients else 0
+        train_seconds += validations * (valid * passes(train.valid_samples) * per_sample
+                                        + tracked * throughput.per_tracked)
     ev = cfg.eval
     nll_sentences = min(test, ev.test_sentences or test)
     texts = {"likelihood": nll_sentences * passes(ev.nll_samples),
@@ -219,7 +243,7 @@ def estimate(cfg: RunConfig, corpus, step: float, per_sample: float, per_reply: 
              "bleu_and_glove": DECODE_COST * nll_sentences, "response_bound": nll_sentences}
     texts = sum(texts.get(group, 0.0) for group in groups)      # only what the table's metrics need
     replies = min(nll_sentences, ev.bleu_sentences or nll_sentences) if "replies" in groups else 0
-    return train_seconds, texts * per_sample + replies * per_reply, bound
+    return train_seconds, texts * per_sample + replies * throughput.per_reply, bound
 
 
 def wall_time(durations: list[float], jobs: int) -> float:
@@ -255,7 +279,7 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
         throughput = cached_measure(cfg, run_corpus, options.device, options.results_dir / CACHE, echo, jobs, threads,
                                     options.data_dir)
         groups = tuple(groups_for(table.metrics, cfg.model.family))
-        train_seconds, eval_seconds, bound = estimate(cfg, run_corpus, *throughput, groups)
+        train_seconds, eval_seconds, bound = estimate(cfg, run_corpus, throughput, groups)
         run_seconds = train_seconds + eval_seconds
         total += run_seconds * len(pending)
         durations += [run_seconds] * len(pending)

@@ -40,6 +40,7 @@ from suite.evaluation.sentence_generation import (
     evaluate_sentence_corpus,
 )
 from suite.evaluation.vmed_responses import evaluate_bleu_and_glove
+from suite.models import has_latent
 from suite.models.build import build_model
 from suite.models.build_vmed import VMED_FAMILIES
 from suite.models.cvae import DIALOGUE_KINDS
@@ -66,7 +67,7 @@ from suite.training.trainer import Trainer, TrainingDiverged
 
 def _likelihood(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
     test = corpus.splits["test"].subset(cfg.eval.test_sentences)
-    samples = cfg.eval.nll_samples if model.likelihood == "importance" else None
+    samples = cfg.eval.nll_samples if has_latent(model) else None
     return (evaluate_likelihood(model, test, cfg.eval.nll_samples, cfg.train.max_len, cfg.eval.kl_estimator),
             {"sentences": len(test), "samples": samples, "kl": cfg.eval.kl_estimator})
 
@@ -171,10 +172,6 @@ def _lm_changed(settings: dict) -> bool:
     return settings.get("lm", {}).get("corpus") != lm_corpus()
 
 
-def _latent(model) -> bool:
-    return model.likelihood == "importance"
-
-
 def _encoder(model) -> bool:
     return model.likelihood in ("importance", "reconstruction")
 
@@ -189,9 +186,9 @@ class MetricGroup:
 
 GROUPS = {
     "likelihood": MetricGroup(("nll", "kl", "ppl", "rec"), _likelihood),
-    "mi": MetricGroup(("mi",), _mi, _latent),
-    "reconstruction": MetricGroup(("bleu1", "bleu2"), _reconstruction, _latent),
-    "prior_samples": MetricGroup(("dist1", "dist2"), _prior_samples, _latent),
+    "mi": MetricGroup(("mi",), _mi, has_latent),
+    "reconstruction": MetricGroup(("bleu1", "bleu2"), _reconstruction, has_latent),
+    "prior_samples": MetricGroup(("dist1", "dist2"), _prior_samples, has_latent),
     "gradients": MetricGroup(NAMES, _gradients, _encoder),
     "responses": MetricGroup(("dist1", "dist2", "empty_responses"), _responses),
     # Stochastic WAE (wae-1, wae-2)

@@ -8,7 +8,7 @@ from suite import registry
 from suite.budgets import BUDGETS
 from suite.cli import main
 from suite.data.batching import training_batches
-from suite.plan import STEPS, estimate, measure, probe_batches, wall_time
+from suite.plan import STEPS, Throughput, estimate, measure, probe_batches, wall_time
 
 
 def test_wall_time_lays_runs_out_first_come_first_served():
@@ -36,12 +36,25 @@ def test_a_model_without_a_latent_is_costed_one_pass_per_scored_sentence(ptb):
     """The GRU-LM's exact NLL takes one decoder pass per sentence whatever `nll_samples` says; the plan once
     costed its 3,761 test sentences at the config's 100 samples (0.7-1.1 min planned, 4.6 s in the full-budget run)."""
     lm, vae = (registry.get_model(m).run_config("ptb", BUDGETS["smoke"]) for m in ("gru-lm", "vae"))
-    assert measure(lm, ptb, "cpu")[3] is False and measure(vae, ptb, "cpu")[3] is True
-    _, exact, _ = estimate(lm, ptb, 0.0, 1e-3, 0.0, False, ("likelihood",))
-    _, sampled, _ = estimate(lm, ptb, 0.0, 1e-3, 0.0, True, ("likelihood",))
+    assert measure(lm, ptb, "cpu").latent is False and measure(vae, ptb, "cpu").latent is True
+    _, exact, _ = estimate(lm, ptb, Throughput(0.0, 1e-3, 0.0, False, 0.0), ("likelihood",))
+    _, sampled, _ = estimate(lm, ptb, Throughput(0.0, 1e-3, 0.0, True, 0.0), ("likelihood",))
     assert exact == pytest.approx(min(len(ptb.splits["test"]), lm.eval.test_sentences) * 1e-3)
     assert sampled == pytest.approx(exact * lm.eval.nll_samples)
 
+
+
+def test_gradient_tracking_at_each_validation_is_costed(ptb):
+    """The VAE, DAE and Coupled-VAE (λm = 10) rows track gradient norms over the test split at every validation:
+    60 passes at the full budget, 16-22 s each on this 2-core CPU, which the plan once left out."""
+    lm, vae = (registry.get_model(m).run_config("ptb", BUDGETS["smoke"]) for m in ("gru-lm", "vae"))
+    assert vae.train.track_gradients and not lm.train.track_gradients
+    assert measure(vae, ptb, "cpu").per_tracked > 0 and measure(lm, ptb, "cpu").per_tracked == 0
+    untracked, _, _ = estimate(vae, ptb, Throughput(0.0, 0.0, 0.0, True, 0.0), ())
+    tracked, _, _ = estimate(vae, ptb, Throughput(0.0, 0.0, 0.0, True, 1e-3), ())
+    validations = vae.train.iterations // vae.train.valid_every
+    sentences = min(len(ptb.splits["test"]), vae.train.track_sentences or len(ptb.splits["test"]))
+    assert validations > 0 and tracked - untracked == pytest.approx(validations * sentences * 1e-3)
 
 @pytest.mark.slow
 def test_plan_with_jobs_measures_packed_and_reports_wall_clock(tmp_path):

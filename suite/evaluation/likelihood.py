@@ -7,7 +7,7 @@ import torch
 from suite.data.batching import evaluation_batches
 from suite.data.corpus import SentenceSet
 from suite.metrics.likelihood import kl_monte_carlo, log_marginal_iw, perplexity
-from suite.models import device_of
+from suite.models import device_of, has_latent
 from suite.progress import bar
 
 BATCH_TOKENS = 2048       # padded positions per evaluation batch
@@ -21,7 +21,7 @@ def sentence_scores(model, sentences: SentenceSet, n_samples: int, max_len: int,
     variable give their `deterministic_nll` (exact for the GRU-LM) and no KL."""
     model.eval()
     device = device_of(model)
-    latent = model.likelihood == "importance"
+    latent = has_latent(model)
     nll = torch.zeros(len(sentences), dtype=torch.float64)
     kl = torch.zeros(len(sentences), dtype=torch.float64) if latent else None
     lengths = torch.zeros(len(sentences), dtype=torch.long)

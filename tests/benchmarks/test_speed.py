@@ -99,6 +99,6 @@ def test_cuda_packed_rows_steps_per_second(benchmark, model_id, jobs):
     from suite.plan import measure_packed
 
     cfg = registry.get_model(model_id).config("ptb")
-    step_seconds = benchmark.pedantic(lambda: measure_packed(cfg, None, "cuda", jobs, threads=1)[0], rounds=1)
+    step_seconds = benchmark.pedantic(lambda: measure_packed(cfg, None, "cuda", jobs, threads=1).step, rounds=1)
     benchmark.extra_info.update(steps_per_second_each=round(1 / step_seconds, 1),
                                 steps_per_second_all=round(jobs / step_seconds, 1))
