@@ -10,6 +10,8 @@ Device, the second call at once so the machine stays warm (the runs go on betwee
 process session):
     run(command="python3 tests/benchmarks/gpu_session.py start --budget SECONDS", carry=[".device"], timeout_s=600)
     run(command="python3 tests/benchmarks/gpu_session.py collect --seconds S", carry=[".device"], timeout_s=S + 30)
+On an H200 a VAE row alone needs about 13 minutes and a Coupled-VAE row 23 (tests/benchmarks/NOTES.md), so with
+15 minutes of device time, `start --models vae --budget 840` is the one record within reach.
 `--budget` is the device time the runs may use over both calls. Each call leaves $OUT/summary.txt (decisions,
 each run's last progress line, the comparison tables) and $OUT/session.tar.gz (records, tables and logs; no
 weights). DEVICE=cpu tries it on a CPU.
@@ -93,15 +95,19 @@ def finished(model: str) -> bool:
     return (WORK / model / "done").exists() or (WORK / model / "stopped").exists()
 
 
-def seconds_to_finish(progress: dict, rate: float) -> float:
+def seconds_to_finish(model: str, since: tuple[float, int] | None) -> float:
+    """Seconds until the run's record is written: at its mean rate so far, or since the mark `since` (time,
+    iteration) when others have been stopped since; infinite without a progress line."""
+    progress = last_progress(model)
+    if progress is None:
+        return float("inf")
+    rate = progress["rate"] if since is None else (progress["it"] - since[1]) / (time.time() - since[0])
     return (progress["total"] - progress["it"]) / max(rate, 1e-9) + EVALUATION_SECONDS
 
 
-def rate_since(model: str, since: tuple[float, int]) -> float | None:
+def mark(model: str) -> tuple[float, int]:
     progress = last_progress(model)
-    if progress is None or progress["it"] <= since[1]:
-        return None
-    return (progress["it"] - since[1]) / (time.time() - since[0])
+    return time.time(), progress["it"] if progress else 0
 
 
 def benchmarks(seconds: float):
@@ -115,51 +121,50 @@ def benchmarks(seconds: float):
                        cwd=ROOT, env=environment(), stdout=log, stderr=subprocess.STDOUT, check=False)
 
 
-def start(budget: float, call_seconds: float):
+def start(models: list[str], budget: float, call_seconds: float):
     began = time.time()
     WORK.mkdir(parents=True, exist_ok=True)
-    (WORK / "began").write_text(str(began))
+    (WORK / "models").write_text(" ".join(models))
     with open(WORK / "environment.txt", "w") as env:
         subprocess.run("date; nvidia-smi; nproc; python3 -c \"import torch; print('torch', torch.__version__, "
                        "'cuda', torch.cuda.is_available())\"; echo checkout $(cat .device/revision); "
                        "git log -1 --oneline", shell=True, cwd=ROOT,
                        stdout=env, stderr=subprocess.STDOUT, check=False)
-    for model in PIPELINES:
+    for model in models:
         launch(model)
-    note(f"launched {', '.join(PIPELINES)} on {DEVICE}; device budget {budget:.0f} s")
+    note(f"launched {', '.join(models)} on {DEVICE}; device budget {budget:.0f} s")
     time.sleep(DECIDE_AFTER)
-    left = budget - (time.time() - began)
-    progress = {model: last_progress(model) for model in PIPELINES}
-    for model, p in progress.items():
-        note(f"{model}: {p['line'] if p else 'no progress line yet'}")
-    if all(p and seconds_to_finish(p, p["rate"]) <= left for p in progress.values()):
-        note("both rows fit, packed")
-    else:
-        # The slower row goes; the other may fit alone, measured over the next minute.
-        stop("coupled-vae", f"packed, it would need {seconds_to_finish(progress['coupled-vae'], progress['coupled-vae']['rate']):.0f} s"
-             if progress["coupled-vae"] else "no progress line")
-        mark = (time.time(), last_progress("vae")["it"] if last_progress("vae") else 0)
-        time.sleep(60)
-        rate, p = rate_since("vae", mark), last_progress("vae")
+    running, marks = list(models), dict.fromkeys(models)
+    while running:
         left = budget - (time.time() - began)
-        if rate and p and seconds_to_finish(p, rate) <= left:
-            note(f"vae alone: {rate:.1f} steps/s, fits ({seconds_to_finish(p, rate):.0f} s of {left:.0f} s)")
-        else:
-            stop("vae", f"alone {rate or 0:.1f} steps/s, would need "
-                        f"{seconds_to_finish(p, rate) if rate and p else float('inf'):.0f} s of {left:.0f} s")
-            benchmarks(call_seconds - (time.time() - began) - 20)
-    wait(until=began + call_seconds)
+        need = {model: seconds_to_finish(model, marks[model]) for model in running}
+        for model in running:
+            note(f"{model}: {need[model]:.0f} s to its record, {left:.0f} s left; "
+                 f"{(last_progress(model) or {}).get('line', 'no progress line yet')}")
+        if all(seconds <= left for seconds in need.values()):
+            note(f"{', '.join(running)} fit")
+            break
+        # The slowest goes; the others speed up alone, so they are measured again over the next minute.
+        slowest = max(running, key=need.get)
+        stop(slowest, f"would need {need[slowest]:.0f} s of {left:.0f} s")
+        running.remove(slowest)
+        marks = {model: mark(model) for model in running}
+        if running:
+            time.sleep(60)
+    if not running:
+        benchmarks(call_seconds - (time.time() - began) - 20)
+    wait(models, until=began + call_seconds)
 
 
-def wait(until: float):
-    while time.time() < until - 15 and not all(finished(m) for m in PIPELINES):
+def wait(models: list[str], until: float):
+    while time.time() < until - 15 and not all(finished(m) for m in models):
         time.sleep(5)
-    report()
+    report(models)
 
 
-def report():
+def report(models: list[str]):
     lines = [(WORK / "decisions.txt").read_text() if (WORK / "decisions.txt").exists() else ""]
-    for model in PIPELINES:
+    for model in models:
         p = last_progress(model)
         state = "done" if (WORK / model / "done").exists() else "stopped" if (WORK / model / "stopped").exists() \
             else "running"
@@ -179,14 +184,19 @@ def report():
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("mode", choices=["start", "collect"])
+    parser.add_argument("--models", default=",".join(PIPELINES), help="rows to run (start)")
     parser.add_argument("--budget", type=float, default=720, help="device seconds the runs may use (start)")
     parser.add_argument("--call-seconds", type=float, default=575, help="when the start call returns")
     parser.add_argument("--seconds", type=float, default=120, help="how long collect waits for the runs")
     args = parser.parse_args()
     if args.mode == "start":
-        start(args.budget, args.call_seconds)
+        models = args.models.split(",")
+        unknown = sorted(set(models) - set(PIPELINES))
+        if unknown:
+            parser.error(f"unknown rows {unknown}; choose from {', '.join(PIPELINES)}")
+        start(models, args.budget, args.call_seconds)
     else:
-        wait(until=time.time() + args.seconds)
+        wait((WORK / "models").read_text().split(), until=time.time() + args.seconds)
 
 
 if __name__ == "__main__":
