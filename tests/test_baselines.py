@@ -63,3 +63,27 @@ def test_a_malformed_baseline_is_refused_in_one_line(monkeypatch, tmp_path, text
     assert result.exit_code == 2
     assert result.output.startswith("error: ") and result.output.count("\n") == 1 and complaint in result.output
     assert "reproduce baseline record --models vae" in result.output
+
+
+def test_re_recording_on_another_cpu_keeps_the_earlier_cpus_values_in_the_spread(monkeypatch, tmp_path):
+    monkeypatch.setattr(gate, "BASELINES", tmp_path)
+    seed_values = {0: 0.075, 1: 0.078, 2: 0.072}
+    monkeypatch.setattr(gate, "measure", lambda model, dataset, seed, scratch: {"bleu1": seed_values[seed]})
+
+    def record_on(cpu: str) -> dict:
+        monkeypatch.setattr(gate, "provenance", lambda: {"hardware": {"cpu": cpu, "torch_threads": 1}})
+        return json.loads(gate.record_baseline("vae", "ptb", [0, 1, 2]).read_text())
+
+    record_on("AMD EPYC")
+    seed_values[0] = 0.096           # that CPU's seed 0, as an earlier recording there would have stored it
+    first = record_on("AMD EPYC")
+    assert "other_cpus" not in first and first["metrics"]["bleu1"]["tolerance"] == pytest.approx(
+        gate.tolerance([0.096, 0.078, 0.072]))
+    seed_values[0] = 0.075
+    second = record_on("Intel Xeon")
+    assert second["other_cpus"] == [{"cpu": "AMD EPYC", "torch_threads": 1, "values": {"bleu1": 0.096}}]
+    tolerance = second["metrics"]["bleu1"]["tolerance"]
+    assert tolerance == pytest.approx(gate.tolerance([0.075, 0.078, 0.072, 0.096]))
+    assert abs(0.096 - 0.075) <= tolerance < 3 * abs(0.096 - 0.075)     # the AMD value passes, not much more
+    back = record_on("AMD EPYC")                 # back on the first CPU: the Intel values are kept, its own replaced
+    assert [entry["cpu"] for entry in back["other_cpus"]] == ["Intel Xeon"]
