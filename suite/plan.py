@@ -61,6 +61,7 @@ class Throughput(NamedTuple):
 
 
 def measure(cfg: RunConfig, corpus, device: str) -> Throughput:
+    """The run's network on `device`, timed on probes that stand for the whole run."""
     torch.manual_seed(0)
     model = build_model(cfg.model, len(corpus.vocab)).to(device)
     if not any(True for _ in model.parameters()):      # a corpus-statistics row: no training, no model

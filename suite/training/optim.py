@@ -5,9 +5,9 @@ appears once per module holding it (encoder, decoder, and the coupled decoder). 
 per listing, and `clip_grad_norm_` counts its gradient in the norm, and rescales it, once per listing. With
 `copies` = that multiplicity this class reproduces all three effects; with copies = 1 it is plain Adam.
 
-On a GPU the step is launch-bound, so there (`fused`) Adam runs as one fused kernel and the norm as one foreach
-reduction; on an H200 the fused Adam alone took a VAE step from 12.2 to 10.7 ms (tests/benchmarks/NOTES.md). The
-CPU keeps the per-tensor loops, whose summation order its recorded numbers come from.
+Adam runs as one fused kernel and the norm as one reduction over all gradients (`fused`, the default): on an
+H200 the fused Adam took a VAE step from 12.2 to 10.7 ms, on 2 CPU cores from 119-146 to 104-107 ms
+(tests/benchmarks/NOTES.md). `fused=False` keeps PyTorch's per-tensor loops, for comparison.
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ def embedding_holders(model: nn.Module) -> int:
 
 
 class PaperAdam:
-    def __init__(self, model: nn.Module, cfg: TrainConfig, fused: bool | None = None):
+    def __init__(self, model: nn.Module, cfg: TrainConfig, fused: bool = True):
         self.embedding = shared_embedding(model) if cfg.duplicate_embedding_updates else None
         self.copies = embedding_holders(model) if cfg.duplicate_embedding_updates and self.embedding is not None else 1
         self.others = [p for p in model.parameters() if p is not self.embedding]
         self.clip_norm = cfg.clip_norm
         self.device = next(model.parameters()).device
-        self.fused = self.device.type == "cuda" if fused is None else fused
-        adam = {"lr": cfg.lr, "betas": cfg.betas, "eps": cfg.adam_eps, "fused": self.fused or None}
+        self.fused = fused
+        adam = {"lr": cfg.lr, "betas": cfg.betas, "eps": cfg.adam_eps, "fused": fused or None}
         self.main = torch.optim.Adam(self.others, **adam)
         self.embed = torch.optim.Adam([self.embedding], **adam) if self.embedding is not None else None
 

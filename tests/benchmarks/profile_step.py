@@ -1,8 +1,7 @@
 """Where a training step's time goes on a GPU, and what candidate changes would buy (issue 10's "measure first").
 
 For VAE and Coupled-VAE at the paper's PTB dimensions: the wall time of the forward pass alone, forward +
-backward, and the whole step (PaperAdam's clipping and update included), fused and per-tensor (on a GPU PaperAdam
-fuses by default); the
+backward, and the whole step (PaperAdam's clipping and update included), fused (the default) and per-tensor; the
 kernels launched and the GPU-busy time per step, and the operators that take the most host time (torch.profiler).
 Then the gradient-norm tracking that the VAE, DAE and Coupled-VAE (λm = 10) rows do at every validation: the
 vectorised Jacobian against one backward pass per signal dimension (the code before it).

@@ -45,7 +45,7 @@ def backward_both(models, batch, step: int):
         model.training_terms(batch, 0.5)["loss"].backward()
 
 
-@pytest.mark.parametrize("fused", [False, True])     # the CPU's loops / the GPU's fused kernels, here on the CPU
+@pytest.mark.parametrize("fused", [False, True])     # PyTorch's per-tensor loops / the fused kernels
 @pytest.mark.parametrize("coupling,copies", [(None, 2), (Coupling(), 3)])
 @pytest.mark.parametrize("clip", [0.5, 1e6])       # clipping active / inactive
 def test_reproduces_the_duplicated_embedding_semantics(tiny_batch, coupling, copies, clip, fused):
