@@ -6,7 +6,7 @@ per listing, and `clip_grad_norm_` counts its gradient in the norm, and rescales
 `copies` = that multiplicity this class reproduces all three effects; with copies = 1 it is plain Adam.
 
 Adam runs as one fused kernel and the norm as one reduction over all gradients (`fused`, the default): on an
-H200 the fused Adam took a VAE step from 12.2 to 10.7 ms, on 2 CPU cores from 119-146 to 104-107 ms
+H200 the fused Adam took a VAE step from 12.2 to 10.7 ms, on 2 CPU cores from 98.8 to 83.6 ms
 (tests/benchmarks/NOTES.md). `fused=False` keeps PyTorch's per-tensor loops, for comparison.
 """
 
