@@ -32,29 +32,36 @@ def test_probe_batches_stand_for_a_whole_epoch(ptb):
     assert mean_width(probes) == pytest.approx(mean_width(epoch), rel=0.03)
 
 
-def test_a_model_without_a_latent_is_costed_one_pass_per_scored_sentence(ptb):
+@pytest.fixture(scope="module")
+def smoke_gru_lm_and_vae(ptb):
+    """(config, measured throughput) of the GRU-LM (no latent, no gradient tracking) and the VAE (both)."""
+    configs = [registry.get_model(m).run_config("ptb", BUDGETS["smoke"]) for m in ("gru-lm", "vae")]
+    return [(cfg, measure(cfg, ptb, "cpu")) for cfg in configs]
+
+
+def test_a_model_without_a_latent_is_costed_one_pass_per_scored_sentence(ptb, smoke_gru_lm_and_vae):
     """The GRU-LM's exact NLL takes one decoder pass per sentence whatever `nll_samples` says; the plan once
     costed its 3,761 test sentences at the config's 100 samples (0.7-1.1 min planned, 4.6 s in the full-budget run)."""
-    lm, vae = (registry.get_model(m).run_config("ptb", BUDGETS["smoke"]) for m in ("gru-lm", "vae"))
-    assert measure(lm, ptb, "cpu").latent is False and measure(vae, ptb, "cpu").latent is True
+    (lm, lm_throughput), (_, vae_throughput) = smoke_gru_lm_and_vae
+    assert lm_throughput.latent is False and vae_throughput.latent is True
     _, exact, _ = estimate(lm, ptb, Throughput(0.0, 1e-3, 0.0, False, 0.0), ("likelihood",))
     _, sampled, _ = estimate(lm, ptb, Throughput(0.0, 1e-3, 0.0, True, 0.0), ("likelihood",))
     assert exact == pytest.approx(min(len(ptb.splits["test"]), lm.eval.test_sentences) * 1e-3)
     assert sampled == pytest.approx(exact * lm.eval.nll_samples)
 
 
-
-def test_gradient_tracking_at_each_validation_is_costed(ptb):
+def test_gradient_tracking_at_each_validation_is_costed(ptb, smoke_gru_lm_and_vae):
     """The VAE, DAE and Coupled-VAE (λm = 10) rows track gradient norms over the test split at every validation:
-    60 passes at the full budget, 16-22 s each on this 2-core CPU, which the plan once left out."""
-    lm, vae = (registry.get_model(m).run_config("ptb", BUDGETS["smoke"]) for m in ("gru-lm", "vae"))
+    60 passes at the full budget, 12-22 s each on a 2-core CPU, which the plan once left out."""
+    (lm, lm_throughput), (vae, vae_throughput) = smoke_gru_lm_and_vae
     assert vae.train.track_gradients and not lm.train.track_gradients
-    assert measure(vae, ptb, "cpu").per_tracked > 0 and measure(lm, ptb, "cpu").per_tracked == 0
+    assert vae_throughput.per_tracked > 0 and lm_throughput.per_tracked == 0
     untracked, _, _ = estimate(vae, ptb, Throughput(0.0, 0.0, 0.0, True, 0.0), ())
     tracked, _, _ = estimate(vae, ptb, Throughput(0.0, 0.0, 0.0, True, 1e-3), ())
     validations = vae.train.iterations // vae.train.valid_every
     sentences = min(len(ptb.splits["test"]), vae.train.track_sentences or len(ptb.splits["test"]))
     assert validations > 0 and tracked - untracked == pytest.approx(validations * sentences * 1e-3)
+
 
 @pytest.mark.slow
 def test_plan_with_jobs_measures_packed_and_reports_wall_clock(tmp_path):
