@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from tqdm import tqdm
 
@@ -13,11 +15,51 @@ SHOW: bool | None = None      # None: a bar on a terminal, plain lines elsewhere
 PLAIN = False                 # plain lines even on a terminal (worker processes that share one)
 PLAIN_EVERY_ENV = "REPRODUCE_PROGRESS_EVERY"
 PLAIN_EVERY = 30.0            # seconds between plain lines
+RUN = ""                      # the run whose work the bars measure, named in plain lines ("vae seed 0")
 
 
-def bar(iterable=None, **kwargs) -> tqdm:
+def bar(iterable=None, **kwargs):
+    """A tqdm bar over `iterable`; as plain lines where those are due (evaluation of a full-budget row can take
+    minutes on a CPU)."""
+    if iterable is not None and plain_lines():
+        return plain(iterable, kwargs.get("desc", ""), kwargs.get("total"))
     disable = PLAIN or (None if SHOW is None else not SHOW)
     return tqdm(iterable, disable=disable, dynamic_ncols=True, leave=False, **kwargs)
+
+
+def plain_interval() -> float:
+    """Seconds between plain lines."""
+    return float(os.environ.get(PLAIN_EVERY_ENV, PLAIN_EVERY))
+
+
+@contextmanager
+def running(label: str):
+    """Name the run in the plain lines of the work inside."""
+    global RUN
+    previous, RUN = RUN, label
+    try:
+        yield
+    finally:
+        RUN = previous
+
+
+def plain(iterable: Iterable, desc: str, total: int | None = None) -> Iterator:
+    """Yield the batches of `iterable`, with a line '<run>: <desc>, <done>/<total> batches, <rate> batches/s, ETA'
+    every `plain_interval()` seconds."""
+    total = len(iterable) if total is None and hasattr(iterable, "__len__") else total
+    interval = plain_interval()
+    started = last = time.monotonic()
+    for done, item in enumerate(iterable):
+        now = time.monotonic()
+        if done and now - last >= interval:
+            last = now
+            rate = done / (now - started)
+            parts = [f"{RUN}: {desc}" if RUN else desc,
+                     f"{done:,}/{total:,} batches" if total else f"{done:,} batches", f"{rate:.2f} batches/s"]
+            if total:
+                parts.append(f"ETA {duration(max(total - done, 0) / rate)}")
+            print(", ".join(parts), file=sys.stderr, flush=True)
+        yield item
 
 
 def plain_lines() -> bool:
@@ -40,7 +82,7 @@ class TrainingProgress:
         self.label, self.total, self.iteration = label, total, initial
         self.bar = bar(total=total, initial=initial, desc=label)
         self.plain = plain_lines()
-        self.every = float(os.environ.get(PLAIN_EVERY_ENV, PLAIN_EVERY)) if every is None else every
+        self.every = plain_interval() if every is None else every
         self.values: dict[str, float] = {}
         self.valid_nll: float | None = None
         self.started = self.last_line = time.monotonic()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from suite import registry
+from suite import progress, registry
 from suite.budgets import Budget
 from suite.config import DialogueTrainConfig, EpochAdamConfig, EpochTrainConfig, RunConfig
 from suite.data.corpus import Corpus
@@ -324,7 +324,7 @@ def _run(spec: RunSpec, metrics: Iterable[str]):
     cfg = registry.get_model(spec.model_id).run_config(spec.dataset, spec.budget)
     corpus = load_run_corpus(cfg, spec.data_dir)
     key = run_key(cfg, corpus)
-    with run_lock(spec.directory):
+    with run_lock(spec.directory), progress.running(spec.label):
         record = None if spec.force else read_record(spec.directory / RECORD)
         torch.manual_seed(spec.seed)
         model = build_model(cfg.model, len(corpus.vocab)).to(spec.device)

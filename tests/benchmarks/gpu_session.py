@@ -11,7 +11,8 @@ process session):
     run(command="python3 tests/benchmarks/gpu_session.py start --budget SECONDS", carry=[".device"], timeout_s=600)
     run(command="python3 tests/benchmarks/gpu_session.py collect --seconds S", carry=[".device"], timeout_s=S + 30)
 On an H200 a VAE row alone needs about 13 minutes and a Coupled-VAE row 23 (tests/benchmarks/NOTES.md), so with
-15 minutes of device time, `start --models vae --budget 840` is the one record within reach.
+15 minutes of device time the VAE is the one row within reach; 8 VAE runs packed kept the speed of one (76 steps/s
+each), so `start --models vae --seeds 3 --budget 840` should bring its three seeds in the same time.
 `--budget` is the device time the runs may use over both calls. Each call leaves $OUT/summary.txt (decisions,
 each run's last progress line, the comparison tables) and $OUT/session.tar.gz (records, tables and logs; no
 weights). DEVICE=cpu tries it on a CPU.
@@ -46,17 +47,17 @@ def environment() -> dict[str, str]:
             "REPRODUCE_PROGRESS_EVERY": "10"}
 
 
-def pipeline(model: str) -> str:
+def pipeline(model: str, seeds: int) -> str:
     commands = [f"{sys.executable} -m suite.cli table {table} --dataset ptb --rows {row} --budget full "
-                f"--device {DEVICE} --results-dir {WORK / model} --format markdown"
+                f"--seeds {seeds} --jobs {seeds} --device {DEVICE} --results-dir {WORK / model} --format markdown"
                 for table, row in PIPELINES[model]]
     return " && ".join(commands) + f" && touch {WORK / model / 'done'}"
 
 
-def launch(model: str):
+def launch(model: str, seeds: int):
     (WORK / model).mkdir(parents=True, exist_ok=True)
     with open(WORK / f"{model}.log", "w") as log:
-        process = subprocess.Popen(["bash", "-c", pipeline(model)], cwd=ROOT, env=environment(), stdout=log,
+        process = subprocess.Popen(["bash", "-c", pipeline(model, seeds)], cwd=ROOT, env=environment(), stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     (WORK / f"{model}.pid").write_text(str(process.pid))
 
@@ -78,17 +79,19 @@ def note(line: str):
 
 
 def last_progress(model: str) -> dict | None:
-    """The run's latest progress line: iteration, total and its mean steps/s since training began."""
+    """The latest progress line of the model's slowest seed: iteration, total and its mean steps/s since
+    training began."""
     try:
         lines = (WORK / f"{model}.log").read_text(errors="replace").splitlines()
     except OSError:
         return None
-    for line in reversed(lines):
+    latest = {}
+    for line in lines:
         match = PROGRESS.match(line)
         if match:
-            return {"line": line, "it": int(match["it"].replace(",", "")),
-                    "total": int(match["total"].replace(",", "")), "rate": float(match["rate"])}
-    return None
+            latest[match["label"]] = {"line": line, "it": int(match["it"].replace(",", "")),
+                                      "total": int(match["total"].replace(",", "")), "rate": float(match["rate"])}
+    return min(latest.values(), key=lambda p: p["it"], default=None)
 
 
 def finished(model: str) -> bool:
@@ -121,7 +124,7 @@ def benchmarks(seconds: float):
                        cwd=ROOT, env=environment(), stdout=log, stderr=subprocess.STDOUT, check=False)
 
 
-def start(models: list[str], budget: float, call_seconds: float):
+def start(models: list[str], seeds: int, budget: float, call_seconds: float):
     began = time.time()
     WORK.mkdir(parents=True, exist_ok=True)
     (WORK / "models").write_text(" ".join(models))
@@ -131,8 +134,8 @@ def start(models: list[str], budget: float, call_seconds: float):
                        "git log -1 --oneline", shell=True, cwd=ROOT,
                        stdout=env, stderr=subprocess.STDOUT, check=False)
     for model in models:
-        launch(model)
-    note(f"launched {', '.join(models)} on {DEVICE}; device budget {budget:.0f} s")
+        launch(model, seeds)
+    note(f"launched {', '.join(models)} ({seeds} seeds each) on {DEVICE}; device budget {budget:.0f} s")
     time.sleep(DECIDE_AFTER)
     running, marks = list(models), dict.fromkeys(models)
     while running:
@@ -185,6 +188,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("mode", choices=["start", "collect"])
     parser.add_argument("--models", default=",".join(PIPELINES), help="rows to run (start)")
+    parser.add_argument("--seeds", type=int, default=1, help="seeds of each row, trained side by side (start)")
     parser.add_argument("--budget", type=float, default=720, help="device seconds the runs may use (start)")
     parser.add_argument("--call-seconds", type=float, default=575, help="when the start call returns")
     parser.add_argument("--seconds", type=float, default=120, help="how long collect waits for the runs")
@@ -194,7 +198,7 @@ def main():
         unknown = sorted(set(models) - set(PIPELINES))
         if unknown:
             parser.error(f"unknown rows {unknown}; choose from {', '.join(PIPELINES)}")
-        start(models, args.budget, args.call_seconds)
+        start(models, args.seeds, args.budget, args.call_seconds)
     else:
         wait((WORK / "models").read_text().split(), until=time.time() + args.seconds)
 

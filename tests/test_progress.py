@@ -1,0 +1,66 @@
+"""Progress in a log file (stderr not a terminal): plain lines that name the run, for training and evaluation."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from suite import progress
+from suite.progress import TrainingProgress, bar
+
+
+@pytest.fixture
+def plain(monkeypatch):
+    """Progress shown, stderr not a terminal (pytest captures it), a line due at every step."""
+    monkeypatch.setattr(progress, "SHOW", None)
+    monkeypatch.setattr(progress, "PLAIN", False)
+    monkeypatch.setenv(progress.PLAIN_EVERY_ENV, "0")
+
+
+def test_a_training_line_has_what_the_issue_asks_for(plain, capsys):
+    training = TrainingProgress("vae seed 2", 60_000, initial=1_000)
+    training.report({"loss": 101.234, "kl": 5.678, "kl_weight": 0.25}, valid_nll=110.5)
+    training.step()
+    line = capsys.readouterr().err.strip()
+    assert line.startswith("vae seed 2: iteration 1,001/60,000, loss 101.23, KL 5.68, KL weight 0.250, "
+                           "valid NLL 110.50, ")
+    assert re.search(r"valid NLL 110.50, [\d.]+ steps/s, ETA \d+(h\d\dm|m\d\ds)$", line), line
+
+
+def test_training_lines_keep_their_pace(plain, capsys):
+    training = TrainingProgress("vae seed 0", 100, every=3600)
+    for _ in range(10):
+        training.step()
+    assert capsys.readouterr().err == ""
+
+
+def test_evaluation_lines_name_the_run_and_pass_every_batch_through(plain, capsys):
+    batches = [[0, 1], [2, 3], [4]]
+    with progress.running("coupled-vae seed 1"):
+        seen = list(bar(batches, desc="mi (N=500)"))
+    assert seen == batches
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(", ")[:2] for line in lines] == [["coupled-vae seed 1: mi (N=500)", "1/3 batches"],
+                                                       ["coupled-vae seed 1: mi (N=500)", "2/3 batches"]]
+    assert all("batches/s, ETA " in line for line in lines)
+    assert progress.RUN == ""                         # the name goes with the run
+
+
+def test_no_lines_when_progress_is_off(plain, monkeypatch, capsys):
+    monkeypatch.setattr(progress, "SHOW", False)
+    assert list(bar(range(3), desc="nll")) == [0, 1, 2]
+    TrainingProgress("vae seed 0", 10).step()
+    assert capsys.readouterr().err == ""
+
+
+def test_a_run_logged_to_a_file_reports_training_and_evaluation(tmp_path):
+    log = tmp_path / "log.txt"
+    with open(log, "w") as stderr:
+        subprocess.run([sys.executable, "-m", "suite.cli", "run", "vae", "--dataset", "ptb", "--budget", "smoke",
+                        "--results-dir", str(tmp_path), "--metrics", "nll"], check=True, stdout=subprocess.DEVNULL,
+                       stderr=stderr, env={**os.environ, progress.PLAIN_EVERY_ENV: "0"})
+    lines = log.read_text().splitlines()
+    assert any(line.startswith("vae seed 0: iteration ") and "ETA" in line for line in lines)
+    assert any(line.startswith("vae seed 0: ") and "batches/s" in line for line in lines)
