@@ -53,7 +53,7 @@ def plain(iterable: Iterable, desc: str, total: int | None = None) -> Iterator:
         now = time.monotonic()
         if done and now - last >= interval:
             last = now
-            rate = done / (now - started)
+            rate = done / max(now - started, 1e-9)
             parts = [f"{RUN}: {desc}" if RUN else desc,
                      f"{done:,}/{total:,} batches" if total else f"{done:,} batches", f"{rate:.2f} batches/s"]
             if total:
