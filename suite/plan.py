@@ -43,9 +43,10 @@ from suite.provenance import code_digest
 from suite.records import RECORD, atomic_write_json, read_record
 from suite.runner import RunSpec, groups_for, load_run_corpus, run_key
 from suite.tables import get_table
+from suite.training import cuda_graphs
 from suite.training.epochs import EpochTrainer
 from suite.training.game import GameTrainer
-from suite.training.optim import PaperAdam
+from suite.training.trainer import Trainer
 
 STEPS, EVAL_BATCHES, EVAL_SAMPLES, REPLY_CONTEXTS, TRACK_BATCHES = 10, 4, 10, 8, 4
 CACHE = "plan-throughput.json"
@@ -68,6 +69,10 @@ def measure(cfg: RunConfig, corpus, device: str) -> Throughput:
         return Throughput(0.0, 0.0, 0.0, False, 0.0)
     train = corpus.splits["train"]
     indices = probe_batches(train, cfg.train.batch_size)
+
+    def make_batch(index):
+        return train.batch(index, None).to(device)
+
     if isinstance(cfg.train, EpochTrainConfig):
         trainer = EpochTrainer(model, corpus, cfg.train, seed=0)
 
@@ -81,19 +86,21 @@ def measure(cfg: RunConfig, corpus, device: str) -> Throughput:
         def step(batch):
             trainer.iteration += 1
             trainer.train_step(batch)
-    else:
-        optimizer = (torch.optim.Adam(model.parameters(), cfg.train.lr) if isinstance(cfg.train, EpochAdamConfig)
-                     else PaperAdam(model, cfg.train))
+    elif isinstance(cfg.train, EpochAdamConfig):
+        optimizer = torch.optim.Adam(model.parameters(), cfg.train.lr)
 
         def step(batch):
             optimizer.zero_grad()
             model.train()
             model.training_terms(batch, 0.5)["loss"].backward()
             optimizer.step()
+    else:                                  # the trainer's own step and batches (CUDA graphs where it uses them)
+        trainer = Trainer(model, corpus, cfg.train, seed=0)
+        step, make_batch = trainer.train_step, trainer.training_batch
     seconds = []
     for index in indices + indices:        # the first pass grows the allocators to every width; the second is timed
         start = time.perf_counter()
-        step(train.batch(index, None).to(device))
+        step(make_batch(index))
         seconds.append(time.perf_counter() - start)
     test = corpus.splits["test"]
     batches = evaluation_batches(test, BATCH_TOKENS)
@@ -177,7 +184,8 @@ def measurement_key(cfg: RunConfig, device: str, jobs: int = 1, threads: int | N
              "train": type(train).__name__, "batch": train.batch_size,
              "epoch_trainer": isinstance(train, EpochTrainConfig), "nll_samples": cfg.eval.nll_samples,
              "device": device, "threads": threads or torch.get_num_threads(), "host": platform.node(),
-             "code": code_digest(), **({"jobs": jobs} if jobs > 1 else {})}
+             "code": code_digest(), **({"jobs": jobs} if jobs > 1 else {}),
+             **({"cuda_graphs": True} if cuda_graphs.requested() and device.startswith("cuda") else {})}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

@@ -256,7 +256,8 @@ def _new_record(spec: RunSpec, cfg: RunConfig, corpus: Corpus, result, origin: d
         "data_checksum": corpus.checksum, "splits": {name: len(split) for name, split in corpus.splits.items()},
         "training": {"iterations": result.iterations, "epochs": result.epochs,
                      "best_iteration": result.best_iteration, "best_valid_nll": result.best_valid_nll,
-                     "seconds": round(result.seconds, 1), "curves": result.curves.to_dict()},
+                     "seconds": round(result.seconds, 1), "cuda_graphs": result.cuda_graphs,
+                     "curves": result.curves.to_dict()},
         "metrics": {}, "evaluations": {}, "provenance": origin,
     }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 from suite.data.vocab import EOS, GO, PAD
@@ -42,11 +43,54 @@ class Packing:
                                       batch_first=True)
         return PackedSequence(packed.data, packed.batch_sizes, self.sorted_indices, None)
 
+    def bidirectional_final(self, gru: nn.GRU, inputs: torch.Tensor) -> torch.Tensor:
+        """The final states (2, B, hidden) of a one-layer bidirectional `gru` over each sentence of (B, T, F)."""
+        _, final = gru(self.pack(inputs))
+        return final
+
     def to(self, device) -> Packing:
         return Packing(self.lengths, self.sorted_lengths, _to_device(self.sorted_indices, device))
 
     def repeat(self, n: int, device) -> Packing:
         return Packing.of(self.lengths.repeat(n)).to(device)
+
+
+@dataclass(frozen=True)
+class StaticPacking:
+    """How a batch runs through RNNs when no shape may depend on its lengths (a training step captured as a
+    CUDA graph): padded, with each sentence's first and last positions gathered by host-made indices.
+
+    A bidirectional GRU's forward half reads each sentence left-aligned and ends at its last word; its backward
+    half reads a right-aligned copy, so that it meets the padding only after the sentence, and ends at the
+    sentence's first word. One call does both: the two copies are stacked along the batch."""
+
+    lengths: torch.Tensor   # (B,) on the host, always
+    last: torch.Tensor      # (B,) position of each sentence's last word
+    first: torch.Tensor     # (B,) position of its first word in the right-aligned copy
+    aligned: torch.Tensor   # (B, T) right-aligned position -> left-aligned position (0 where padding)
+
+    @classmethod
+    def of(cls, lengths: torch.Tensor, width: int) -> StaticPacking:
+        first = width - lengths
+        aligned = (torch.arange(width).unsqueeze(0) - first.unsqueeze(1)).clamp(min=0)
+        return cls(lengths, lengths - 1, first, aligned)
+
+    def bidirectional_final(self, gru: nn.GRU, inputs: torch.Tensor) -> torch.Tensor:
+        """What `Packing.bidirectional_final` computes, from fixed-shape tensors only."""
+        if gru.num_layers != 1 or not gru.bidirectional:
+            raise ValueError("StaticPacking runs one-layer bidirectional GRUs only")
+        size, _, features = inputs.shape
+        right_aligned = inputs.gather(1, self.aligned.unsqueeze(-1).expand(-1, -1, features))
+        outputs, _ = gru(torch.cat([inputs, right_aligned]))             # (2B, T, 2 * hidden)
+        hidden = gru.hidden_size
+
+        def at(states: torch.Tensor, position: torch.Tensor) -> torch.Tensor:
+            return states.gather(1, position.view(-1, 1, 1).expand(-1, 1, hidden))[:, 0]
+
+        return torch.stack([at(outputs[:size, :, :hidden], self.last), at(outputs[size:, :, hidden:], self.first)])
+
+    def to(self, device) -> StaticPacking:
+        return StaticPacking(self.lengths, *(_to_device(t, device) for t in (self.last, self.first, self.aligned)))
 
 
 @dataclass(frozen=True)
@@ -65,7 +109,7 @@ class Batch:
     targets: torch.Tensor    # (B, T + 1)
     mask: torch.Tensor       # (B, T + 1) bool
     index: torch.Tensor      # (B,) position of each sentence in its split
-    packing: Packing
+    packing: Packing | StaticPacking
     positions: torch.Tensor  # (N,) flat positions of the real targets, N = Σ (length + 1)
     rows: torch.Tensor       # (N,) the sentence each real target belongs to
 
@@ -89,6 +133,22 @@ class Batch:
 
     def __len__(self) -> int:
         return len(self.lengths)
+
+    def static_shape(self, width: int) -> Batch:
+        """The same sentences padded to `width` words, with every real or padded target position kept (padded
+        targets are PAD, which the output layer scores 0) and a `StaticPacking`: every tensor's shape then
+        depends on (B, width) only, as a captured CUDA graph needs. Built on the host."""
+        if width < self.words.size(1):
+            raise ValueError(f"width {width} is narrower than the batch ({self.words.size(1)} words)")
+        size, extra = len(self), width - self.words.size(1)
+
+        def pad(tensor: torch.Tensor, value=PAD) -> torch.Tensor:
+            return nn.functional.pad(tensor, (0, extra), value=value)
+
+        positions = torch.arange(size * (width + 1))
+        return Batch(pad(self.words), self.lengths, pad(self.inputs), pad(self.targets), pad(self.mask, False),
+                     self.index, StaticPacking.of(self.lengths, width), positions,
+                     torch.div(positions, width + 1, rounding_mode="floor"))
 
     @property
     def n_predictions(self) -> int:

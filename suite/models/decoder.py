@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from suite.data.batching import Batch
+from suite.data.vocab import PAD
 from suite.models.greedy import greedy_decode
 
 TOKEN_CHUNK = 4096   # output-layer rows per chunk; bounds the (tokens x vocab) logits kept in memory
@@ -36,9 +37,10 @@ class OutputHead(nn.Module):
         return self.to_vocab(torch.tanh(self.project(self.dropout(states))))
 
     def sentence_nll(self, states: torch.Tensor, batch: Batch) -> torch.Tensor:
-        """Summed cross-entropy per sentence over real target positions only; states (B, T+1, hidden)."""
+        """Summed cross-entropy per sentence over real target positions only; states (B, T+1, hidden). A batch
+        of static shape keeps its padded positions too: their target, PAD, scores 0."""
         states, targets = real_targets(states, batch)
-        token_nll = torch.cat([F.cross_entropy(self(s), t, reduction="none")
+        token_nll = torch.cat([F.cross_entropy(self(s), t, reduction="none", ignore_index=PAD)
                                for s, t in zip(states.split(TOKEN_CHUNK), targets.split(TOKEN_CHUNK))])
         return torch.zeros(len(batch), dtype=token_nll.dtype, device=token_nll.device).index_add(0, batch.rows, token_nll)
 

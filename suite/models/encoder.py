@@ -15,6 +15,5 @@ class BiGRUEncoder(nn.Module):
         self.output_dim = 2 * hidden
 
     def forward(self, batch: Batch) -> torch.Tensor:
-        packed = batch.packing.pack(self.dropout(self.embedding(batch.words)))
-        _, final = self.gru(packed)                       # (2, B, hidden), unsorted back to batch order
+        final = batch.packing.bidirectional_final(self.gru, self.dropout(self.embedding(batch.words)))
         return torch.cat([final[0], final[1]], dim=-1)    # (B, 2 * hidden)

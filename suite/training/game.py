@@ -62,6 +62,8 @@ class GameOptimizers:
 
 
 class GameTrainer(Trainer):
+    CAPTURABLE = False
+
     def __init__(self, model, corpus, cfg, *args, **kwargs):
         super().__init__(model, corpus, cfg, *args, **kwargs)
         self.game = cfg.game

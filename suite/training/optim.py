@@ -7,10 +7,13 @@ per listing, and `clip_grad_norm_` counts its gradient in the norm, and rescales
 
 Adam runs as one fused kernel and the norm as one reduction over all gradients (`fused`, the default): on an
 H200 the fused Adam took a VAE step from 12.2 to 10.7 ms, on 2 CPU cores from 98.8 to 83.6 ms
-(tests/benchmarks/NOTES.md). `fused=False` keeps PyTorch's per-tensor loops, for comparison.
+(tests/benchmarks/NOTES.md). `fused=False` keeps PyTorch's per-tensor loops, for comparison. `capturable`
+keeps the step count and the learning rate on the device, so that the step can be captured in a CUDA graph.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import torch
 from torch import nn
@@ -33,16 +36,24 @@ def embedding_holders(model: nn.Module) -> int:
 
 
 class PaperAdam:
-    def __init__(self, model: nn.Module, cfg: TrainConfig, fused: bool = True):
+    def __init__(self, model: nn.Module, cfg: TrainConfig, fused: bool = True, capturable: bool = False):
         self.embedding = shared_embedding(model) if cfg.duplicate_embedding_updates else None
         self.copies = embedding_holders(model) if cfg.duplicate_embedding_updates and self.embedding is not None else 1
         self.others = [p for p in model.parameters() if p is not self.embedding]
         self.clip_norm = cfg.clip_norm
         self.device = next(model.parameters()).device
-        self.fused = fused
-        adam = {"lr": cfg.lr, "betas": cfg.betas, "eps": cfg.adam_eps, "fused": fused or None}
-        self.main = torch.optim.Adam(self.others, **adam)
-        self.embed = torch.optim.Adam([self.embedding], **adam) if self.embedding is not None else None
+        self.fused, self.capturable = fused, capturable
+        adam = {"betas": cfg.betas, "eps": cfg.adam_eps, "fused": fused or None, "capturable": capturable}
+        self.main = torch.optim.Adam(self.others, lr=self.lr_value(cfg.lr), **adam)
+        self.embed = (torch.optim.Adam([self.embedding], lr=self.lr_value(cfg.lr), **adam)
+                      if self.embedding is not None else None)
+
+    def lr_value(self, lr: float) -> float | torch.Tensor:
+        """A captured step reads the learning rate from the device (a number would be fixed in the graph)."""
+        return torch.tensor(lr, device=self.device) if self.capturable else lr
+
+    def has_state(self) -> bool:
+        return bool(self.main.state)
 
     @property
     def optimizers(self) -> list[torch.optim.Optimizer]:
@@ -55,7 +66,11 @@ class PaperAdam:
     def set_lr(self, lr: float):
         for optimizer in self.optimizers:
             for group in optimizer.param_groups:
-                group["lr"] = lr
+                current = group["lr"]
+                if self.capturable and isinstance(current, torch.Tensor) and current.device == self.device:
+                    current.fill_(lr)      # in place: captured steps read this tensor
+                else:
+                    group["lr"] = self.lr_value(lr)
 
     def step(self) -> torch.Tensor:
         """Clip, update, and return the gradient norm (as the released code computes it) as a tensor on the
@@ -80,10 +95,13 @@ class PaperAdam:
                 torch._foreach_mul_(grads, scale.float())
             if embed_grad is not None:
                 embed_grad.mul_((scale ** self.copies).float())
-        self.main.step()
-        if embed_grad is not None:
-            for _ in range(self.copies):
-                self.embed.step()
+        with warnings.catch_warnings():
+            # A capturable optimiser's eager steps (the first one, before any capture) are expected.
+            warnings.filterwarnings("ignore", "This instance was constructed with capturable=True")
+            self.main.step()
+            if embed_grad is not None:
+                for _ in range(self.copies):
+                    self.embed.step()
         return norm
 
     def state_dict(self) -> dict:

@@ -29,6 +29,7 @@ from suite.evaluation.gradients import evaluate_gradient_norms
 from suite.evaluation.likelihood import sentence_scores
 from suite.models import device_of
 from suite.progress import TrainingProgress
+from suite.training import cuda_graphs
 from suite.training.checkpoints import restore_checkpoint, save_checkpoint
 from suite.training.optim import PaperAdam
 
@@ -73,6 +74,7 @@ class TrainResult:
     epochs: int
     curves: Curves
     seconds: float
+    cuda_graphs: bool = False      # whether the training steps were replayed CUDA graphs
 
 
 def validation_nll(model: nn.Module, corpus: Corpus, cfg: TrainConfig) -> float:
@@ -84,13 +86,19 @@ def validation_nll(model: nn.Module, corpus: Corpus, cfg: TrainConfig) -> float:
 
 
 class Trainer:
+    CAPTURABLE = True      # whether REPRODUCE_CUDA_GRAPHS may capture `train_step` (suite/training/cuda_graphs.py)
+
     def __init__(self, model: nn.Module, corpus: Corpus, cfg: TrainConfig, seed: int,
                  checkpoint: Path | None = None, key: dict | None = None, log_points: int = 600,
                  label: str = "train"):
         self.model, self.corpus, self.cfg, self.seed, self.label = model, corpus, cfg, seed, label
         self.checkpoint, self.key = checkpoint, key
         self.device = device_of(model)
-        self.optimizer = PaperAdam(model, cfg)
+        self.cuda_graphs = (cuda_graphs.requested() and self.device.type == "cuda" and self.CAPTURABLE
+                            and cuda_graphs.why_not_capturable(model) is None)
+        self.optimizer = PaperAdam(model, cfg, capturable=self.cuda_graphs)
+        self.captured = (cuda_graphs.CapturedSteps(self.forward_backward, self.optimizer.step, self.device)
+                         if self.cuda_graphs else None)
         self.log_every = max(1, cfg.iterations // log_points)
         self.iteration, self.epoch, self.position = 0, 0, 0
         self.lr = cfg.noam.lr(cfg.lr, 1) if cfg.noam else cfg.lr
@@ -108,15 +116,26 @@ class Trainer:
         generator = torch.Generator().manual_seed(self.seed * 100003 + self.epoch)
         return training_batches(self.corpus.splits["train"], self.cfg.batch_size, generator)
 
+    def forward_backward(self, batch, kl_weight: float | torch.Tensor) -> dict[str, torch.Tensor]:
+        terms = self.model.training_terms(batch, kl_weight)
+        self.optimizer.zero_grad()
+        terms["loss"].backward()
+        return {name: value.detach() for name, value in terms.items()}
+
     def train_step(self, batch) -> dict[str, torch.Tensor]:
         """One update. The loss terms and the gradient norm come back as tensors on the device."""
         self.model.train()
-        terms = self.model.training_terms(batch, self.kl_weight())
-        self.optimizer.zero_grad()
-        terms["loss"].backward()
-        values = {name: value.detach() for name, value in terms.items()}
+        if self.captured is not None and self.optimizer.has_state():
+            return self.captured(batch, self.kl_weight())
+        values = self.forward_backward(batch, self.kl_weight())
         values["grad_norm"] = self.optimizer.step()
         return values
+
+    def training_batch(self, indices: torch.Tensor):
+        batch = self.corpus.splits["train"].batch(indices, self.cfg.max_len)
+        if self.captured is not None:
+            batch = batch.static_shape(cuda_graphs.static_width(batch.words.size(1)))
+        return batch.to(self.device)
 
     def read_back(self):
         """Read the pending steps' values from the device in one go, in step order, into the logging window
@@ -169,7 +188,7 @@ class Trainer:
     def result(self) -> TrainResult:
         return TrainResult(self.best_state, self.best_iteration,
                            self.best_valid if self.best_iteration is not None else None,
-                           self.iteration, self.epoch, self.curves, self.elapsed())
+                           self.iteration, self.epoch, self.curves, self.elapsed(), self.cuda_graphs)
 
     def run(self) -> TrainResult:
         self.resume()
@@ -191,7 +210,7 @@ class Trainer:
             while self.iteration < cfg.iterations:
                 batches = self.epoch_batches()
                 while self.position < len(batches) and (cfg.finish_epoch or self.iteration < cfg.iterations):
-                    batch = self.corpus.splits["train"].batch(batches[self.position], cfg.max_len).to(self.device)
+                    batch = self.training_batch(batches[self.position])
                     self.iteration += 1
                     self.position += 1
                     weight, lr = self.kl_weight(), self.lr

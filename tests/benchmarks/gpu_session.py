@@ -15,7 +15,8 @@ On an H200 a VAE row alone needs about 13 minutes and a Coupled-VAE row 23 (test
 each), so `start --models vae --seeds 3 --budget 840` should bring its three seeds in the same time.
 `--budget` is the device time the runs may use over both calls. Each call leaves $OUT/summary.txt (decisions,
 each run's last progress line, the comparison tables) and $OUT/session.tar.gz (records, tables and logs; no
-weights). DEVICE=cpu tries it on a CPU.
+weights). DEVICE=cpu tries it on a CPU. The runs get this command's environment: `REPRODUCE_CUDA_GRAPHS=1 python3
+tests/benchmarks/gpu_session.py start ...` trains them from CUDA graphs (NOTES.md, section 6).
 """
 
 from __future__ import annotations

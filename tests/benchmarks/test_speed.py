@@ -14,7 +14,9 @@ from suite.cpu import keep_large_allocations
 from suite.data.batching import training_batches
 from suite.evaluation.likelihood import sentence_scores
 from suite.models.build import build_model
+from suite.training import cuda_graphs
 from suite.training.optim import PaperAdam
+from suite.training.trainer import Trainer
 
 AUTHORS_TOKENS_PER_SECOND = {"vae": 2030, "coupled-vae": 1050}
 AUTHORS_SECONDS_PER_SENTENCE = 2.1
@@ -66,24 +68,27 @@ cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA de
 CUDA_STEPS = 200
 
 
+@pytest.fixture(params=[False, True], ids=["eager", "cuda-graphs"])
+def graphs(request, monkeypatch) -> bool:
+    """Each CUDA benchmark twice: eager steps, and steps replayed from CUDA graphs (REPRODUCE_CUDA_GRAPHS)."""
+    monkeypatch.setenv(cuda_graphs.ENV, "1" if request.param else "0")
+    return request.param
+
+
 @cuda
 @pytest.mark.parametrize("model_id", ["vae", "coupled-vae"])
-def test_cuda_training_steps_per_second(benchmark, ptb, model_id):
-    """One row alone on the GPU: the trainer's step (no host synchronisation), timed over CUDA_STEPS."""
+def test_cuda_training_steps_per_second(benchmark, ptb, model_id, graphs):
+    """One row alone on the GPU: the trainer's step (its batch made on the host and copied over, no host
+    synchronisation), timed over CUDA_STEPS."""
     cfg = registry.get_model(model_id).config("ptb")
     torch.manual_seed(0)
-    model = build_model(cfg.model, len(ptb.vocab)).cuda().train()
-    optimizer = PaperAdam(model, cfg.train)
-    train = ptb.splits["train"]
-    indices = training_batches(train, 32, torch.Generator().manual_seed(0))[:CUDA_STEPS]
-    batches = [train.batch(i) for i in indices]
+    trainer = Trainer(build_model(cfg.model, len(ptb.vocab)).cuda(), ptb, cfg.train, seed=0)
+    assert trainer.cuda_graphs == graphs
+    indices = training_batches(ptb.splits["train"], 32, torch.Generator().manual_seed(0))[:CUDA_STEPS]
 
     def steps():
-        for batch in batches:
-            terms = model.training_terms(batch.to("cuda"), 0.5)
-            optimizer.zero_grad()
-            terms["loss"].backward()
-            optimizer.step()
+        for index in indices:
+            trainer.train_step(trainer.training_batch(index))
         torch.cuda.synchronize()
 
     benchmark.pedantic(steps, rounds=3, warmup_rounds=1)
@@ -94,7 +99,7 @@ def test_cuda_training_steps_per_second(benchmark, ptb, model_id):
 @cuda
 @pytest.mark.parametrize("jobs", [4, 8])
 @pytest.mark.parametrize("model_id", ["vae", "coupled-vae"])
-def test_cuda_packed_rows_steps_per_second(benchmark, model_id, jobs):
+def test_cuda_packed_rows_steps_per_second(benchmark, model_id, jobs, graphs):
     """`jobs` runs packed on the one GPU as `--jobs` packs them: steps/s of each and of all together."""
     from suite.plan import measure_packed
 
