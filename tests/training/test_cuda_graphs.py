@@ -36,17 +36,8 @@ def ptb_batches(ptb, count: int) -> list:
     return [train.batch(index) for index in training_batches(train, 32, torch.Generator().manual_seed(0))[:count]]
 
 
-def loss_and_gradients(model, batch):
-    model.train()
-    model.zero_grad()
-    terms = model.training_terms(batch, 0.5)
-    terms["loss"].backward()
-    return ({name: value.detach().clone() for name, value in terms.items()},
-            {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None})
-
-
 @pytest.mark.parametrize("model_id", CAPTURED_ROWS)
-def test_static_shape_batch_gives_the_loss_and_gradients_of_the_packed_one(ptb, no_noise, model_id):
+def test_static_batch_gives_the_loss_and_gradients_of_the_packed_one(ptb, no_noise, loss_and_gradients, model_id):
     model, _ = model_for(model_id, len(ptb.vocab))
     batch = ptb_batches(ptb, 1)[0]
     width = batch.words.size(1)

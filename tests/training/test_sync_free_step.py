@@ -45,18 +45,8 @@ def batch_for(ptb, dialogue: bool, device="cpu"):
     return train.batch(first).to(device)
 
 
-def loss_and_gradients(model, batch, seed=0):
-    torch.manual_seed(seed)
-    model.train()
-    model.zero_grad()
-    terms = model.training_terms(batch, 0.5)
-    terms["loss"].backward()
-    return ({name: value.detach().clone() for name, value in terms.items()},
-            {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None})
-
-
 @pytest.mark.parametrize("model_id,dataset", MODELS)
-def test_gpu_ready_step_equals_the_plain_step(ptb, plain_step, model_id, dataset):
+def test_gpu_ready_step_equals_the_plain_step(ptb, plain_step, loss_and_gradients, model_id, dataset):
     cfg = registry.get_model(model_id).config(dataset)
     torch.manual_seed(0)
     model = build_model(cfg.model, len(ptb.vocab))
