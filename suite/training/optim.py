@@ -108,6 +108,11 @@ class PaperAdam:
         return {"main": self.main.state_dict(), "embed": self.embed.state_dict() if self.embed else None}
 
     def load_state_dict(self, state: dict):
+        """The saved moments and step counts; the learning rate comes from `set_lr`, and whether steps are
+        captured stays this optimiser's (PyTorch would take both from the run that saved the state)."""
         self.main.load_state_dict(state["main"])
         if self.embed is not None:
             self.embed.load_state_dict(state["embed"])
+        for optimizer in self.optimizers:
+            for group in optimizer.param_groups:
+                group["capturable"] = self.capturable

@@ -74,6 +74,22 @@ def test_the_variable_asks_for_graphs_that_only_a_gpu_gets(ptb, monkeypatch):
     assert cuda_graphs.requested() and not trainer.cuda_graphs and trainer.captured is None
 
 
+def test_a_checkpoint_resumes_in_either_kind_of_run(ptb):
+    """PyTorch restores an optimiser's settings from its saved state: a run resumed with CUDA graphs from an eager
+    run's checkpoint would then refuse capture, and the other way round step as if captured."""
+    model, cfg = model_for("vae", len(ptb.vocab), dtype=torch.float32)
+    for saved_by, resumed_by in ((False, True), (True, False)):
+        saved = PaperAdam(model, cfg.train, capturable=saved_by).state_dict()
+        resumed = PaperAdam(model, cfg.train, capturable=resumed_by)
+        resumed.load_state_dict(saved)
+        resumed.set_lr(cfg.train.lr / 2)
+        for optimizer in resumed.optimizers:
+            for group in optimizer.param_groups:
+                assert group["capturable"] is resumed_by
+                assert isinstance(group["lr"], torch.Tensor) is resumed_by
+                assert float(group["lr"]) == pytest.approx(cfg.train.lr / 2, rel=1e-7)
+
+
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
