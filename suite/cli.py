@@ -15,7 +15,7 @@ from suite import gate, progress, registry, runs
 from suite.analyses import draw_figure, interpolation_report
 from suite.budgets import BUDGETS, Budget, get_budget
 from suite.claims import check_claims
-from suite.committed_records import RECORDS, judged_again, saved_tables
+from suite.committed_records import RECORDS, claims_again, judged_again, saved_tables
 from suite.compare import render
 from suite.cpu import keep_large_allocations
 from suite.data.datasets import (
@@ -259,16 +259,20 @@ def claims_command(table_id, dataset, rows, train, options: Options):
         click.echo(f"{table.id} ({claim.source}): \"{claim.text}\"")
     click.echo(f"dataset {dataset}{' (STAND-IN)' if stand_in else ''}, budget {options.budget.label}, "
                f"seeds {', '.join(map(str, options.seeds))}\n")
+    click.echo(_claims_table(table, checks, len(options.seeds)))
+
+
+def _claims_table(table, checks, seeds: int) -> str:
     verdicts = {True: "holds", False: "DOES NOT HOLD", None: "not measured"}
     lead = "row" if any(claim.pairs for claim in table.claims) else "coupled"     # row-versus-row claims
-    click.echo(tabulate([[c.coupled, c.base, c.metric, f"{lead} {c.relation}", _num(c.coupled_mean),
-                          _num(c.base_mean), verdicts[c.holds], _num(c.p_value)] for c in checks],
-                        [f"{lead} row" if lead == "coupled" else "row", "base row", "metric", "claim",
-                         f"{lead} (mean)", "base (mean)", "result", "one-sided p"], tablefmt="simple",
-                        disable_numparse=True))
+    cells = tabulate([[c.coupled, c.base, c.metric, f"{lead} {c.relation}", _num(c.coupled_mean),
+                       _num(c.base_mean), verdicts[c.holds], _num(c.p_value)] for c in checks],
+                     [f"{lead} row" if lead == "coupled" else "row", "base row", "metric", "claim",
+                      f"{lead} (mean)", "base (mean)", "result", "one-sided p"], tablefmt="simple",
+                     disable_numparse=True)
     held = sum(bool(c.holds) for c in checks)
-    click.echo(f"\n{held} of {len(checks)} comparisons agree with the paper's claim"
-               + ("" if len(options.seeds) > 1 else " (p-values need --seeds 2 or more)"))
+    return (f"{cells}\n\n{held} of {len(checks)} comparisons agree with the paper's claim"
+            + ("" if seeds > 1 else " (with one seed there are no p-values)"))
 
 
 @main.command("interpolate")
@@ -357,6 +361,10 @@ def records_command(write: bool):
     for _, table in saved:
         comparison = judged_again(table)
         click.echo(render(comparison, "text"))
+        checks = claims_again(table)
+        if checks:
+            click.echo(f"\nclaims of {table['table']}, on these records:\n"
+                       f"{_claims_table(get_table(table['table']), checks, len(table['seeds']))}\n")
         if write:
             _echo(f"written: {write_comparison(comparison, 'markdown', RECORDS)}")
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from suite import registry
 from suite.budgets import get_budget
+from suite.claims import ClaimCheck, check_claims
 from suite.compare import Comparison, compare
 from suite.errors import SuiteError
 from suite.evaluation.qualitative import qualitative_report
@@ -23,8 +24,8 @@ from suite.tables import get_table
 RECORDS = Path(__file__).resolve().parents[1] / "results" / "records"
 
 
-def judged_again(saved: dict, root: Path = RECORDS) -> Comparison:
-    """The comparison that a saved table's (`tables/*.json`) records give with today's published numbers."""
+def committed_results(saved: dict, root: Path = RECORDS) -> dict[str, list[dict]]:
+    """The committed records behind a saved table's (`tables/*.json`) rows: row -> one record per seed."""
     table, budget = get_table(saved["table"]), get_budget(saved["budget"])
     rows = list(dict.fromkeys(line["row"] for line in saved["lines"]))
     results = {}
@@ -35,8 +36,23 @@ def judged_again(saved: dict, root: Path = RECORDS) -> Comparison:
             raise SuiteError(f"{root}: table {table.id} on {saved['dataset']} shows {entry.row}, whose records for "
                              f"seeds {saved['seeds']} are not all committed")
         results[entry.row] = records
-    comparison = compare(table, saved["dataset"], results, budget, saved["seeds"], saved["stand_in"])
+    return results
+
+
+def judged_again(saved: dict, root: Path = RECORDS) -> Comparison:
+    """The comparison that a saved table's records give with today's published numbers."""
+    table, results = get_table(saved["table"]), committed_results(saved, root)
+    comparison = compare(table, saved["dataset"], results, get_budget(saved["budget"]), saved["seeds"],
+                         saved["stand_in"])
     return replace(comparison, examples=qualitative_report(table, results))
+
+
+def claims_again(saved: dict, root: Path = RECORDS) -> list[ClaimCheck]:
+    """The table's directional claims checked on its committed records (the runs may come from different code
+    revisions, which `reproduce claims` would not pair)."""
+    results = committed_results(saved, root)
+    return check_claims(get_table(saved["table"]), {row: [r["metrics"] for r in records]
+                                                    for row, records in results.items()})
 
 
 def saved_tables(root: Path = RECORDS) -> list[tuple[Path, dict]]:

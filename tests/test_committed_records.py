@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from suite.cli import main
-from suite.committed_records import RECORDS, judged_again, saved_tables
+from suite.committed_records import RECORDS, claims_again, judged_again, saved_tables
 from suite.compare import FAIL, render
 from suite.errors import SuiteError
 from suite.gate import config_as_recorded, config_changes
@@ -68,6 +68,24 @@ def test_a_table_without_its_records_is_a_clear_error(tmp_path):
     _, saved = SAVED[0]
     with pytest.raises(SuiteError, match="not all committed"):
         judged_again(saved, tmp_path)
+
+
+def test_claims_are_checked_on_the_committed_records(tmp_path):
+    """A Coupled-VAE record beside the VAE's (the VAE's own, with its NLL moved either way) is paired with it by
+    coupled-1's claim, whatever code revisions the two runs came from."""
+    saved = next(saved for _, saved in SAVED if saved["table"] == "coupled-1" and saved["dataset"] == "ptb")
+    shutil.copytree(RECORDS, tmp_path, dirs_exist_ok=True)
+    vae = read_record(tmp_path / "runs/ptb/vae/full-seed0/record.json")
+    (tmp_path / "runs/ptb/coupled-vae/full-seed0").mkdir(parents=True)
+    table = {**saved, "lines": saved["lines"] + [{**line, "row": "coupled-vae"} for line in saved["lines"]
+                                                 if line["row"] == "vae"]}
+    for shift, holds in ((-1.0, True), (1.0, False)):
+        coupled = {**vae, "model": "coupled-vae", "metrics": {**vae["metrics"], "nll": vae["metrics"]["nll"] + shift}}
+        (tmp_path / "runs/ptb/coupled-vae/full-seed0/record.json").write_text(json.dumps(coupled), encoding="utf-8")
+        checks = {(c.coupled, c.base, c.metric): c for c in claims_again(table, tmp_path)}
+        assert set(checks) == {("coupled-vae", "vae", metric) for metric in ("nll", "ppl", "kl")}
+        nll = checks[("coupled-vae", "vae", "nll")]
+        assert nll.holds is holds and nll.coupled_mean == nll.base_mean + shift and nll.p_value is None
 
 
 def test_the_records_command_prints_every_saved_table_judged():
