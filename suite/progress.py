@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -15,6 +16,7 @@ SHOW: bool | None = None      # None: a bar on a terminal, plain lines elsewhere
 PLAIN = False                 # plain lines even on a terminal (worker processes that share one)
 PLAIN_EVERY_ENV = "REPRODUCE_PROGRESS_EVERY"
 PLAIN_EVERY = 30.0            # seconds between plain lines
+RATE_WINDOW = 600.0           # a training line's steps/s and ETA come from the last ten minutes (validations included)
 RUN = ""                      # the run whose work the bars measure, named in plain lines ("vae seed 0")
 
 
@@ -85,8 +87,8 @@ class TrainingProgress:
         self.every = plain_interval() if every is None else every
         self.values: dict[str, float] = {}
         self.valid_nll: float | None = None
-        self.started = self.last_line = time.monotonic()
-        self.first = initial
+        self.last_line = time.monotonic()
+        self.recent = deque([(self.last_line, initial)])    # (time, iteration) at each line, over RATE_WINDOW
 
     def step(self):
         self.iteration += 1
@@ -102,8 +104,13 @@ class TrainingProgress:
                              w=f"{values.get('kl_weight', 0.0):.3f}")
 
     def line(self):
+        """A pause (a suspended process, a busy machine) leaves the rate after RATE_WINDOW, not hours later."""
         self.last_line = now = time.monotonic()
-        rate = (self.iteration - self.first) / max(now - self.started, 1e-9)
+        self.recent.append((now, self.iteration))
+        while len(self.recent) > 2 and now - self.recent[1][0] >= RATE_WINDOW:
+            self.recent.popleft()
+        since, then = self.recent[0]
+        rate = (self.iteration - then) / max(now - since, 1e-9)
         parts = [f"{self.label}: iteration {self.iteration:,}/{self.total:,}"]
         for name, label in (("loss", "loss"), ("kl", "KL"), ("kl_weight", "KL weight")):
             if name in self.values:

@@ -29,6 +29,20 @@ def test_a_training_line_has_what_the_issue_asks_for(plain, capsys):
     assert re.search(r"valid NLL 110.50, [\d.]+ steps/s, ETA \d+(h\d\dm|m\d\ds)$", line), line
 
 
+def test_the_rate_is_the_last_ten_minutes(plain, capsys, monkeypatch):
+    """An hour at 1 step/s (say, the machine was busy), then twenty minutes at 10 steps/s: the line says 10, where
+    the mean since the start (about 3.3) would put the ETA three times too far."""
+    clock = [0.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+    training = TrainingProgress("vae seed 0", 100_000, every=30)
+    for seconds, per_second in ((3600, 1), (1200, 10)):
+        for _ in range(seconds * per_second):
+            clock[0] += 1 / per_second
+            training.step()
+    rate = float(re.search(r"([\d.]+) steps/s", capsys.readouterr().err.strip().splitlines()[-1]).group(1))
+    assert rate == pytest.approx(10, rel=0.01)
+
+
 def test_training_lines_keep_their_pace(plain, capsys):
     training = TrainingProgress("vae seed 0", 100, every=3600)
     for _ in range(10):
