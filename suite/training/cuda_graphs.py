@@ -25,7 +25,7 @@ ENV = "REPRODUCE_CUDA_GRAPHS"
 WIDTH_STEP = 8        # padded widths round up to a multiple of this: 11 widths cover PTB (82 words at most)
 
 # Modules whose outputs at real positions do not depend on padding, and that draw their noise on the device.
-# (A dilated CNN decoder's BatchNorm sees the padding; WAE draws its prior samples on the host.)
+# (A dilated CNN decoder's BatchNorm sees the padding; vMF samples by rejection, a loop the host steers.)
 PADDING_INVARIANT = {"GRULanguageModel", "TextAutoencoder", "Coupled", "BiGRUEncoder", "SignalGRUDecoder",
                      "OutputHead", "LatentPath", "GaussianPosterior", "PointPosterior", "PlanarFlowPosterior",
                      "PlanarFlow", "BatchNorm1d", "ModuleList", "Sequential", "Linear", "ReLU", "Tanh", "Dropout",
