@@ -15,13 +15,14 @@ On an H200 a VAE row alone needs about 13 minutes and a Coupled-VAE row 23 (test
 each), so `start --models vae --seeds 3 --budget 840` should bring its three seeds in the same time.
 `--budget` is the device time the runs may use over both calls. Each call leaves $OUT/summary.txt (decisions,
 each run's last progress line, the comparison tables) and $OUT/session.tar.gz (records, tables and logs; no
-weights). DEVICE=cpu tries it on a CPU. The runs get this command's environment: `REPRODUCE_CUDA_GRAPHS=1 python3
-tests/benchmarks/gpu_session.py start ...` trains them from CUDA graphs (NOTES.md, section 6).
+weights). DEVICE=cpu tries it on a CPU. `start` first spends about a minute on whether to train from CUDA graphs
+(NOTES.md, section 6): their tests, then the VAE's steps/s both ways (`--graphs on|off` to skip that).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -35,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WORK = Path(os.environ.get("GPU_SESSION_DIR", "/tmp/gpu-session"))
 OUT = Path(os.environ.get("OUT", "/tmp/gpu-session-out"))
 DEVICE = os.environ.get("DEVICE", "cuda")
+GRAPHS_ENV = "REPRODUCE_CUDA_GRAPHS"       # suite.training.cuda_graphs.ENV (this script imports nothing of the suite)
 # Each model's tables, in order: the first trains, the others only evaluate the same run.
 PIPELINES = {"vae": [("coupled-1", "vae"), ("coupled-2", "vae"), ("coupled-9", "vae")],
              "coupled-vae": [("coupled-1", "coupled-vae"), ("coupled-2", "coupled-vae")]}
@@ -80,8 +82,8 @@ def note(line: str):
 
 
 def last_progress(model: str) -> dict | None:
-    """The latest progress line of the model's slowest seed: iteration, total and its mean steps/s since
-    training began."""
+    """The latest progress line of the model's slowest seed: iteration, total and its steps/s (over the last ten
+    minutes)."""
     try:
         lines = (WORK / f"{model}.log").read_text(errors="replace").splitlines()
     except OSError:
@@ -100,7 +102,7 @@ def finished(model: str) -> bool:
 
 
 def seconds_to_finish(model: str, since: tuple[float, int] | None) -> float:
-    """Seconds until the run's record is written: at its mean rate so far, or since the mark `since` (time,
+    """Seconds until the run's record is written: at its recent rate, or since the mark `since` (time,
     iteration) when others have been stopped since; infinite without a progress line."""
     progress = last_progress(model)
     if progress is None:
@@ -125,9 +127,37 @@ def benchmarks(seconds: float):
                        cwd=ROOT, env=environment(), stdout=log, stderr=subprocess.STDOUT, check=False)
 
 
-def start(models: list[str], seeds: int, budget: float, call_seconds: float):
+def graphs_pay() -> bool:
+    """Whether the training step replayed from CUDA graphs passes its tests and beats the eager step for the
+    VAE (`test_cuda_training_steps_per_second`, both ways); about a minute. The outputs stay in WORK."""
+    def pytest(name: str, *args: str) -> subprocess.CompletedProcess:
+        with open(WORK / f"{name}.txt", "w") as log:
+            return subprocess.run(["timeout", "300", sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                   *args], cwd=ROOT, env=environment(), stdout=log, stderr=subprocess.STDOUT, check=False)
+
+    if pytest("graphs-tests", "tests/training/test_cuda_graphs.py").returncode != 0:
+        note("CUDA graphs: their tests failed (graphs-tests.txt); the runs step eagerly")
+        return False
+    pytest("graphs-speed", "tests/benchmarks/test_speed.py", "--benchmark-only", "--benchmark-json",
+           str(WORK / "graphs-speed.json"), "-k", "test_cuda_training_steps_per_second and vae and not coupled")
+    try:
+        timed = json.loads((WORK / "graphs-speed.json").read_text())["benchmarks"]
+        rate = {way: next(b["extra_info"]["steps_per_second"] for b in timed if f"[{way}-" in b["name"])
+                for way in ("eager", "cuda-graphs")}
+    except (OSError, ValueError, KeyError, StopIteration):
+        note("CUDA graphs: the speed comparison did not finish (graphs-speed.txt); the runs step eagerly")
+        return False
+    pays = rate["cuda-graphs"] > rate["eager"]
+    note(f"CUDA graphs: tests pass; VAE {rate['eager']} steps/s eager, {rate['cuda-graphs']} with graphs; the runs "
+         f"step {'from graphs' if pays else 'eagerly'}")
+    return pays
+
+
+def start(models: list[str], seeds: int, budget: float, call_seconds: float, graphs: str):
     began = time.time()
     WORK.mkdir(parents=True, exist_ok=True)
+    if graphs == "on" or (graphs == "auto" and DEVICE == "cuda" and graphs_pay()):
+        os.environ[GRAPHS_ENV] = "1"          # the runs inherit it (`environment`)
     (WORK / "models").write_text(" ".join(models))
     with open(WORK / "environment.txt", "w") as env:
         subprocess.run("date; nvidia-smi; nproc; python3 -c \"import torch; print('torch', torch.__version__, "
@@ -193,13 +223,15 @@ def main():
     parser.add_argument("--budget", type=float, default=720, help="device seconds the runs may use (start)")
     parser.add_argument("--call-seconds", type=float, default=575, help="when the start call returns")
     parser.add_argument("--seconds", type=float, default=120, help="how long collect waits for the runs")
+    parser.add_argument("--graphs", choices=["auto", "on", "off"], default="auto",
+                        help="train from CUDA graphs: auto = if their tests pass and they are faster (start)")
     args = parser.parse_args()
     if args.mode == "start":
         models = args.models.split(",")
         unknown = sorted(set(models) - set(PIPELINES))
         if unknown:
             parser.error(f"unknown rows {unknown}; choose from {', '.join(PIPELINES)}")
-        start(models, args.seeds, args.budget, args.call_seconds)
+        start(models, args.seeds, args.budget, args.call_seconds, args.graphs)
     else:
         wait((WORK / "models").read_text().split(), until=time.time() + args.seconds)
 
