@@ -94,18 +94,20 @@ class CapturedSteps:
         self.forward_backward, self.update = forward_backward, update
         self.kl_weight = torch.zeros((), device=device)
         self.graphs: dict[tuple[int, ...], Captured] = {}
+        # Warm-ups and captures share one side stream, so that libraries' per-stream handles and workspaces are
+        # made by a warm-up rather than in the middle of a capture.
+        self.stream = torch.cuda.Stream(device)
 
     def capture(self, batch: Batch) -> Captured:
         inputs = _with_own_tensors(batch)
-        # A pass outside the graph first, on a side stream (as PyTorch's whole-network capture does), so that
-        # cuDNN and cuBLAS make their plans and workspaces for this shape; it updates nothing.
-        side = torch.cuda.Stream()
-        side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side):
+        # A pass outside the graph first (as PyTorch's whole-network capture does), so that cuDNN and cuBLAS make
+        # their plans and workspaces for this shape; it updates nothing.
+        self.stream.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(self.stream):
             self.forward_backward(inputs, self.kl_weight)
-        torch.cuda.current_stream().wait_stream(side)
+        torch.cuda.current_stream().wait_stream(self.stream)
         graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
+        with torch.cuda.graph(graph, stream=self.stream):
             outputs = self.forward_backward(inputs, self.kl_weight)
             outputs["grad_norm"] = self.update()
         return Captured(graph, inputs, outputs)
