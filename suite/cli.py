@@ -17,7 +17,7 @@ from suite.budgets import BUDGETS, Budget, get_budget
 from suite.claims import check_claims
 from suite.committed_records import RECORDS, claims_again, judged_again, saved_tables
 from suite.compare import render
-from suite.cpu import keep_large_allocations
+from suite.cpu import fix_threads, keep_large_allocations
 from suite.data.datasets import (
     DATA_DIR_ENV,
     DATASETS,
@@ -139,8 +139,7 @@ def _device_available(device: str) -> bool:
 def main(threads: int | None):
     """Reproduce the tables of four variational text-generation papers."""
     keep_large_allocations()
-    if threads:
-        torch.set_num_threads(threads)
+    fix_threads(threads)
 
 
 def _availability(name: str, data_dir: Path | None) -> str:

@@ -1,7 +1,9 @@
-"""CPU allocator tuning for training and evaluation loops."""
+"""CPU set-up for training and evaluation loops: the allocator, and a fixed thread count."""
 
 import ctypes
 import ctypes.util
+
+import torch
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 
@@ -17,3 +19,10 @@ def keep_large_allocations():
         libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)
     except (OSError, AttributeError, TypeError):
         pass
+
+
+def fix_threads(threads: int | None = None):
+    """Use `threads` CPU threads (default: torch's choice), always through `torch.set_num_threads`: besides the
+    count, it turns off MKL's dynamic mode, in which MKL may run a matrix product on fewer threads than asked for,
+    which can move a run's last bits."""
+    torch.set_num_threads(threads or torch.get_num_threads())

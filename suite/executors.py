@@ -10,10 +10,8 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
-import torch
-
 from suite import progress
-from suite.cpu import keep_large_allocations
+from suite.cpu import fix_threads, keep_large_allocations
 from suite.errors import SuiteError
 from suite.runner import RunSpec, finished, run_model
 
@@ -42,7 +40,7 @@ def status(record: dict, reused: bool) -> str:
 
 def start_worker(threads: int, show_progress: bool | None):
     keep_large_allocations()
-    torch.set_num_threads(threads)
+    fix_threads(threads)
     progress.SHOW, progress.PLAIN = show_progress, True     # bars of several processes would overwrite each other
 
 
@@ -82,7 +80,7 @@ class PoolExecutor:
 
 def _run_task(spec: RunSpec, metrics: list[str], threads: int) -> dict:
     """A Ray task: one run, with torch limited to the CPUs the task asked for."""
-    torch.set_num_threads(threads)
+    fix_threads(threads)
     return run_model(spec, metrics)
 
 

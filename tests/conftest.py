@@ -3,12 +3,13 @@ import os
 import pytest
 import torch
 
+from suite.cpu import fix_threads
 from suite.data.corpus import Corpus
 
 # Under pytest-xdist each worker gets its share of the cores: workers that each took them all would slow
-# one another down.
-if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
-    torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
+# one another down. The count is fixed either way, as the command line fixes it (`fix_threads`).
+workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", 1))
+fix_threads(max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None)
 
 
 @pytest.fixture(scope="session")

@@ -32,17 +32,29 @@ def kill_when(results: Path, marker: str) -> int:
     return time.monotonic() - start
 
 
+def numbers(value) -> list[float]:
+    """Every number in a record's metrics or curves, in order."""
+    if isinstance(value, dict):
+        return [n for key in sorted(value) for n in numbers(value[key])]
+    if isinstance(value, (list, tuple)):
+        return [n for item in value for n in numbers(item)]
+    return [] if value is None else [float(value)]
+
+
 @pytest.mark.parametrize("marker", ["checkpoint.pt", "record.json"])   # mid-training / mid-evaluation
-def test_killed_run_resumes_to_identical_numbers(tmp_path, marker):
-    # The reference is a fresh process too: a long-lived process's allocator state can move the last bits.
+def test_killed_run_resumes_to_the_numbers_of_an_uninterrupted_one(tmp_path, marker):
+    """Equal to 1e-6: two processes running the same steps occasionally differ in the last bits (in CI one in
+    several did, NLL 148.5873253 against 148.5873250 for every other), while a resume that lost any state (random
+    streams, optimiser moments, the schedule) moves the numbers by far more."""
     subprocess.run(command(tmp_path / "reference"), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     reference = json.loads((tmp_path / "reference/runs/ptb/coupled-vae/smoke-seed0/record.json").read_text())
     interrupted = tmp_path / "interrupted"
     kill_when(interrupted, marker)
     subprocess.run(command(interrupted), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     resumed = json.loads((interrupted / "runs/ptb/coupled-vae/smoke-seed0/record.json").read_text())
-    assert resumed["metrics"] == reference["metrics"]
-    assert resumed["training"]["curves"] == reference["training"]["curves"]
+    assert resumed["metrics"].keys() == reference["metrics"].keys()
+    for part in (lambda r: r["metrics"], lambda r: r["training"]["curves"]):
+        assert numbers(part(resumed)) == pytest.approx(numbers(part(reference)), rel=1e-6, abs=1e-9)
     assert not (interrupted / "runs/ptb/coupled-vae/smoke-seed0/checkpoint.pt").exists()
 
 
