@@ -43,9 +43,10 @@ def numbers(value) -> list[float]:
 
 @pytest.mark.parametrize("marker", ["checkpoint.pt", "record.json"])   # mid-training / mid-evaluation
 def test_killed_run_resumes_to_the_numbers_of_an_uninterrupted_one(tmp_path, marker):
-    """Equal to 1e-6: two processes running the same steps occasionally differ in the last bits (in CI one in
-    several did, NLL 148.5873253 against 148.5873250 for every other), while a resume that lost any state (random
-    streams, optimiser moments, the schedule) moves the numbers by far more."""
+    """Equal to 1e-4: two processes running the same steps occasionally differ in the last bits, which training
+    then amplifies (in CI, NLL 148.5873253 against 148.5873250, and a training-curve value 1.2e-6 apart), while a
+    resume that lost state moves the numbers by more (without its random streams, 2 of 8 metrics were out by up to
+    1e-3)."""
     subprocess.run(command(tmp_path / "reference"), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     reference = json.loads((tmp_path / "reference/runs/ptb/coupled-vae/smoke-seed0/record.json").read_text())
     interrupted = tmp_path / "interrupted"
@@ -54,7 +55,7 @@ def test_killed_run_resumes_to_the_numbers_of_an_uninterrupted_one(tmp_path, mar
     resumed = json.loads((interrupted / "runs/ptb/coupled-vae/smoke-seed0/record.json").read_text())
     assert resumed["metrics"].keys() == reference["metrics"].keys()
     for part in (lambda r: r["metrics"], lambda r: r["training"]["curves"]):
-        assert numbers(part(resumed)) == pytest.approx(numbers(part(reference)), rel=1e-6, abs=1e-9)
+        assert numbers(part(resumed)) == pytest.approx(numbers(part(reference)), rel=1e-4, abs=1e-9)
     assert not (interrupted / "runs/ptb/coupled-vae/smoke-seed0/checkpoint.pt").exists()
 
 
