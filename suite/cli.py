@@ -15,7 +15,7 @@ from suite import gate, progress, registry, runs
 from suite.analyses import draw_figure, interpolation_report
 from suite.budgets import BUDGETS, Budget, get_budget
 from suite.claims import check_claims
-from suite.committed_records import RECORDS, claims_again, judged_again, saved_tables
+from suite.committed_records import RECORDS, claims_again, committed_results, judged_again, saved_tables
 from suite.compare import render
 from suite.cpu import fix_threads, keep_large_allocations
 from suite.data.datasets import (
@@ -358,9 +358,10 @@ def records_command(write: bool):
     if not saved:
         raise SuiteError(f"no saved tables under {RECORDS / 'tables'}")
     for _, table in saved:
-        comparison = judged_again(table)
+        results = committed_results(table)
+        comparison = judged_again(table, results)
         click.echo(render(comparison, "text"))
-        checks = claims_again(table)
+        checks = claims_again(table, results)
         if checks:
             click.echo(f"\nclaims of {table['table']}, on these records:\n"
                        f"{_claims_table(get_table(table['table']), checks, len(table['seeds']))}\n")

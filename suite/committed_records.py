@@ -39,18 +39,17 @@ def committed_results(saved: dict, root: Path = RECORDS) -> dict[str, list[dict]
     return results
 
 
-def judged_again(saved: dict, root: Path = RECORDS) -> Comparison:
-    """The comparison that a saved table's records give with today's published numbers."""
-    table, results = get_table(saved["table"]), committed_results(saved, root)
+def judged_again(saved: dict, results: dict[str, list[dict]]) -> Comparison:
+    """The comparison that a saved table's records (`committed_results`) give with today's published numbers."""
+    table = get_table(saved["table"])
     comparison = compare(table, saved["dataset"], results, get_budget(saved["budget"]), saved["seeds"],
                          saved["stand_in"])
     return replace(comparison, examples=qualitative_report(table, results))
 
 
-def claims_again(saved: dict, root: Path = RECORDS) -> list[ClaimCheck]:
-    """The table's directional claims checked on its committed records (the runs may come from different code
-    revisions, which `reproduce claims` would not pair)."""
-    results = committed_results(saved, root)
+def claims_again(saved: dict, results: dict[str, list[dict]]) -> list[ClaimCheck]:
+    """The table's directional claims checked on its records (`committed_results`; the runs may come from
+    different code revisions, which `reproduce claims` would not pair)."""
     return check_claims(get_table(saved["table"]), {row: [r["metrics"] for r in records]
                                                     for row, records in results.items()})
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from suite.cli import main
-from suite.committed_records import RECORDS, claims_again, judged_again, saved_tables
+from suite.committed_records import RECORDS, claims_again, committed_results, judged_again, saved_tables
 from suite.compare import FAIL, render
 from suite.errors import SuiteError
 from suite.gate import config_as_recorded, config_changes
@@ -42,7 +42,7 @@ def test_no_weights_are_committed():
 
 @pytest.mark.parametrize("path,saved", SAVED, ids=[path.stem for path, _ in SAVED])
 def test_saved_table_follows_from_its_records(path, saved):
-    comparison = judged_again(saved)
+    comparison = judged_again(saved, committed_results(saved))
     assert json.loads(json.dumps(comparison.to_dict())) == saved, "run `reproduce records --write`"
     assert path.with_suffix(".md").read_text(encoding="utf-8") == render(comparison, "markdown")
     assert comparison.to_dict()["judged"]
@@ -60,14 +60,14 @@ def test_a_moved_number_is_judged_again(tmp_path):
             record["metrics"][line["metric"]] *= 2
             record_path.write_text(json.dumps(record), encoding="utf-8")
             moved.append(record["model"])
-    verdicts = {(l.row, l.metric): l.verdict for l in judged_again(saved, tmp_path).lines}
+    verdicts = {(l.row, l.metric): l.verdict for l in judged_again(saved, committed_results(saved, tmp_path)).lines}
     assert moved and verdicts[(line["row"], line["metric"])] == FAIL
 
 
 def test_a_table_without_its_records_is_a_clear_error(tmp_path):
     _, saved = SAVED[0]
     with pytest.raises(SuiteError, match="not all committed"):
-        judged_again(saved, tmp_path)
+        committed_results(saved, tmp_path)
 
 
 def test_claims_are_checked_on_the_committed_records(tmp_path):
@@ -82,7 +82,7 @@ def test_claims_are_checked_on_the_committed_records(tmp_path):
     for shift, holds in ((-1.0, True), (1.0, False)):
         coupled = {**vae, "model": "coupled-vae", "metrics": {**vae["metrics"], "nll": vae["metrics"]["nll"] + shift}}
         (tmp_path / "runs/ptb/coupled-vae/full-seed0/record.json").write_text(json.dumps(coupled), encoding="utf-8")
-        checks = {(c.coupled, c.base, c.metric): c for c in claims_again(table, tmp_path)}
+        checks = {(c.coupled, c.base, c.metric): c for c in claims_again(table, committed_results(table, tmp_path))}
         assert set(checks) == {("coupled-vae", "vae", metric) for metric in ("nll", "ppl", "kl")}
         nll = checks[("coupled-vae", "vae", "nll")]
         assert nll.holds is holds and nll.coupled_mean == nll.base_mean + shift and nll.p_value is None

@@ -94,11 +94,11 @@ class Trainer:
         self.model, self.corpus, self.cfg, self.seed, self.label = model, corpus, cfg, seed, label
         self.checkpoint, self.key = checkpoint, key
         self.device = device_of(model)
-        self.cuda_graphs = (cuda_graphs.requested() and self.device.type == "cuda" and self.CAPTURABLE
-                            and cuda_graphs.why_not_capturable(model) is None)
-        self.optimizer = PaperAdam(model, cfg, capturable=self.cuda_graphs)
+        captures = (cuda_graphs.requested() and self.device.type == "cuda" and self.CAPTURABLE
+                    and cuda_graphs.why_not_capturable(model) is None)
+        self.optimizer = PaperAdam(model, cfg, capturable=captures)
         self.captured = (cuda_graphs.CapturedSteps(self.forward_backward, self.optimizer.step, self.device)
-                         if self.cuda_graphs else None)
+                         if captures else None)
         self.log_every = max(1, cfg.iterations // log_points)
         self.iteration, self.epoch, self.position = 0, 0, 0
         self.lr = cfg.noam.lr(cfg.lr, 1) if cfg.noam else cfg.lr
@@ -115,6 +115,11 @@ class Trainer:
     def epoch_batches(self) -> list[torch.Tensor]:
         generator = torch.Generator().manual_seed(self.seed * 100003 + self.epoch)
         return training_batches(self.corpus.splits["train"], self.cfg.batch_size, generator)
+
+    @property
+    def cuda_graphs(self) -> bool:
+        """Whether the training steps are replayed CUDA graphs."""
+        return self.captured is not None
 
     def forward_backward(self, batch, kl_weight: float | torch.Tensor) -> dict[str, torch.Tensor]:
         terms = self.model.training_terms(batch, kl_weight)
