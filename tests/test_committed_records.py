@@ -71,14 +71,14 @@ def test_a_table_without_its_records_is_a_clear_error(tmp_path):
 
 
 def test_claims_are_checked_on_the_committed_records(tmp_path):
-    """A Coupled-VAE record beside the VAE's (the VAE's own, with its NLL moved either way) is paired with it by
-    coupled-1's claim, whatever code revisions the two runs came from."""
+    """A Coupled-VAE record beside the VAE's (the VAE's own, with its NLL moved either way, in place of any
+    committed one) is paired with it by coupled-1's claim, whatever code revisions the two runs came from."""
     saved = next(saved for _, saved in SAVED if saved["table"] == "coupled-1" and saved["dataset"] == "ptb")
     shutil.copytree(RECORDS, tmp_path, dirs_exist_ok=True)
     vae = read_record(tmp_path / "runs/ptb/vae/full-seed0/record.json")
-    (tmp_path / "runs/ptb/coupled-vae/full-seed0").mkdir(parents=True)
-    table = {**saved, "lines": saved["lines"] + [{**line, "row": "coupled-vae"} for line in saved["lines"]
-                                                 if line["row"] == "vae"]}
+    (tmp_path / "runs/ptb/coupled-vae/full-seed0").mkdir(parents=True, exist_ok=True)
+    others = [line for line in saved["lines"] if line["row"] != "coupled-vae"]
+    table = {**saved, "lines": others + [{**line, "row": "coupled-vae"} for line in others if line["row"] == "vae"]}
     for shift, holds in ((-1.0, True), (1.0, False)):
         coupled = {**vae, "model": "coupled-vae", "metrics": {**vae["metrics"], "nll": vae["metrics"]["nll"] + shift}}
         (tmp_path / "runs/ptb/coupled-vae/full-seed0/record.json").write_text(json.dumps(coupled), encoding="utf-8")
