@@ -1,6 +1,6 @@
 """Diff results against the published numbers and render the comparison (text, Markdown, LaTeX).
 
-With several seeds a cell shows mean ± sd and a 95% bootstrap interval; the verdict (full budget, real corpus
+With several seeds a cell shows mean ± sd and a 95% Student-t interval; the verdict (full budget, real corpus
 only) asks both whether the mean lands within the table's tolerance and whether the interval covers the paper.
 """
 

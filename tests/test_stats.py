@@ -10,16 +10,22 @@ from suite.stats import Summary, one_sided_paired_p, summarize
 from suite.tables import Metric
 
 
-def test_summary_matches_numpy_and_its_interval_covers_the_mean():
+def test_summary_matches_numpy_and_the_t_interval():
     values = [103.2, 104.1, 103.7, 102.9, 103.5]
     summary = summarize(values)
     assert summary.mean == pytest.approx(np.mean(values))
     assert summary.sd == pytest.approx(np.std(values, ddof=1))
-    assert summary.low < summary.mean < summary.high
-    assert min(values) <= summary.low and summary.high <= max(values)
-    assert summarize(values) == summary                        # deterministic
+    half_width = stats.t.ppf(0.975, df=4) * np.std(values, ddof=1) / np.sqrt(5)
+    assert (summary.low, summary.high) == pytest.approx((np.mean(values) - half_width, np.mean(values) + half_width))
     assert summarize([5.0]) == Summary(1, 5.0, None, None, None)
     assert summarize([2.0, 2.0]).low == summarize([2.0, 2.0]).high == 2.0
+
+
+def test_two_seeds_interval_is_wider_than_their_range():
+    """A 95% interval from two seeds must reach well beyond them (t with 1 degree of freedom: 12.7 standard
+    errors), not shrink to [min, max] as a bootstrap percentile interval does."""
+    summary = summarize([103.58, 103.67])
+    assert summary.low < 103.1 and summary.high > 104.1
 
 
 def test_one_sided_paired_p_matches_scipy_and_handles_degenerate_cases():
