@@ -193,6 +193,13 @@ class TrainConfig:
     keep_last: bool = False         # keep the final weights (validation only logged), not the best validated ones
     game: Game | None = None        # AMI's adversarial game (suite/training/game.py)
 
+    def final_iteration(self, train_size: int) -> int:
+        """The iteration training ends at, over `train_size` training examples."""
+        if not self.finish_epoch:
+            return self.iterations
+        epoch = -(-train_size // self.batch_size)
+        return -(-self.iterations // epoch) * epoch
+
 
 @dataclass(frozen=True)
 class DialogueTrainConfig(TrainConfig):

@@ -217,10 +217,7 @@ def training_steps(cfg: RunConfig, train_size: int) -> tuple[float, bool]:
         iterations = train.max_iterations or train.epochs * -(-train_size // train.batch_size)
         passes = 1 + (train.aggressive_steps if train.aggressive else 0)
         return iterations * passes, True      # plateau decay and the inner loop usually stop earlier
-    if train.finish_epoch:                    # the run ends at the end of the epoch that reaches `iterations`
-        epoch = -(-train_size // train.batch_size)
-        return -(-train.iterations // epoch) * epoch, False
-    return train.iterations, False
+    return train.final_iteration(train_size), False
 
 
 def estimate(cfg: RunConfig, corpus, throughput: Throughput,

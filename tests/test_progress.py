@@ -8,7 +8,10 @@ import sys
 import pytest
 
 from suite import progress
+from suite.config import ModelConfig, TrainConfig
+from suite.models.build import build_model
 from suite.progress import TrainingProgress, bar
+from suite.training.trainer import Trainer
 
 
 @pytest.fixture
@@ -41,6 +44,18 @@ def test_the_rate_is_the_last_ten_minutes(plain, capsys, monkeypatch):
             training.step()
     rate = float(re.search(r"([\d.]+) steps/s", capsys.readouterr().err.strip().splitlines()[-1]).group(1))
     assert rate == pytest.approx(10, rel=0.01)
+
+
+def test_the_lines_count_to_the_end_of_the_epoch_that_training_finishes(plain, capsys, tiny_corpus):
+    """The released code stops at the end of the epoch that reaches `iterations` (PTB: 60,490 for 60,000), so the
+    lines count to there, not past their own total."""
+    train = TrainConfig(batch_size=32, iterations=4, valid_every=100, kl_anneal=None)     # 96 sentences: 3 a epoch
+    model = build_model(ModelConfig(emb_dim=6, enc_hidden=5, dec_hidden=10, latent_dim=3, dropout=0.0),
+                        len(tiny_corpus.vocab))
+    result = Trainer(model, tiny_corpus, train, seed=0).run()
+    assert result.iterations == train.final_iteration(96) == 6
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith("train: iteration 6/6, ")
+    assert TrainConfig().final_iteration(42_068) == 60_490
 
 
 def test_training_lines_keep_their_pace(plain, capsys):

@@ -210,7 +210,7 @@ class Trainer:
 
     def loop(self):
         cfg = self.cfg
-        self.progress = TrainingProgress(self.label, cfg.iterations, self.iteration)
+        self.progress = TrainingProgress(self.label, cfg.final_iteration(len(self.corpus.splits["train"])), self.iteration)
         try:
             while self.iteration < cfg.iterations:
                 batches = self.epoch_batches()
