@@ -3,8 +3,8 @@
 Per iteration: KL weight from the annealing schedule, one Adam step with norm clipping; every
 `valid_every` iterations the validation NLL (N = 10 importance samples) selects the best weights; after
 `lr_decay_start`, the learning rate halves every `lr_decay_every` iterations (or follows the Transformer's Noam
-schedule, `noam`); training stops at the end of
-the epoch that reaches `iterations`. The state is checkpointed at each validation so a killed run resumes.
+schedule, `noam`); training stops at `TrainConfig.final_iteration`,
+the end of the epoch that reaches `iterations`. The state is checkpointed at each validation so a killed run resumes.
 
 A step never waits for the device: its loss terms stay there and are read back together every `log_every`
 iterations and before each validation (one synchronisation then), which is also when a non-finite loss is
@@ -209,12 +209,12 @@ class Trainer:
         return self.result()
 
     def loop(self):
-        cfg = self.cfg
-        self.progress = TrainingProgress(self.label, cfg.final_iteration(len(self.corpus.splits["train"])), self.iteration)
+        final = self.cfg.final_iteration(len(self.corpus.splits["train"]))
+        self.progress = TrainingProgress(self.label, final, self.iteration)
         try:
-            while self.iteration < cfg.iterations:
+            while self.iteration < final:
                 batches = self.epoch_batches()
-                while self.position < len(batches) and (cfg.finish_epoch or self.iteration < cfg.iterations):
+                while self.position < len(batches) and self.iteration < final:
                     batch = self.training_batch(batches[self.position])
                     self.iteration += 1
                     self.position += 1
