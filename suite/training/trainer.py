@@ -3,8 +3,8 @@
 Per iteration: KL weight from the annealing schedule, one Adam step with norm clipping; every
 `valid_every` iterations the validation NLL (N = 10 importance samples) selects the best weights; after
 `lr_decay_start`, the learning rate halves every `lr_decay_every` iterations (or follows the Transformer's Noam
-schedule, `noam`); training stops at `TrainConfig.final_iteration`,
-the end of the epoch that reaches `iterations`. The state is checkpointed at each validation so a killed run resumes.
+schedule, `noam`); training stops at `TrainConfig.final_iteration`, the end of the epoch that reaches `iterations`.
+The state is checkpointed at each validation so a killed run resumes.
 
 A step never waits for the device: its loss terms stay there and are read back together every `log_every`
 iterations and before each validation (one synchronisation then), which is also when a non-finite loss is
