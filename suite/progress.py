@@ -103,6 +103,10 @@ class TrainingProgress:
         self.bar.set_postfix(loss=f"{values.get('loss', 0.0):.2f}", kl=f"{values.get('kl', 0.0):.2f}",
                              w=f"{values.get('kl_weight', 0.0):.3f}")
 
+    def validated(self, nll: float):
+        """A validation NLL just computed: the next line shows it, without waiting for the next read-back."""
+        self.valid_nll = nll
+
     def line(self):
         """A pause (a suspended process, a busy machine) leaves the rate after RATE_WINDOW, not hours later."""
         self.last_line = now = time.monotonic()

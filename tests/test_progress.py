@@ -58,6 +58,18 @@ def test_the_lines_count_to_the_end_of_the_epoch_that_training_finishes(plain, c
     assert TrainConfig().final_iteration(42_068) == 60_490
 
 
+def test_the_line_after_a_validation_shows_its_nll(plain, capsys, tiny_corpus):
+    """Values are read back from the device only every few hundred iterations; the validation NLL is already on
+    the host, so the first line after a validation shows it instead of the one before."""
+    train = TrainConfig(batch_size=32, iterations=3, valid_every=2, valid_sentences=32, kl_anneal=None)
+    model = build_model(ModelConfig(emb_dim=6, enc_hidden=5, dec_hidden=10, latent_dim=3, dropout=0.0),
+                        len(tiny_corpus.vocab))
+    result = Trainer(model, tiny_corpus, train, seed=0).run()
+    (_, nll), = result.curves.valid
+    line = next(line for line in capsys.readouterr().err.splitlines() if line.startswith("train: iteration 3/"))
+    assert f"valid NLL {nll:.2f}, " in line, line
+
+
 def test_training_lines_keep_their_pace(plain, capsys):
     training = TrainingProgress("vae seed 0", 100, every=3600)
     for _ in range(10):

@@ -176,6 +176,7 @@ class Trainer:
         if validated:
             score = validation_nll(self.model, self.corpus, cfg)
             self.curves.valid.append((self.iteration, score))
+            self.progress.validated(score)
             if score < self.best_valid or cfg.keep_last:
                 self.best_valid, self.best_iteration = score, self.iteration
                 self.best_state = copy.deepcopy(self.model.state_dict())
