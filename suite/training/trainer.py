@@ -161,7 +161,7 @@ class Trainer:
             if iteration % self.log_every == 0:
                 self.curves.log(iteration, self.window)
                 self.window = {}
-        self.progress.report(values, self.curves.valid[-1][1] if self.curves.valid else None)
+        self.progress.report(values)
 
     def validates(self) -> bool:
         return bool(self.cfg.valid_every) and self.iteration % self.cfg.valid_every == 0
@@ -212,6 +212,8 @@ class Trainer:
     def loop(self):
         final = self.cfg.final_iteration(len(self.corpus.splits["train"]))
         self.progress = TrainingProgress(self.label, final, self.iteration)
+        if self.curves.valid:        # resumed: the checkpoint's last validation until the next one
+            self.progress.validated(self.curves.valid[-1][1])
         try:
             while self.iteration < final:
                 batches = self.epoch_batches()
