@@ -9,6 +9,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from statistics import fmean
 
 from tqdm import tqdm
 
@@ -17,6 +18,7 @@ PLAIN = False                 # plain lines even on a terminal (worker processes
 PLAIN_EVERY_ENV = "REPRODUCE_PROGRESS_EVERY"
 PLAIN_EVERY = 30.0            # seconds between plain lines
 RATE_WINDOW = 600.0           # a training line's steps/s and ETA come from the last ten minutes (validations included)
+MEAN_STEPS = 100              # a training line's loss and KL: the mean of the last steps, not one batch's
 RUN = ""                      # the run whose work the bars measure, named in plain lines ("vae seed 0")
 
 
@@ -77,16 +79,18 @@ def duration(seconds: float) -> str:
 
 class TrainingProgress:
     """Training progress of one run (`label`, e.g. "vae seed 0"). `step()` after every iteration costs nothing
-    on the device; `report(values, valid_nll)` passes the latest values read back from it (every few hundred
+    on the device; `report(*steps)` passes the steps' values once they are read back from it (every few hundred
     iterations at most, so reporting never adds a host-device synchronisation of its own)."""
 
-    def __init__(self, label: str, total: int, initial: int = 0, every: float | None = None):
-        self.label, self.total, self.iteration = label, total, initial
+    def __init__(self, label: str, total: int, initial: int = 0, every: float | None = None,
+                 validation: str = "valid NLL"):
+        self.label, self.total, self.iteration, self.validation = label, total, initial, validation
         self.bar = bar(total=total, initial=initial, desc=label)
         self.plain = plain_lines()
         self.every = plain_interval() if every is None else every
         self.values: dict[str, float] = {}
-        self.valid_nll: float | None = None
+        self.recent_steps: deque[dict[str, float]] = deque(maxlen=MEAN_STEPS)
+        self.valid_score: float | None = None
         self.last_line = time.monotonic()
         self.recent = deque([(self.last_line, initial)])    # (time, iteration) at each line, over RATE_WINDOW
 
@@ -96,16 +100,19 @@ class TrainingProgress:
         if self.plain and time.monotonic() - self.last_line >= self.every:
             self.line()
 
-    def report(self, values: dict[str, float], valid_nll: float | None = None):
-        self.values = values
-        if valid_nll is not None:
-            self.valid_nll = valid_nll
-        self.bar.set_postfix(loss=f"{values.get('loss', 0.0):.2f}", kl=f"{values.get('kl', 0.0):.2f}",
-                             w=f"{values.get('kl_weight', 0.0):.3f}")
+    def report(self, *steps: dict[str, float]):
+        """The values of training steps, in order. The loss and KL shown are the mean of the last MEAN_STEPS
+        steps: a batch holds sentences of similar length, so one step's loss swings from about 20 to 150 on
+        PTB. The KL weight shown is the latest."""
+        self.recent_steps.extend(steps)
+        self.values = {**steps[-1], **{name: fmean(step[name] for step in self.recent_steps)
+                                       for name in ("loss", "kl") if name in steps[-1]}}
+        self.bar.set_postfix(loss=f"{self.values.get('loss', 0.0):.2f}", kl=f"{self.values.get('kl', 0.0):.2f}",
+                             w=f"{self.values.get('kl_weight', 0.0):.3f}", refresh=False)
 
-    def validated(self, nll: float):
-        """A validation NLL just computed: the next line shows it, without waiting for the next read-back."""
-        self.valid_nll = nll
+    def validated(self, score: float):
+        """A validation score just computed: the next line shows it, without waiting for the next read-back."""
+        self.valid_score = score
 
     def line(self):
         """A pause (a suspended process, a busy machine) leaves the rate after RATE_WINDOW, not hours later."""
@@ -120,7 +127,8 @@ class TrainingProgress:
             if name in self.values:
                 parts.append(f"{label} {self.values[name]:.3f}" if name == "kl_weight"
                              else f"{label} {self.values[name]:.2f}")
-        parts.append(f"valid NLL {self.valid_nll:.2f}" if self.valid_nll is not None else "valid NLL -")
+        parts.append(f"{self.validation} {self.valid_score:.2f}" if self.valid_score is not None
+                     else f"{self.validation} -")
         parts.append(f"{rate:.1f} steps/s")
         if rate > 0:
             parts.append(f"ETA {duration(max(self.total - self.iteration, 0) / rate)}")

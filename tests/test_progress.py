@@ -24,12 +24,31 @@ def plain(monkeypatch):
 
 def test_a_training_line_has_what_the_issue_asks_for(plain, capsys):
     training = TrainingProgress("vae seed 2", 60_000, initial=1_000)
-    training.report({"loss": 101.234, "kl": 5.678, "kl_weight": 0.25}, valid_nll=110.5)
+    training.report({"loss": 101.234, "kl": 5.678, "kl_weight": 0.25})
+    training.validated(110.5)
     training.step()
     line = capsys.readouterr().err.strip()
     assert line.startswith("vae seed 2: iteration 1,001/60,000, loss 101.23, KL 5.68, KL weight 0.250, "
                            "valid NLL 110.50, ")
     assert re.search(r"valid NLL 110.50, [\d.]+ steps/s, ETA \d+(h\d\dm|m\d\ds)$", line), line
+
+
+def test_a_line_shows_the_mean_loss_and_kl_of_the_last_steps_and_the_latest_kl_weight(plain, capsys):
+    """Batches hold sentences of similar length, so one step's loss swings: the line averages the last steps."""
+    training = TrainingProgress("vae seed 0", 1_000, every=3600)
+    training.report({"loss": 999.0, "kl": 99.0, "kl_weight": 0.0})          # pushed out by the next MEAN_STEPS
+    training.report(*({"loss": 20.0 if i % 2 else 150.0, "kl": 4.0 if i % 2 else 8.0, "kl_weight": i / 1000}
+                      for i in range(progress.MEAN_STEPS)))
+    training.line()
+    line = capsys.readouterr().err
+    assert "loss 85.00, KL 6.00, KL weight 0.099, " in line, line
+
+
+def test_each_trainer_names_its_own_validation_score(plain, capsys):
+    training = TrainingProgress("lagging-vae seed 0", 10, validation="valid loss")
+    training.validated(98.765)
+    training.step()
+    assert "valid loss 98.77, " in capsys.readouterr().err
 
 
 def test_the_rate_is_the_last_ten_minutes(plain, capsys, monkeypatch):

@@ -127,7 +127,9 @@ class EpochAdamTrainer:
         if state is not None:
             optimizer.load_state_dict(state["optimizer"])
         self.started = time.perf_counter()
-        progress = TrainingProgress(self.label, self.total, self.iteration)
+        progress = TrainingProgress(self.label, self.total, self.iteration, validation="valid rec")
+        if self.curves.valid:        # resumed: the checkpoint's last validation until the next one
+            progress.validated(self.curves.valid[-1][1])
         try:
             while self.iteration < self.total:
                 values = self.step(optimizer)
@@ -137,9 +139,11 @@ class EpochAdamTrainer:
                     self.curves.log(self.iteration, self.window)
                     self.window = {}
                 progress.step()
-                progress.report(values, self.curves.valid[-1][1] if self.curves.valid else None)
+                progress.report(values)
                 if self.iteration % self.epoch_steps == 0 or self.iteration == self.total:
                     self.end_of_epoch(optimizer)
+                    if self.curves.valid:
+                        progress.validated(self.curves.valid[-1][1])
         except TrainingDiverged as diverged:
             diverged.partial = TrainResult(None, None, None, self.iteration, self.schedule_epoch(), self.curves,
                                            self.elapsed())

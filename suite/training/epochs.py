@@ -140,7 +140,7 @@ class EpochTrainer:
             for name, value in values.items():
                 window.setdefault(name, []).append(value)
             progress.step()
-            progress.report(values, self.curves.valid[-1][1] if self.curves.valid else None)
+            progress.report(values)
         self.curves.log(self.iteration, window)
 
     def end_of_epoch(self):
@@ -182,12 +182,15 @@ class EpochTrainer:
         self.resume()
         self.started = time.perf_counter()
         total = self.cfg.max_iterations or self.cfg.epochs * len(self.batches)
-        progress = TrainingProgress(self.label, total, self.iteration)
+        progress = TrainingProgress(self.label, total, self.iteration, validation="valid loss")
+        if self.curves.valid:        # resumed: the checkpoint's last validation until the next one
+            progress.validated(self.curves.valid[-1][1])
         try:
             while not self.finished():
                 self.epoch += 1
                 self.train_epoch(progress)
                 self.end_of_epoch()
+                progress.validated(self.curves.valid[-1][1])
                 self.save()
         except TrainingDiverged as diverged:
             diverged.partial = self.result()

@@ -150,18 +150,20 @@ class Trainer:
         names = list(self.pending[0][1])
         rows = torch.stack([torch.stack([values[n].double() for n in names]) for _, values, _, _ in self.pending])
         steps, self.pending = self.pending, []
+        read = []
         for (iteration, _, weight, lr), row in zip(steps, rows.tolist(), strict=True):
             values = dict(zip(names, row, strict=True))
             if not all(math.isfinite(v) for n, v in values.items() if n != "grad_norm"):
                 self.iteration = iteration
                 raise TrainingDiverged(iteration, {n: v for n, v in values.items() if n != "grad_norm"})
             values["kl_weight"], values["lr"] = weight, lr
+            read.append(values)
             for name, value in values.items():
                 self.window.setdefault(name, []).append(value)
             if iteration % self.log_every == 0:
                 self.curves.log(iteration, self.window)
                 self.window = {}
-        self.progress.report(values)
+        self.progress.report(*read)
 
     def validates(self) -> bool:
         return bool(self.cfg.valid_every) and self.iteration % self.cfg.valid_every == 0
