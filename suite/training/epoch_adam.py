@@ -138,8 +138,8 @@ class EpochAdamTrainer:
                 if self.iteration % self.log_every == 0:
                     self.curves.log(self.iteration, self.window)
                     self.window = {}
-                progress.step()
                 progress.report(values)
+                progress.step()
                 if self.iteration % self.epoch_steps == 0 or self.iteration == self.total:
                     self.end_of_epoch(optimizer)
                     if self.curves.valid:

@@ -139,8 +139,8 @@ class EpochTrainer:
             values.update(kl_weight=self.kl_weight, lr=self.lr, encoder_steps=inner)
             for name, value in values.items():
                 window.setdefault(name, []).append(value)
-            progress.step()
             progress.report(values)
+            progress.step()
         self.curves.log(self.iteration, window)
 
     def end_of_epoch(self):
