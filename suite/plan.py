@@ -272,7 +272,7 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
     threads = getattr(options.executor, "threads", None)
     jobs = min(getattr(options.executor, "jobs", 1), len(models) * len(options.seeds))   # no more at once than runs
     cells, total, durations = [], 0.0, []
-    for model_id in models:
+    for position, model_id in enumerate(models, 1):
         cfg = registry.get_model(model_id).run_config(dataset, options.budget)
         specs = [RunSpec(model_id, dataset, options.budget, seed, options.results_dir, options.data_dir,
                          options.force, options.device) for seed in options.seeds]
@@ -282,8 +282,10 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
         if not pending:                       # nothing to run: nothing to measure
             cells.append([model_id, 0, len(specs), "–", "–", _hours(0)])
             continue
-        throughput = cached_measure(cfg, run_corpus, options.device, options.results_dir / CACHE, echo, jobs, threads,
-                                    options.data_dir)
+        def counted(message: str, position=position):       # a CPU measures a 24-model table for minutes
+            echo(f"[{position}/{len(models)}] {message}")
+        throughput = cached_measure(cfg, run_corpus, options.device, options.results_dir / CACHE, counted, jobs,
+                                    threads, options.data_dir)
         groups = tuple(groups_for(table.metrics, cfg.model.family))
         train_seconds, eval_seconds, bound = estimate(cfg, run_corpus, throughput, groups)
         run_seconds = train_seconds + eval_seconds

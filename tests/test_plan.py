@@ -69,7 +69,7 @@ def test_plan_with_jobs_measures_packed_and_reports_wall_clock(tmp_path):
             "--results-dir", str(tmp_path)]
     result = CliRunner().invoke(main, [*args, "--jobs", "2"])
     assert result.exit_code == 0, result.output
-    assert "measuring vae on cpu, 2 at once" in result.output
+    assert "[1/1] measuring vae on cpu, 2 at once" in result.output
     assert "2 runs to do" in result.output and "2 at a time" in result.output and "wall-clock" in result.output
     again = CliRunner().invoke(main, [*args, "--jobs", "2"])
     assert "measuring" not in again.output                 # the packed measurement is cached
