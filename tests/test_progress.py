@@ -89,6 +89,19 @@ def test_the_line_after_a_validation_shows_its_nll(plain, capsys, tiny_corpus):
     assert f"valid NLL {nll:.2f}, " in line, line
 
 
+def test_the_trainer_reports_every_step_it_reads_back(plain, capsys, tiny_corpus):
+    """Read back every 3 steps: the last line's loss is the mean of all 6 steps (two windows of 3 in the curves),
+    not the last step's."""
+    train = TrainConfig(batch_size=32, iterations=6, valid_every=100, kl_anneal=None)
+    model = build_model(ModelConfig(emb_dim=6, enc_hidden=5, dec_hidden=10, latent_dim=3, dropout=0.0),
+                        len(tiny_corpus.vocab))
+    result = Trainer(model, tiny_corpus, train, seed=0, log_points=2).run()
+    assert result.curves.iteration == [3, 6]
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    mean = sum(result.curves.terms["loss"]) / 2
+    assert f"loss {mean:.2f}, " in last, last
+
+
 def test_training_lines_keep_their_pace(plain, capsys):
     training = TrainingProgress("vae seed 0", 100, every=3600)
     for _ in range(10):

@@ -225,11 +225,11 @@ class Trainer:
                     self.position += 1
                     weight, lr = self.kl_weight(), self.lr
                     self.pending.append((self.iteration, self.train_step(batch), weight, lr))
-                    self.progress.step()
                     if self.iteration % self.log_every == 0 or self.validates():
                         self.read_back()
                     if self.after_step():
                         self.save()
+                    self.progress.step()        # after the read-back and validation, so its line shows them
                 if self.position == len(batches):
                     self.epoch += 1
                     self.position = 0
