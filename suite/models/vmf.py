@@ -100,8 +100,10 @@ def wood_envelope(kappa: torch.Tensor, dim: int) -> tuple[torch.Tensor, torch.Te
     """Wood's (1994) constants b, a, d of the rejection sampler for w = μᵀz.
 
     b is written (d-1) / (2κ + sqrt(4κ² + (d-1)²)), which equals the textbook (-2κ + sqrt(4κ² + (d-1)²)) / (d-1)
-    (multiply by the conjugate) but has no cancellation for large κ, so it holds for every κ without the
-    large-κ approximation Davidson et al. switch to."""
+    (multiply by the conjugate) but has no cancellation for large κ, so it holds for every κ. Davidson et al.'s
+    code (which the released Coupled-VAE code copies) instead blends in b ≈ (d-1)/(4κ) from κ = 10 to 11 while
+    keeping the exact a: for d = 32 and 10 < κ ≲ 50 it then samples a less concentrated law than vMF(κ) (mean w
+    0.22 against 0.34 at κ = 12.4; README, Coupled-VAE deliberate differences)."""
     m1 = dim - 1
     root = torch.sqrt(4 * kappa**2 + m1**2)
     b = m1 / (2 * kappa + root)
