@@ -103,7 +103,7 @@ def wood_envelope(kappa: torch.Tensor, dim: int) -> tuple[torch.Tensor, torch.Te
     (multiply by the conjugate) but has no cancellation for large κ, so it holds for every κ. Davidson et al.'s
     code (which the released Coupled-VAE code copies) instead blends in b ≈ (d-1)/(4κ) from κ = 10 to 11 while
     keeping the exact a: for d = 32 and 10 < κ ≲ 50 it then samples a less concentrated law than vMF(κ) (mean w
-    0.22 against 0.34 at κ = 12.4; README, Coupled-VAE deliberate differences)."""
+    0.22 against 0.34 at κ = 12.4; README, Coupled-VAE section)."""
     m1 = dim - 1
     root = torch.sqrt(4 * kappa**2 + m1**2)
     b = m1 / (2 * kappa + root)
