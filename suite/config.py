@@ -24,7 +24,7 @@ class Coupling:
 
 @dataclass(frozen=True)
 class Posterior:
-    family: str = "gaussian"        # "gaussian" | "point" (DAE) | "vmf" | "planar-flow"
+    family: str = "gaussian"        # "gaussian" | "point" (DAE) | "vmf" | "vmf-released" | "planar-flow"
     flows: int = 0                  # planar transformations on top of a Gaussian ("planar-flow")
     # SA-VAE (Kim et al. 2018): refine the amortised Gaussian by this many SVI steps (0: no refinement)
     svi_steps: int = 0

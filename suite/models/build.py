@@ -26,6 +26,9 @@ from suite.models.transformer_dialogue import TRANSFORMER_KINDS, Backward, Forwa
 from suite.models.vmf import HypersphericalUniform, VMFPosterior
 
 
+VMF_FAMILIES = ("vmf", "vmf-released")      # exact sampling; the released Coupled-VAE code's sampler
+
+
 def posterior_network(cfg: ModelConfig, in_dim: int) -> nn.Module:
     family = cfg.posterior.family
     if family == "gaussian":
@@ -34,14 +37,14 @@ def posterior_network(cfg: ModelConfig, in_dim: int) -> nn.Module:
         return PointPosterior(in_dim, cfg.latent_dim)
     if family == "planar-flow":
         return PlanarFlowPosterior(in_dim, cfg.latent_dim, cfg.posterior.flows)
-    if family == "vmf":
-        return VMFPosterior(in_dim, cfg.latent_dim)
+    if family in VMF_FAMILIES:
+        return VMFPosterior(in_dim, cfg.latent_dim, released_sampler=family == "vmf-released")
     raise ValueError(f"unknown posterior family {family!r}")
 
 
 def prior(cfg: ModelConfig):
     """Uniform on the sphere for a vMF posterior (Xu & Durrett 2018), N(0, I) otherwise."""
-    if cfg.posterior.family == "vmf":
+    if cfg.posterior.family in VMF_FAMILIES:
         return HypersphericalUniform(cfg.latent_dim)
     return StandardNormal(cfg.latent_dim)
 

@@ -4,7 +4,8 @@ vMF(μ, κ) on S^{d-1} ⊂ R^d has density C_d(κ) exp(κ μᵀz) with respect t
     log C_d(κ) = (d/2 - 1) log κ - (d/2) log 2π - log I_{d/2-1}(κ).
 Sampling follows Davidson et al. (2018, "Hyperspherical Variational Auto-Encoders"): Wood's (1994) rejection
 sampler draws the component w = μᵀz, a uniform direction orthogonal to e1 completes the sample around e1, and a
-Householder reflection carries e1 onto μ.
+Householder reflection carries e1 onto μ. Wood's constants are exact, or, for the paper's rows, those of the
+released code (`wood_envelope`).
 
 The modified Bessel function I_v is the numerically delicate part: it overflows for large κ and underflows for
 small κ against v, so everything that involves it is computed in float64 and only the results are cast back.
@@ -96,28 +97,35 @@ def bessel_ratio(order: float, kappa: torch.Tensor) -> torch.Tensor:
     return (log_bessel_iv(order + 1, kappa) - log_bessel_iv(order, kappa)).exp()
 
 
-def wood_envelope(kappa: torch.Tensor, dim: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def wood_envelope(kappa: torch.Tensor, dim: int, released: bool = False
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Wood's (1994) constants b, a, d of the rejection sampler for w = μᵀz.
 
     b is written (d-1) / (2κ + sqrt(4κ² + (d-1)²)), which equals the textbook (-2κ + sqrt(4κ² + (d-1)²)) / (d-1)
-    (multiply by the conjugate) but has no cancellation for large κ, so it holds for every κ. Davidson et al.'s
-    code (which the released Coupled-VAE code copies) instead blends in b ≈ (d-1)/(4κ) from κ = 10 to 11 while
-    keeping the exact a: for d = 32 and 10 < κ ≲ 50 it then samples a less concentrated law than vMF(κ) (mean w
-    0.22 against 0.34 at κ = 12.4; README, Coupled-VAE section)."""
+    (multiply by the conjugate) but has no cancellation for large κ, so it holds for every κ.
+
+    `released`: the constants of Davidson et al.'s code, which the released Coupled-VAE code copies: b blends into
+    (d-1)/(4κ) between κ = 10 and 11 while a stays exact. For d = 32 and 10 < κ ≲ 50 the sampler then draws a less
+    concentrated law than vMF(κ) (mean w 0.22 against 0.34 at κ = 12.4), which its density still scores. The
+    paper's vMF rows used it, so theirs do (README, Coupled-VAE section)."""
     m1 = dim - 1
     root = torch.sqrt(4 * kappa**2 + m1**2)
     b = m1 / (2 * kappa + root)
+    if released:
+        blend = (kappa - 10).clamp(0, 1)
+        b = blend * m1 / (4 * kappa) + (1 - blend) * b
     a = (m1 + 2 * kappa + root) / 4
     d = 4 * a * b / (1 + b) - m1 * math.log(m1)
     return b, a, d
 
 
 @torch.no_grad()
-def wood_accepted_proposals(kappa: torch.Tensor, dim: int, shape: torch.Size) -> torch.Tensor:
+def wood_accepted_proposals(kappa: torch.Tensor, dim: int, shape: torch.Size, released: bool = False
+                            ) -> torch.Tensor:
     """Beta((d-1)/2, (d-1)/2) proposals ε of shape `shape` (..., B), each accepted by Wood's test for its κ (B,).
 
     Only the still-rejected entries are redrawn, so the loop runs until the last one is accepted and no longer."""
-    b, a, d = (value.expand(shape).reshape(-1) for value in wood_envelope(kappa, dim))
+    b, a, d = (value.expand(shape).reshape(-1) for value in wood_envelope(kappa, dim, released))
     half = torch.tensor((dim - 1) / 2, dtype=kappa.dtype, device=kappa.device)
     proposal_distribution = torch.distributions.Beta(half, half)
     accepted = torch.empty_like(b)
@@ -133,11 +141,13 @@ def wood_accepted_proposals(kappa: torch.Tensor, dim: int, shape: torch.Size) ->
 
 
 class VonMisesFisher:
-    """vMF(loc, kappa) on S^{d-1}: loc (B, d) unit vectors, kappa (B,) or (B, 1) positive concentrations."""
+    """vMF(loc, kappa) on S^{d-1}: loc (B, d) unit vectors, kappa (B,) or (B, 1) positive concentrations.
+    `released_sampler`: draw as the released Coupled-VAE code does (`wood_envelope`), not exactly from vMF(κ)."""
 
-    def __init__(self, loc: torch.Tensor, kappa: torch.Tensor):
+    def __init__(self, loc: torch.Tensor, kappa: torch.Tensor, released_sampler: bool = False):
         if loc.size(-1) < 2:
             raise ValueError("the vMF needs d >= 2")
+        self.released_sampler = released_sampler and loc.size(-1) != 3     # it samples d = 3 exactly, by inversion
         self.loc = loc
         self.kappa = kappa.reshape(loc.shape[:-1])
         self.dim = loc.size(-1)
@@ -172,8 +182,8 @@ class VonMisesFisher:
         Computed in float64 from 1 - w = 2bε / (1 - (1-b)ε), which keeps its digits when w is within float32
         rounding of 1 (large κ); 1 - w² = (1 - w)(1 + w)."""
         kappa = self.kappa.double()
-        proposal = wood_accepted_proposals(kappa.detach(), self.dim, shape)
-        b = wood_envelope(kappa, self.dim)[0]
+        proposal = wood_accepted_proposals(kappa.detach(), self.dim, shape, self.released_sampler)
+        b = wood_envelope(kappa, self.dim, self.released_sampler)[0]
         one_minus_w = 2 * b * proposal / (1 - (1 - b) * proposal)
         tangent_length = torch.sqrt(one_minus_w * (2 - one_minus_w))
         return (1 - one_minus_w).to(self.loc.dtype), tangent_length.to(self.loc.dtype)
@@ -228,12 +238,13 @@ class HypersphericalUniform:
 class VMFPosterior(nn.Module):
     """μ = normalise(W_μ e + b), κ = softplus(W_κ e + b) + 1, as in the released code."""
 
-    def __init__(self, in_dim: int, latent_dim: int):
+    def __init__(self, in_dim: int, latent_dim: int, released_sampler: bool = False):
         super().__init__()
         self.direction = nn.Linear(in_dim, latent_dim)
         self.concentration = nn.Linear(in_dim, 1)
+        self.released_sampler = released_sampler
 
     def forward(self, encoded: torch.Tensor) -> VonMisesFisher:
         loc = F.normalize(self.direction(encoded), dim=-1)
         kappa = F.softplus(self.concentration(encoded)).squeeze(-1) + 1
-        return VonMisesFisher(loc, kappa)
+        return VonMisesFisher(loc, kappa, self.released_sampler)

@@ -45,7 +45,7 @@ ENCODER_HIDDEN = {"ptb": 128, "yelp": 256, "yahoo": 256}
 LM = ModelConfig(family="lm", regulariser=Regulariser("none"))
 DAE = ModelConfig(posterior=Posterior("point"), regulariser=Regulariser("none"))
 VAE = ModelConfig()
-VMF = replace(VAE, posterior=Posterior("vmf"))
+VMF = replace(VAE, posterior=Posterior("vmf-released"))     # the released code's sampler (suite/models/vmf.py)
 NF = replace(VAE, posterior=Posterior("planar-flow", flows=3))
 WAE = replace(VAE, regulariser=Regulariser("mmd+kl", mmd_weight=10.0))
 WAE_NF = replace(WAE, posterior=NF.posterior)

@@ -7,6 +7,7 @@ from suite import registry
 from suite.budgets import BUDGETS
 from suite.config import Anneal, Coupling
 from suite.models.build import build_model
+from suite.models.vmf import VMFPosterior
 from suite.training.optim import embedding_holders
 
 
@@ -38,3 +39,12 @@ def test_coupled_vae_builds_the_released_network():
     # Encoder, decoder and coupled decoder hold the embedding: three listings in the released Adam.
     assert embedding_holders(model) == 3
     assert model.twin.decoder.head.dropout.p == model.base.path.decoder.head.dropout.p == 0.2
+
+
+def test_the_vmf_rows_sample_as_the_released_code_does():
+    """Davidson et al.'s sampler, copied by the released code, not the exact one (suite/models/vmf.py)."""
+    for model_id in ("vmf-vae", "coupled-vmf-vae", "coupled-vmf-vae-lm0"):
+        for dataset in ("ptb", "yelp", "yahoo"):
+            assert config(model_id, dataset).model.posterior.family == "vmf-released"
+    model = build_model(config("vmf-vae").model, vocab_size=50)
+    assert [m.released_sampler for m in model.modules() if isinstance(m, VMFPosterior)] == [True]
