@@ -83,14 +83,14 @@ class TrainingProgress:
     iterations at most, so reporting never adds a host-device synchronisation of its own)."""
 
     def __init__(self, label: str, total: int, initial: int = 0, every: float | None = None,
-                 validation: str = "valid NLL"):
+                 validation: str = "valid NLL", valid_score: float | None = None):
         self.label, self.total, self.iteration, self.validation = label, total, initial, validation
         self.bar = bar(total=total, initial=initial, desc=label)
         self.plain = plain_lines()
         self.every = plain_interval() if every is None else every
         self.values: dict[str, float] = {}
         self.recent_steps: deque[dict[str, float]] = deque(maxlen=MEAN_STEPS)
-        self.valid_score: float | None = None
+        self.valid_score = valid_score      # `validation`'s last value (a resumed run's checkpoint has one)
         self.last_line = time.monotonic()
         self.recent = deque([(self.last_line, initial)])    # (time, iteration) at each line, over RATE_WINDOW
 
@@ -110,7 +110,7 @@ class TrainingProgress:
         self.bar.set_postfix(loss=f"{self.values.get('loss', 0.0):.2f}", kl=f"{self.values.get('kl', 0.0):.2f}",
                              w=f"{self.values.get('kl_weight', 0.0):.3f}", refresh=False)
 
-    def validated(self, score: float):
+    def validated(self, score: float | None):
         """A validation score just computed: the next line shows it, without waiting for the next read-back."""
         self.valid_score = score
 

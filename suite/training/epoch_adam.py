@@ -114,9 +114,8 @@ class EpochAdamTrainer:
         return self.seconds + time.perf_counter() - self.started
 
     def result(self) -> TrainResult:
-        last_valid = self.curves.valid[-1][1] if self.curves.valid else None
-        return TrainResult(copy.deepcopy(self.model.state_dict()), self.iteration, last_valid, self.iteration,
-                           math.ceil(self.iteration / self.epoch_steps), self.curves, self.elapsed())
+        return TrainResult(copy.deepcopy(self.model.state_dict()), self.iteration, self.curves.last_valid,
+                           self.iteration, math.ceil(self.iteration / self.epoch_steps), self.curves, self.elapsed())
 
     def run(self) -> TrainResult:
         self.started = time.perf_counter()
@@ -127,9 +126,8 @@ class EpochAdamTrainer:
         if state is not None:
             optimizer.load_state_dict(state["optimizer"])
         self.started = time.perf_counter()
-        progress = TrainingProgress(self.label, self.total, self.iteration, validation="valid rec")
-        if self.curves.valid:        # resumed: the checkpoint's last validation until the next one
-            progress.validated(self.curves.valid[-1][1])
+        progress = TrainingProgress(self.label, self.total, self.iteration, validation="valid rec",
+                                    valid_score=self.curves.last_valid)
         try:
             while self.iteration < self.total:
                 values = self.step(optimizer)
@@ -142,8 +140,7 @@ class EpochAdamTrainer:
                 progress.step()
                 if self.iteration % self.epoch_steps == 0 or self.iteration == self.total:
                     self.end_of_epoch(optimizer)
-                    if self.curves.valid:
-                        progress.validated(self.curves.valid[-1][1])
+                    progress.validated(self.curves.last_valid)
         except TrainingDiverged as diverged:
             diverged.partial = TrainResult(None, None, None, self.iteration, self.schedule_epoch(), self.curves,
                                            self.elapsed())

@@ -182,15 +182,14 @@ class EpochTrainer:
         self.resume()
         self.started = time.perf_counter()
         total = self.cfg.max_iterations or self.cfg.epochs * len(self.batches)
-        progress = TrainingProgress(self.label, total, self.iteration, validation="valid loss")
-        if self.curves.valid:        # resumed: the checkpoint's last validation until the next one
-            progress.validated(self.curves.valid[-1][1])
+        progress = TrainingProgress(self.label, total, self.iteration, validation="valid loss",
+                                    valid_score=self.curves.last_valid)
         try:
             while not self.finished():
                 self.epoch += 1
                 self.train_epoch(progress)
                 self.end_of_epoch()
-                progress.validated(self.curves.valid[-1][1])
+                progress.validated(self.curves.last_valid)
                 self.save()
         except TrainingDiverged as diverged:
             diverged.partial = self.result()

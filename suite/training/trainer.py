@@ -53,6 +53,10 @@ class Curves:
     valid: list[tuple[int, float]] = field(default_factory=list)
     gradients: list[tuple[int, dict[str, float | None]]] = field(default_factory=list)
 
+    @property
+    def last_valid(self) -> float | None:
+        return self.valid[-1][1] if self.valid else None
+
     def log(self, iteration: int, window: dict[str, list[float]]):
         self.iteration.append(iteration)
         for name, values in window.items():
@@ -213,9 +217,7 @@ class Trainer:
 
     def loop(self):
         final = self.cfg.final_iteration(len(self.corpus.splits["train"]))
-        self.progress = TrainingProgress(self.label, final, self.iteration)
-        if self.curves.valid:        # resumed: the checkpoint's last validation until the next one
-            self.progress.validated(self.curves.valid[-1][1])
+        self.progress = TrainingProgress(self.label, final, self.iteration, valid_score=self.curves.last_valid)
         try:
             while self.iteration < final:
                 batches = self.epoch_batches()
