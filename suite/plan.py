@@ -68,7 +68,8 @@ def measure(cfg: RunConfig, corpus, device: str) -> Throughput:
     if not any(True for _ in model.parameters()):      # a corpus-statistics row: no training, no model
         return Throughput(0.0, 0.0, 0.0, False, 0.0)
     train = corpus.splits["train"]
-    indices = probe_batches(train, cfg.train.batch_size)
+    order = cfg.train.batches if isinstance(cfg.train, TrainConfig) else "length-grouped"
+    indices = probe_batches(train, cfg.train.batch_size, order)
 
     def make_batch(index):
         return train.batch(index, None).to(device)
@@ -128,10 +129,10 @@ def measure_tracking(model, test, train: TrainConfig) -> float:
     return (time.perf_counter() - start) / sum(len(batch) for batch in probe)
 
 
-def probe_batches(train, batch_size: int) -> list[torch.Tensor]:
-    """STEPS batches that stand for a whole training epoch (whose first ten PTB batches are a fifth narrower than
-    its average)."""
-    batches = training_batches(train, batch_size, torch.Generator().manual_seed(0))
+def probe_batches(train, batch_size: int, order: str = "length-grouped") -> list[torch.Tensor]:
+    """STEPS batches that stand for a whole training epoch in `order` (whose first ten length-grouped PTB batches
+    are a fifth narrower than its average)."""
+    batches = training_batches(train, batch_size, torch.Generator().manual_seed(0), order)
     return quantiles(sorted(batches, key=lambda index: int(train.lengths[index].max())), STEPS)
 
 

@@ -32,6 +32,17 @@ def test_config_changes_name_each_changed_added_and_removed_field():
     assert gate.config_changes(now, now) == []
 
 
+def test_a_field_added_since_a_record_counts_as_the_value_every_earlier_run_had():
+    today = gate.config_as_recorded("vae", "ptb")
+    earlier = json.loads(json.dumps(today))
+    del earlier["train"]["batches"]
+    assert today["train"]["batches"] == "length-grouped" and gate.config_changes(earlier, today) == []
+    today["train"]["batches"] = "shuffled"
+    assert gate.config_changes(earlier, today) == ['train.batches: "length-grouped" -> "shuffled"']
+    he = gate.config_as_recorded("lagging-vae", "ptb")      # an EpochTrainConfig: it never had the field
+    assert "batches" not in he["train"] and gate.config_changes(he, he) == []
+
+
 def test_tolerance_comes_from_the_seed_spread():
     assert gate.tolerance([10.0, 11.0, 12.0]) == pytest.approx(3.0)
     assert gate.tolerance([100.0, 100.0, 100.0]) == pytest.approx(0.1)      # floor: 0.1% of the value

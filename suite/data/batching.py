@@ -170,10 +170,11 @@ class Batch:
                      (self.rows + copies * len(self)).reshape(-1))
 
 
-def training_batches(sentences, batch_size: int, generator: torch.Generator,
-                     pool_batches: int = 100) -> list[torch.Tensor]:
+def length_grouped_batches(sentences, batch_size: int, generator: torch.Generator,
+                           pool_batches: int = 100) -> list[torch.Tensor]:
     """One epoch of shuffled batch indices. Sentences are shuffled, then sorted by length within pools of
-    `pool_batches` batches, so batches hold sentences of similar length; the batch order is shuffled again."""
+    `pool_batches` batches, so batches hold sentences of similar length (little padding); the batch order is
+    shuffled again."""
     order = torch.randperm(len(sentences), generator=generator)
     pool = batch_size * pool_batches
     batches = []
@@ -183,6 +184,21 @@ def training_batches(sentences, batch_size: int, generator: torch.Generator,
         batches.extend(chunk.split(batch_size))
     shuffle = torch.randperm(len(batches), generator=generator)
     return [batches[i] for i in shuffle]
+
+
+def shuffled_batches(sentences, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
+    """One epoch as a shuffling loader draws it (the released Coupled-VAE code's `DataLoader(shuffle=True)`):
+    consecutive slices of a fresh permutation, the last one smaller. Lengths mix within a batch."""
+    return list(torch.randperm(len(sentences), generator=generator).split(batch_size))
+
+
+BATCH_ORDERS = {"length-grouped": length_grouped_batches, "shuffled": shuffled_batches}
+
+
+def training_batches(sentences, batch_size: int, generator: torch.Generator,
+                     order: str = "length-grouped") -> list[torch.Tensor]:
+    """One epoch of batch indices in `order` (TrainConfig.batches)."""
+    return BATCH_ORDERS[order](sentences, batch_size, generator)
 
 
 def evaluation_batches(sentences, max_tokens: int, max_batch: int | None = None) -> list[torch.Tensor]:

@@ -118,7 +118,7 @@ class Trainer:
 
     def epoch_batches(self) -> list[torch.Tensor]:
         generator = torch.Generator().manual_seed(self.seed * 100003 + self.epoch)
-        return training_batches(self.corpus.splits["train"], self.cfg.batch_size, generator)
+        return training_batches(self.corpus.splits["train"], self.cfg.batch_size, generator, self.cfg.batches)
 
     @property
     def cuda_graphs(self) -> bool:

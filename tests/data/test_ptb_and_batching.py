@@ -31,15 +31,33 @@ def test_truncation_to_max_len():
     assert batch.lengths.tolist() == [4] and batch.targets[0, -1] == EOS
 
 
+def padding_per_token(sentences, batches) -> float:
+    padding = sum(int(sentences.lengths[b].max()) * len(b) - int(sentences.lengths[b].sum()) for b in batches)
+    return padding / int(sentences.lengths.sum())
+
+
 def test_training_epoch_visits_every_sentence_once_in_length_buckets(ptb):
     train = ptb.splits["train"]
     batches = training_batches(train, 32, torch.Generator().manual_seed(0))
     assert len(batches) == 1315                         # ceil(42068 / 32), as with an unbucketed loader
     assert sorted(torch.cat(batches).tolist()) == list(range(len(train)))
-    padding = sum(int(train.lengths[b].max()) * len(b) - int(train.lengths[b].sum()) for b in batches)
-    assert padding / int(train.lengths.sum()) < 0.05   # an unbucketed loader pads about as much as it reads
+    assert padding_per_token(train, batches) < 0.05     # a shuffling loader pads about as much as it reads
     again = training_batches(train, 32, torch.Generator().manual_seed(0))
     assert all(torch.equal(a, b) for a, b in zip(batches, again))
+
+
+def test_a_shuffled_epoch_mixes_lengths_as_a_shuffling_loader_does(ptb):
+    """The released code's DataLoader(shuffle=True): every sentence once, batches of 32 but the last (42068 % 32
+    = 20), lengths mixed (about as much padding as words), a new order each epoch, the same for the same seed."""
+    train = ptb.splits["train"]
+    batches = training_batches(train, 32, torch.Generator().manual_seed(0), "shuffled")
+    assert [len(b) for b in batches] == [32] * 1314 + [20]
+    assert sorted(torch.cat(batches).tolist()) == list(range(len(train)))
+    assert padding_per_token(train, batches) > 0.5
+    again = training_batches(train, 32, torch.Generator().manual_seed(0), "shuffled")
+    other = training_batches(train, 32, torch.Generator().manual_seed(1), "shuffled")
+    assert all(torch.equal(a, b) for a, b in zip(batches, again, strict=True))
+    assert not torch.equal(batches[0], other[0])
 
 
 def test_evaluation_batches_cover_the_split_within_the_token_budget(ptb):
