@@ -72,21 +72,30 @@ class PaperAdam:
                 else:
                     group["lr"] = self.lr_value(lr)
 
-    def step(self) -> torch.Tensor:
-        """Clip, update, and return the gradient norm (as the released code computes it) as a tensor on the
-        device: nothing here waits for the device. The clipping factor is worked out in float64, as the
-        released code does it in Python, so CPU numbers are exactly those of a host-side `if scale < 1`."""
-        grads = [p.grad for p in self.others if p.grad is not None]
+    def gradients(self) -> tuple[list[torch.Tensor], torch.Tensor | None]:
+        """The gradients of the other parameters, and the shared embedding's (None if it has none)."""
+        return ([p.grad for p in self.others if p.grad is not None],
+                self.embedding.grad if self.embedding is not None else None)
+
+    def gradient_norm(self, grads: list[torch.Tensor], embed_grad: torch.Tensor | None) -> torch.Tensor:
+        """The norm that clipping compares with `clip_norm` (the embedding's gradient counted once per listing),
+        as a tensor on the device."""
         if not grads:
             squared = torch.zeros((), device=self.device)
         elif self.fused:
             squared = torch.nn.utils.get_total_norm(grads).pow(2)
         else:
             squared = sum(g.pow(2).sum() for g in grads)
-        embed_grad = self.embedding.grad if self.embedding is not None else None
         if embed_grad is not None:
             squared = squared + self.copies * embed_grad.pow(2).sum()
-        norm = squared.sqrt()
+        return squared.sqrt()
+
+    def step(self) -> torch.Tensor:
+        """Clip, update, and return the gradient norm (as the released code computes it) as a tensor on the
+        device: nothing here waits for the device. The clipping factor is worked out in float64, as the
+        released code does it in Python, so CPU numbers are exactly those of a host-side `if scale < 1`."""
+        grads, embed_grad = self.gradients()
+        norm = self.gradient_norm(grads, embed_grad)
         if self.clip_norm is not None:
             denominator = norm.double() + 1e-6
             # A true division (`number / tensor` would multiply by a rounded reciprocal); 1 means no clipping.

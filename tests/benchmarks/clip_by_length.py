@@ -19,19 +19,18 @@ from suite import registry
 from suite.data.batching import training_batches
 from suite.data.datasets import load_corpus
 from suite.models.build import build_model
-from suite.training.optim import embedding_holders, shared_embedding
+from suite.training.optim import PaperAdam
 
 
 def clip_factors(model, train, batches, cfg, kl_weight: float) -> torch.Tensor:
     """Rows of (tokens per sentence, norm before clipping, clip factor), one per batch."""
-    embedding, copies = shared_embedding(model), embedding_holders(model)
+    optimizer = PaperAdam(model, cfg.train)     # for its norm only: no step is taken
     rows = []
     for index in batches:
         batch = train.batch(index, cfg.train.max_len)
-        model.zero_grad(set_to_none=True)
+        optimizer.zero_grad()
         model.training_terms(batch, kl_weight)["loss"].backward()
-        squared = sum(p.grad.pow(2).sum() for p in model.parameters() if p.grad is not None and p is not embedding)
-        norm = float((squared + copies * embedding.grad.pow(2).sum()).sqrt())
+        norm = float(optimizer.gradient_norm(*optimizer.gradients()))
         rows.append((batch.n_predictions / len(index), norm, min(1.0, cfg.train.clip_norm / norm)))
     return torch.tensor(rows)
 
