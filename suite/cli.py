@@ -15,7 +15,7 @@ from suite import gate, progress, registry, runs
 from suite.analyses import draw_figure, interpolation_report
 from suite.budgets import BUDGETS, Budget, get_budget
 from suite.claims import check_claims
-from suite.committed_records import RECORDS, claims_again, committed_results, judged_again, saved_tables
+from suite.committed_records import RECORDS, claims_again, committed_results, judged_again, record_sets, saved_tables
 from suite.compare import render
 from suite.cpu import fix_threads, keep_large_allocations
 from suite.data.datasets import (
@@ -353,20 +353,27 @@ def runs_command(results_dir: Path, plot: bool):
                                             "changed in tables/).")
 def records_command(write: bool):
     """The judged full-budget runs committed under results/records/, judged again (without training) against
-    today's published numbers."""
-    saved = saved_tables()
-    if not saved:
-        raise SuiteError(f"no saved tables under {RECORDS / 'tables'}")
-    for _, table in saved:
-        results = committed_results(table)
-        comparison = judged_again(table, results)
-        click.echo(render(comparison, "text"))
-        checks = claims_again(table, results)
-        if checks:
-            click.echo(f"\nclaims of {table['table']}, on these records:\n"
-                       f"{_claims_table(get_table(table['table']), checks, len(table['seeds']))}\n")
-        if write:
-            _echo(f"written: {write_comparison(comparison, 'markdown', RECORDS)}")
+    today's published numbers; then the superseded ones (results/records/superseded/), each under its reason."""
+    sets = [(records, saved_tables(records.root)) for records in record_sets()]
+    if not any(saved for _, saved in sets):
+        raise SuiteError(f"no saved tables under {RECORDS / 'tables'} or {RECORDS / 'superseded' / '*' / 'tables'}")
+    for records, saved in sets:
+        where = records.root.relative_to(RECORDS.parents[1])
+        if not records.superseded and not saved:
+            click.echo(f"no records of today's row configs under {where}/ yet")
+        if records.superseded and saved:
+            click.echo(f"\n=== superseded ({where}): {records.reason}\n"
+                       f"=== today's rows differ in: {'; '.join(records.changes)}\n")
+        for _, table in saved:
+            results = committed_results(table, records.root)
+            comparison = judged_again(table, results)
+            click.echo(render(comparison, "text"))
+            checks = claims_again(table, results)
+            if checks:
+                click.echo(f"\nclaims of {table['table']}, on these records:\n"
+                           f"{_claims_table(get_table(table['table']), checks, len(table['seeds']))}\n")
+            if write:
+                _echo(f"written: {write_comparison(comparison, 'markdown', records.root)}")
 
 
 @main.group("baseline")

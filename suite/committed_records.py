@@ -4,12 +4,16 @@ The folder is laid out as a results directory (`runs/<dataset>/<model>/full-seed
 kept) with the comparison tables the runs produced (`tables/`). Each table is judged again here, from its records
 and today's `tables/*.yaml`, without training, so an edited published cell or tolerance shows up as a changed
 verdict (`reproduce records --write` rewrites the saved tables to match).
+
+Records of rows whose config has changed since are not deleted but kept as evidence under
+`superseded/<name>/`, laid out the same way, with a `superseded.json` giving the reason and the exact config
+changes (`gate.config_changes` lines) that separate them from today's rows; they are judged again like the others.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from suite import registry
@@ -22,6 +26,36 @@ from suite.records import RECORD, read_record, run_dir
 from suite.tables import get_table
 
 RECORDS = Path(__file__).resolve().parents[1] / "results" / "records"
+
+
+@dataclass(frozen=True)
+class RecordSet:
+    """A folder of committed records: today's rows (no changes), or superseded ones and how today's rows differ."""
+    root: Path
+    reason: str = ""
+    changes: tuple[str, ...] = ()
+
+    @property
+    def superseded(self) -> bool:
+        return bool(self.changes)
+
+    def record_paths(self) -> list[Path]:
+        return sorted(self.root.glob("runs/*/*/*/record.json"))
+
+
+def record_sets(root: Path = RECORDS) -> list[RecordSet]:
+    """Today's records, then each superseded set (`superseded/<name>/superseded.json`)."""
+    sets = [RecordSet(root)]
+    for path in sorted((root / "superseded").glob("*/superseded.json")):
+        try:
+            info = json.loads(path.read_text(encoding="utf-8"))
+            reason, changes = info["reason"], tuple(info["changes"])
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise SuiteError(f"{path}: not a superseded-records file (wants \"reason\" and \"changes\"): {error}")
+        if not reason or not changes:
+            raise SuiteError(f"{path}: a superseded set names its reason and at least one config change")
+        sets.append(RecordSet(path.parent, reason, changes))
+    return sets
 
 
 def committed_results(saved: dict, root: Path = RECORDS) -> dict[str, list[dict]]:

@@ -1,4 +1,5 @@
-"""Padded batches of sentences, grouped by length so that little compute is spent on padding.
+"""Padded batches of sentences, and the orders a training epoch draws them in: shuffled as a released loader
+draws them, or grouped by length so that little compute is spent on padding.
 
 The batch planners take any split with `lengths` (a tensor) and `len()`; the split builds the batch itself.
 """

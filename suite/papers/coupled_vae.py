@@ -71,7 +71,8 @@ def paper_setup(model_id: str, dataset: str, model: ModelConfig, anneal_start: i
         anneal = Cyclical(start=anneal_start)
     else:
         anneal = Anneal(start=anneal_start, max_weight=beta)
-    return RunConfig(model_id, dataset, model, TrainConfig(kl_anneal=anneal, **train))
+    # The released loader shuffles (DataLoader(shuffle=True)): batches mix lengths, as norm clipping then assumes.
+    return RunConfig(model_id, dataset, model, TrainConfig(kl_anneal=anneal, batches="shuffled", **train))
 
 
 def early_anneal(dataset: str) -> int:

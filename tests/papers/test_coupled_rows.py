@@ -25,6 +25,7 @@ def test_vae_and_coupled_vae_share_the_released_ptb_setup():
         assert t.kl_anneal == Anneal(start=2000, steps=40_000, max_weight=1.0)
         assert (t.valid_every, t.valid_samples, t.valid_sentences) == (1000, 10, None)
         assert t.duplicate_embedding_updates
+        assert t.batches == "shuffled"      # the released DataLoader(shuffle=True)
         assert (cfg.eval.nll_samples, cfg.eval.mi_batch, cfg.eval.bleu_samples) == (100, 513, 10)
     assert vae.model.coupling is None
     assert coupled.model.coupling == Coupling(lambda_rec=1.0, lambda_match=0.1, distance="rq")
