@@ -167,7 +167,7 @@ class Game:
 @dataclass(frozen=True)
 class TrainConfig:
     batch_size: int = 32
-    # How an epoch is cut into batches (suite/data/batching.py): "shuffled", as the released Coupled-VAE loader;
+    # How an epoch is cut into batches (suite/data/batching.py): "shuffled", as the released loaders draw them;
     # "length-grouped", sentences of similar length together (less padding). With summed token losses and norm
     # clipping the two weight tokens differently: clipping scales long-sentence batches down more when they are
     # grouped (tests/benchmarks/NOTES.md, section 12).
@@ -358,6 +358,7 @@ class EpochAdamConfig:
     min_lr: float = 1e-5
     epochs: int = 20
     clip_value: float = 5.0
+    batches: str = "length-grouped"  # as TrainConfig.batches
     max_len: int = 19               # 20 tokens with <eos>: the released `num_tokens`
     kl_anneal: SigmoidAnneal | ConstantKL | None = None
     word_dropout: WordDropout | None = None

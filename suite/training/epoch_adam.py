@@ -78,7 +78,7 @@ class EpochAdamTrainer:
         epoch, position = divmod(self.iteration, self.batches_per_epoch)
         if self.stream is None or self.stream[0] != epoch:
             generator = torch.Generator().manual_seed(self.seed * 100003 + epoch)
-            self.stream = (epoch, training_batches(self.train, self.cfg.batch_size, generator))
+            self.stream = (epoch, training_batches(self.train, self.cfg.batch_size, generator, self.cfg.batches))
         return self.train.batch(self.stream[1][position], self.cfg.max_len).to(device_of(self.model))
 
     def step(self, optimizer) -> dict[str, float]:

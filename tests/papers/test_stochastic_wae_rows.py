@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from suite import progress
+from suite import progress, registry
 from suite.budgets import BUDGETS
 from suite.data.dailydialog import FILES as DD_FILES
 from suite.data.snli import FILES as SNLI_FILES
@@ -36,3 +36,9 @@ def test_a_row_trains_and_evaluates_on_the_supplied_corpus(data_dir, tmp_path, m
     record = run_model(spec, [metric, "entropy"])
     assert record["stand_in"] is False and record["status"] == "trained"
     assert record["metrics"][metric] is not None and record["metrics"]["entropy"] is not None
+
+
+@pytest.mark.parametrize("model,dataset,epochs", [("wae1-vae", "snli", 20), ("wae2-wed-s", "dailydialog", 200)])
+def test_full_budget_batches_mix_lengths_as_the_released_loop(model, dataset, epochs):
+    train = registry.get_model(model).run_config(dataset, BUDGETS["full"]).train
+    assert (train.epochs, train.batch_size, train.batches) == (epochs, 128, "shuffled")

@@ -1,21 +1,45 @@
-"""The trainer cuts each epoch into batches in its config's order (TrainConfig.batches)."""
+"""Each trainer cuts its epochs into batches in its config's order (`batches`); the orders themselves are tested
+in tests/data/test_ptb_and_batching.py."""
 
 import pytest
 import torch
 
-from suite.config import ModelConfig, TrainConfig
-from suite.data.batching import training_batches
+from suite.config import EpochAdamConfig, ModelConfig, TrainConfig
+from suite.data import batching
 from suite.models.build import build_model
+from suite.training import epoch_adam, trainer
+from suite.training.epoch_adam import EpochAdamTrainer
 from suite.training.trainer import Trainer
+
+SMALL = ModelConfig(emb_dim=6, enc_hidden=5, dec_hidden=10, latent_dim=3)
+
+
+@pytest.fixture()
+def orders_drawn(monkeypatch):
+    """The `order` of every epoch a trainer draws, recorded on the way to the real batch planner."""
+    drawn = []
+
+    def recording(sentences, batch_size, generator, order="length-grouped"):
+        drawn.append(order)
+        return batching.training_batches(sentences, batch_size, generator, order)
+
+    monkeypatch.setattr(trainer, "training_batches", recording)
+    monkeypatch.setattr(epoch_adam, "training_batches", recording)
+    return drawn
 
 
 @pytest.mark.parametrize("order", ["length-grouped", "shuffled"])
-def test_each_epoch_comes_in_the_configured_order(tiny_corpus, order):
-    model = build_model(ModelConfig(emb_dim=6, enc_hidden=5, dec_hidden=10, latent_dim=3), len(tiny_corpus.vocab))
-    trainer = Trainer(model, tiny_corpus, TrainConfig(batch_size=8, batches=order), seed=3)
-    trainer.epoch = 2
-    train = tiny_corpus.splits["train"]
-    for candidate in ("length-grouped", "shuffled"):
-        expected = training_batches(train, 8, torch.Generator().manual_seed(3 * 100003 + 2), candidate)
-        same = all(torch.equal(a, b) for a, b in zip(trainer.epoch_batches(), expected, strict=True))
-        assert same == (candidate == order)
+def test_the_step_trainer_draws_its_epochs_in_the_configured_order(tiny_corpus, orders_drawn, order):
+    model = build_model(SMALL, len(tiny_corpus.vocab))
+    batches = Trainer(model, tiny_corpus, TrainConfig(batch_size=8, batches=order), seed=3).epoch_batches()
+    assert orders_drawn == [order]
+    covered = torch.cat(batches).sort().values
+    assert torch.equal(covered, torch.arange(len(tiny_corpus.splits["train"])))
+
+
+@pytest.mark.parametrize("order", ["length-grouped", "shuffled"])
+def test_the_epoch_trainer_draws_its_epochs_in_the_configured_order(tiny_corpus, orders_drawn, order):
+    model = build_model(SMALL, len(tiny_corpus.vocab))
+    cfg = EpochAdamConfig(batch_size=16, epochs=2, iterations=8, batches=order)
+    EpochAdamTrainer(model, tiny_corpus, cfg, seed=3).next_batch()
+    assert orders_drawn == [order]
