@@ -360,7 +360,7 @@ def records_command(write: bool):
     for records, saved in sets:
         where = records.root.relative_to(RECORDS.parents[1])
         if not records.superseded and not saved:
-            click.echo(f"no records of today's row configs under {where}/ yet")
+            click.echo(f"no saved tables of today's row configs under {where}/ yet")
         if records.superseded and saved:
             click.echo(f"\n=== superseded ({where}): {records.reason}\n"
                        f"=== today's rows differ in: {'; '.join(records.changes)}\n")

@@ -49,12 +49,14 @@ def record_sets(root: Path = RECORDS) -> list[RecordSet]:
     for path in sorted((root / "superseded").glob("*/superseded.json")):
         try:
             info = json.loads(path.read_text(encoding="utf-8"))
-            reason, changes = info["reason"], tuple(info["changes"])
+            reason, changes = info["reason"], info["changes"]
         except (json.JSONDecodeError, KeyError, TypeError) as error:
             raise SuiteError(f"{path}: not a superseded-records file (wants \"reason\" and \"changes\"): {error}")
+        if not isinstance(changes, list) or not all(isinstance(change, str) for change in changes):
+            raise SuiteError(f"{path}: \"changes\" is a list of `field: old -> new` lines")
         if not reason or not changes:
             raise SuiteError(f"{path}: a superseded set names its reason and at least one config change")
-        sets.append(RecordSet(path.parent, reason, changes))
+        sets.append(RecordSet(path.parent, reason, tuple(changes)))
     return sets
 
 

@@ -167,7 +167,8 @@ class Game:
 @dataclass(frozen=True)
 class TrainConfig:
     batch_size: int = 32
-    # How an epoch is cut into batches (suite/data/batching.py): "shuffled", as the released loaders draw them;
+    # How an epoch is cut into batches (suite/data/batching.py): "shuffled", as the released Coupled-VAE, VMED and
+    # Stochastic WAE code draw them;
     # "length-grouped", sentences of similar length together (less padding). With summed token losses and norm
     # clipping the two weight tokens differently: clipping scales long-sentence batches down more when they are
     # grouped (tests/benchmarks/NOTES.md, section 12).

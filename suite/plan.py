@@ -68,7 +68,8 @@ def measure(cfg: RunConfig, corpus, device: str) -> Throughput:
     if not any(True for _ in model.parameters()):      # a corpus-statistics row: no training, no model
         return Throughput(0.0, 0.0, 0.0, False, 0.0)
     train = corpus.splits["train"]
-    order = getattr(cfg.train, "batches", "length-grouped")     # He et al.'s same-length epochs: grouped stands in
+    # He et al.'s procedure (EpochTrainConfig) trains on same-length batches: length-grouped ones stand in.
+    order = "length-grouped" if isinstance(cfg.train, EpochTrainConfig) else cfg.train.batches
     indices = probe_batches(train, cfg.train.batch_size, order)
 
     def make_batch(index):

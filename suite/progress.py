@@ -102,8 +102,8 @@ class TrainingProgress:
 
     def report(self, *steps: dict[str, float]):
         """The values of training steps, in order. The loss and KL shown are the mean of the last MEAN_STEPS
-        steps: a batch holds sentences of similar length, so one step's loss swings from about 20 to 150 on
-        PTB. The KL weight shown is the latest."""
+        steps: the loss is summed over a batch's tokens, so one step's loss swings with its sentences' length
+        (from about 20 to 150 on PTB when batches group lengths). The KL weight shown is the latest."""
         self.recent_steps.extend(steps)
         self.values = {**steps[-1], **{name: fmean(step[name] for step in self.recent_steps)
                                        for name in ("loss", "kl") if name in steps[-1]}}

@@ -99,6 +99,7 @@ def test_the_records_command_prints_every_saved_table_judged():
     for _, _, saved in SAVED:
         assert f"Table {saved['table']}:" in result.output
     assert "full (paper setup)" in result.output and "not judged" not in result.output
+    assert ("no saved tables of today's row configs" in result.output) == (not saved_tables(RECORDS))
     for records in SETS:
         if records.superseded and saved_tables(records.root):
             assert f"superseded (results/records/superseded/{records.root.name}): {records.reason}" in result.output
@@ -106,6 +107,7 @@ def test_the_records_command_prints_every_saved_table_judged():
 
 @pytest.mark.parametrize("contents,error", [("{", "not a superseded-records file"),
                                             ('{"reason": "x"}', "not a superseded-records file"),
+                                            ('{"reason": "x", "changes": "a -> b"}', "is a list"),
                                             ('{"reason": "", "changes": ["a"]}', "names its reason"),
                                             ('{"reason": "x", "changes": []}', "names its reason")])
 def test_a_malformed_superseded_set_is_a_clear_error(tmp_path, contents, error):

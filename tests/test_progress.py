@@ -34,7 +34,7 @@ def test_a_training_line_has_what_the_issue_asks_for(plain, capsys):
 
 
 def test_a_line_shows_the_mean_loss_and_kl_of_the_last_steps_and_the_latest_kl_weight(plain, capsys):
-    """Batches hold sentences of similar length, so one step's loss swings: the line averages the last steps."""
+    """One step's loss swings with its batch's sentence lengths: the line averages the last steps."""
     training = TrainingProgress("vae seed 0", 1_000, every=3600)
     training.report({"loss": 999.0, "kl": 99.0, "kl_weight": 0.0})          # pushed out by the next MEAN_STEPS
     training.report(*({"loss": 20.0 if i % 2 else 150.0, "kl": 4.0 if i % 2 else 8.0, "kl_weight": i / 1000}

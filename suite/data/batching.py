@@ -13,6 +13,7 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 from suite.data.vocab import EOS, GO, PAD
+from suite.errors import unknown
 
 
 def _to_device(tensor: torch.Tensor, device) -> torch.Tensor:
@@ -199,6 +200,8 @@ BATCH_ORDERS = {"length-grouped": length_grouped_batches, "shuffled": shuffled_b
 def training_batches(sentences, batch_size: int, generator: torch.Generator,
                      order: str = "length-grouped") -> list[torch.Tensor]:
     """One epoch of batch indices in `order` (TrainConfig.batches)."""
+    if order not in BATCH_ORDERS:
+        raise unknown("batch order", order, BATCH_ORDERS)
     return BATCH_ORDERS[order](sentences, batch_size, generator)
 
 

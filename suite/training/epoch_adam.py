@@ -63,7 +63,7 @@ class EpochAdamTrainer:
         self.curves = Curves()
         self.log_every = max(1, self.total // log_points)
         self.window: dict[str, list[float]] = {}
-        self.stream: tuple[int, list[torch.Tensor]] | None = None     # (real epoch, its shuffled batches)
+        self.stream: tuple[int, list[torch.Tensor]] | None = None     # (real epoch, its batches in cfg.batches order)
 
     def schedule_epoch(self) -> int:
         """The (possibly compressed) epoch the next step belongs to, 0-based."""
@@ -74,7 +74,8 @@ class EpochAdamTrainer:
         return anneal.weight(self.iteration / self.scale) if anneal else 1.0
 
     def next_batch(self):
-        """Step t trains on batch t of the concatenated shuffled epochs (a resumed run finds the same one)."""
+        """Step t trains on batch t of the concatenated epochs, each drawn afresh in `cfg.batches` order (a resumed run
+        finds the same one)."""
         epoch, position = divmod(self.iteration, self.batches_per_epoch)
         if self.stream is None or self.stream[0] != epoch:
             generator = torch.Generator().manual_seed(self.seed * 100003 + epoch)

