@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from suite.data.vocab import EOS, GO, PAD
 from suite.errors import unknown
@@ -39,9 +39,10 @@ class Packing:
         sorted_lengths, sorted_indices = torch.sort(lengths, descending=True)
         return cls(lengths, sorted_lengths, sorted_indices)
 
-    def pack(self, inputs: torch.Tensor) -> PackedSequence:
-        """Batch-first (B, T, F) inputs as a PackedSequence in the original batch order."""
-        packed = pack_padded_sequence(inputs.index_select(0, self.sorted_indices), self.sorted_lengths,
+    def pack(self, inputs: torch.Tensor, extra: int = 0) -> PackedSequence:
+        """Batch-first (B, T, F) inputs as a PackedSequence in the original batch order, each row `extra` steps
+        longer than its sentence (a decoder's inputs hold delimiters as well as words)."""
+        packed = pack_padded_sequence(inputs.index_select(0, self.sorted_indices), self.sorted_lengths + extra,
                                       batch_first=True)
         return PackedSequence(packed.data, packed.batch_sizes, self.sorted_indices, None)
 
@@ -49,6 +50,13 @@ class Packing:
         """The final states (2, B, hidden) of a one-layer bidirectional `gru` over each sentence of (B, T, F)."""
         _, final = gru(self.pack(inputs))
         return final
+
+    def unidirectional(self, rnn: nn.RNNBase, inputs: torch.Tensor, extra: int) -> torch.Tensor:
+        """A left-to-right `rnn`'s outputs (B, T, hidden) over (B, T, F) inputs whose row i holds length_i + `extra`
+        steps: no step is computed past a row's end (its outputs there are 0), which saves most of a shuffled
+        batch's decoder work; the real steps' outputs are those of running the padded batch."""
+        outputs, _ = rnn(self.pack(inputs, extra))
+        return pad_packed_sequence(outputs, batch_first=True, total_length=inputs.size(1))[0]
 
     def to(self, device) -> Packing:
         return Packing(self.lengths, self.sorted_lengths, _to_device(self.sorted_indices, device))
@@ -90,6 +98,10 @@ class StaticPacking:
             return states.gather(1, position.view(-1, 1, 1).expand(-1, 1, hidden))[:, 0]
 
         return torch.stack([at(outputs[:size, :, :hidden], self.last), at(outputs[size:, :, hidden:], self.first)])
+
+    def unidirectional(self, rnn: nn.RNNBase, inputs: torch.Tensor, extra: int) -> torch.Tensor:
+        """What `Packing.unidirectional` computes at real steps, with every padded step computed too."""
+        return rnn(inputs)[0]
 
     def to(self, device) -> StaticPacking:
         return StaticPacking(self.lengths, *(_to_device(t, device) for t in (self.last, self.first, self.aligned)))

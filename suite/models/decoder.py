@@ -54,17 +54,18 @@ class SignalGRUDecoder(nn.Module):
         self.gru = nn.GRU(2 * emb_dim, hidden, batch_first=True)
         self.head = OutputHead(hidden, emb_dim, vocab_size, dropout)
 
-    def states(self, signal: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
-        """Hidden states after each input token: (B, T+1, hidden)."""
+    def states(self, signal: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """Hidden states after each input token: (B, T+1, hidden), 0 past a sentence's end."""
         first = torch.cat([signal, signal], dim=-1).unsqueeze(1)
-        words = self.embedding(inputs)
+        words = self.embedding(batch.inputs)
         steps = self.dropout(torch.cat([words, signal.unsqueeze(1).expand(-1, words.size(1), -1)], dim=-1))
-        outputs, _ = self.gru(torch.cat([first, steps], dim=1))
+        # [h; h], <go>, the words: length + 2 steps
+        outputs = batch.packing.unidirectional(self.gru, torch.cat([first, steps], dim=1), extra=2)
         return outputs[:, 1:]
 
     def sentence_nll(self, signal: torch.Tensor, batch: Batch) -> torch.Tensor:
         """-log p(x | h) per sentence (teacher forcing), end-of-sentence included."""
-        return self.head.sentence_nll(self.states(signal, batch.inputs), batch)
+        return self.head.sentence_nll(self.states(signal, batch), batch)
 
     @torch.no_grad()
     def greedy(self, signal: torch.Tensor, max_len: int, mask_unk: bool = True) -> list[list[int]]:

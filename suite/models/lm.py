@@ -21,7 +21,8 @@ class GRULanguageModel(nn.Module):
 
     def deterministic_nll(self, batch: Batch) -> torch.Tensor:
         """Exact -log p(x) per sentence."""
-        states, _ = self.gru(self.dropout(self.embedding(batch.inputs)))
+        # <go> and the words: length + 1 steps
+        states = batch.packing.unidirectional(self.gru, self.dropout(self.embedding(batch.inputs)), extra=1)
         return self.head.sentence_nll(states, batch)
 
     def training_terms(self, batch: Batch, kl_weight: float) -> dict[str, torch.Tensor]:

@@ -57,7 +57,8 @@ class LatentLSTMDecoder(nn.Module):
         """-log p(x | z) per sentence, <eos> included, teacher-forced on `inputs` (default: the batch's)."""
         words = self.embedding(batch.inputs if inputs is None else inputs)
         steps = torch.cat([words, z.unsqueeze(1).expand(-1, words.size(1), -1)], dim=-1)
-        states, _ = self.lstm(self.dropout(steps))
+        # <go> and the words: length + 1 steps
+        states = batch.packing.unidirectional(self.lstm, self.dropout(steps), extra=1)
         states, targets = real_targets(states, batch)
         token_nll = F.cross_entropy(self.out(states), targets, reduction="none")
         return torch.zeros(len(batch), dtype=token_nll.dtype, device=z.device).index_add(0, batch.rows, token_nll)

@@ -57,7 +57,8 @@ def step_variants(model_id: str, corpus, device: str, steps: int):
     torch.manual_seed(0)
     model = build_model(cfg.model, len(corpus.vocab)).to(device).train()
     train = corpus.splits["train"]
-    indices = training_batches(train, cfg.train.batch_size, torch.Generator().manual_seed(0))[:steps]
+    indices = training_batches(train, cfg.train.batch_size, torch.Generator().manual_seed(0),
+                               cfg.train.batches)[:steps]
     batches = [train.batch(i, cfg.train.max_len) for i in indices]
     optimizer = PaperAdam(model, cfg.train)
 

@@ -35,7 +35,7 @@ def test_training_throughput(benchmark, ptb, model_id):
     model = build_model(cfg.model, len(ptb.vocab)).train()
     optimizer = PaperAdam(model, cfg.train)
     train = ptb.splits["train"]
-    indices = training_batches(train, 32, torch.Generator().manual_seed(0))[:TRAIN_STEPS]
+    indices = training_batches(train, 32, torch.Generator().manual_seed(0), cfg.train.batches)[:TRAIN_STEPS]
     batches = [train.batch(i) for i in indices]
     tokens = sum(b.n_predictions for b in batches)
 
@@ -84,7 +84,8 @@ def test_cuda_training_steps_per_second(benchmark, ptb, model_id, graphs):
     torch.manual_seed(0)
     trainer = Trainer(build_model(cfg.model, len(ptb.vocab)).cuda(), ptb, cfg.train, seed=0)
     assert trainer.cuda_graphs == graphs
-    indices = training_batches(ptb.splits["train"], 32, torch.Generator().manual_seed(0))[:CUDA_STEPS]
+    indices = training_batches(ptb.splits["train"], 32, torch.Generator().manual_seed(0),
+                               cfg.train.batches)[:CUDA_STEPS]
 
     def steps():
         for index in indices:

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from suite.data.batching import Batch, evaluation_batches, training_batches
+from suite.data.batching import Batch, Packing, StaticPacking, evaluation_batches, training_batches
 from suite.data.vocab import EOS, GO, PAD, SPECIALS
 from suite.errors import SuiteError
 
@@ -26,6 +26,21 @@ def test_batch_layout():
     assert batch.n_predictions == 6
     repeated = batch.repeat(3)
     assert repeated.words.shape == (6, 3) and repeated.index.tolist() == [0, 1, 0, 1, 0, 1]
+
+
+@pytest.mark.parametrize("rnn", [torch.nn.GRU, torch.nn.LSTM])
+def test_a_decoder_run_packed_gives_each_sentence_alone_its_states_and_stops_at_its_end(rnn):
+    torch.manual_seed(0)
+    cell = rnn(3, 4, batch_first=True).double()
+    lengths, extra = torch.tensor([2, 5, 0, 3]), 2       # a decoder reads length + 2 steps (signal, <go>, words)
+    inputs = torch.randn(4, 7, 3, dtype=torch.float64)
+    packed = Packing.of(lengths).unidirectional(cell, inputs, extra)
+    assert packed.shape == (4, 7, 4)
+    for i, steps in enumerate((lengths + extra).tolist()):
+        torch.testing.assert_close(packed[i, :steps], cell(inputs[i:i + 1, :steps])[0][0], rtol=1e-12, atol=1e-12)
+        assert not packed[i, steps:].any()
+    padded = StaticPacking.of(lengths, 5).unidirectional(cell, inputs, extra)      # every step, as a graph needs
+    torch.testing.assert_close(padded, cell(inputs)[0])
 
 
 def test_truncation_to_max_len():

@@ -19,8 +19,9 @@ MODELS = [("vae", "ptb"), ("coupled-vae", "ptb"), ("cnn-vae", "ptb"), ("vae-nf",
           ("lagging-vae", "ptb"), ("coupled-cvae-lm0.1", "chitchat")]
 
 
-def plain_pack(self, inputs):
-    return pack_padded_sequence(inputs, self.lengths.to(inputs.device), batch_first=True, enforce_sorted=False)
+def plain_pack(self, inputs, extra=0):
+    return pack_padded_sequence(inputs, (self.lengths + extra).to(inputs.device), batch_first=True,
+                                enforce_sorted=False)
 
 
 def plain_real_targets(states, batch):
@@ -39,7 +40,7 @@ def plain_step(monkeypatch):
 
 def batch_for(ptb, dialogue: bool, device="cpu"):
     train = ptb.splits["train"]
-    first, second = training_batches(train, 32, torch.Generator().manual_seed(0))[:2]
+    first, second = training_batches(train, 32, torch.Generator().manual_seed(0), "shuffled")[:2]
     if dialogue:      # PTB sentences paired up: the step's mechanics do not care what the text says
         return PairBatch(train.batch(first), train.batch(second)).to(device)
     return train.batch(first).to(device)
