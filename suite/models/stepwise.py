@@ -92,9 +92,8 @@ class ResponseEncoder(nn.Module):
         self.output_dim = hidden
 
     def forward(self, batch: PairBatch) -> torch.Tensor:
-        """(B, T + 1, H): the encoding after each target position."""
-        outputs, _ = self.lstm(self.embedding(batch.targets).detach())
-        return outputs
+        """(B, T + 1, H): the encoding after each target position (0 past a response's <eos>)."""
+        return batch.packing.unidirectional(self.lstm, self.embedding(batch.targets).detach(), extra=1)
 
     def final(self, batch: PairBatch) -> torch.Tensor:
         """(B, H): the encoding of the whole response (its <eos> position)."""
