@@ -1,7 +1,8 @@
 """Padded batches of sentences, and the orders a training epoch draws them in: shuffled as a released loader
-draws them, or grouped by length so that little compute is spent on padding.
+draws them, grouped by length so that little compute is spent on padding, or sorted in pools as OpenNMT-py does.
 
-The batch planners take any split with `lengths` (a tensor) and `len()`; the split builds the batch itself.
+The batch planners take any split with `lengths` (a tensor) and `len()`; the split builds the batch itself. The
+pool-sorted orders also need each pair's source and target lengths (`PairSet.sort_keys`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from suite.data.vocab import EOS, GO, PAD
-from suite.errors import unknown
+from suite.errors import SuiteError, unknown
 
 
 def _to_device(tensor: torch.Tensor, device) -> torch.Tensor:
@@ -206,7 +207,36 @@ def shuffled_batches(sentences, batch_size: int, generator: torch.Generator) -> 
     return list(torch.randperm(len(sentences), generator=generator).split(batch_size))
 
 
-BATCH_ORDERS = {"length-grouped": length_grouped_batches, "shuffled": shuffled_batches}
+def pool_sorted_batches(keys: torch.Tensor, batch_size: int, generator: torch.Generator,
+                        pool_batches: int = 8192) -> list[torch.Tensor]:
+    """One epoch as OpenNMT-py's training iterator draws it (the AMI authors' fork; its `pool_factor` is 8192): a
+    fresh permutation is cut into pools of `pool_batches` batches, each pool is sorted by `keys` (one row per
+    example, compared column by column; ties stay in shuffled order), sliced into batches in that order (the
+    pool's last one smaller), and the pool's batches are shuffled. 8192 batches of 64 hold all of PersonaChat,
+    so the whole epoch is one sorted pool."""
+    order = torch.randperm(len(keys), generator=generator)
+    pool = batch_size * pool_batches
+    batches = []
+    for start in range(0, len(order), pool):
+        chunk = order[start:start + pool]
+        for column in reversed(range(keys.shape[1])):       # stable sorts, least significant column first
+            chunk = chunk[torch.argsort(keys[chunk, column], stable=True)]
+        sliced = chunk.split(batch_size)
+        batches.extend(sliced[i] for i in torch.randperm(len(sliced), generator=generator))
+    return batches
+
+
+def sorted_by(source: str):
+    """The pool-sorted order of a network that reads `source` (`PairSet.sort_keys`)."""
+    def order(pairs, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
+        if not hasattr(pairs, "sort_keys"):
+            raise SuiteError(f"batch order '{source}-sorted' sorts dialogue pairs; this split holds sentences")
+        return pool_sorted_batches(pairs.sort_keys(source), batch_size, generator)
+    return order
+
+
+BATCH_ORDERS = {"length-grouped": length_grouped_batches, "shuffled": shuffled_batches,
+                "context-sorted": sorted_by("context"), "response-sorted": sorted_by("response")}
 
 
 def training_batches(sentences, batch_size: int, generator: torch.Generator,

@@ -138,6 +138,17 @@ class PairSet:
         """Response lengths: batches are planned (and padded) by the text the decoder predicts."""
         return self.responses.lengths
 
+    def sort_keys(self, source: str) -> torch.Tensor:
+        """(source length, target length) of each pair, as OpenNMT-py sorts training pools: the source is the
+        context (earlier turns, then the post; the target is the response) or, for the backward network, the
+        earlier turns, then the response (the target is the post)."""
+        history = 0 if self.earlier is None else self.earlier.lengths
+        if source == "context":
+            return torch.stack([history + self.posts.lengths, self.responses.lengths], dim=1)
+        if source == "response":
+            return torch.stack([history + self.responses.lengths, self.posts.lengths], dim=1)
+        raise ValueError(f"source is 'context' or 'response', not {source!r}")
+
     def pair(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         return self.posts.sentence(i), self.responses.sentence(i)
 

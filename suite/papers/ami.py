@@ -6,8 +6,9 @@ Full-budget setup: supplement B.1 and, where it is silent, the authors' code (ZJ
   - Transformer (B.1): d_model 512, inner 2048, 8 heads, dropout 0.1, batch 64, Adam β = (0.9, 0.998), ε = 1e-9,
     dialogue history of at most 3 turns. The code's Transformer configuration (config-transformer-base-1GPU.yml)
     fills the rest: 6 layers per stack, Noam schedule (learning rate 2, 8,000 warm-up steps), label smoothing 0.1,
-    no gradient clipping. train.sh pretrains each network for 100k steps and fine-tunes from the last checkpoint,
-    so every row keeps its final weights (validation NLL is only logged). Responses: beam search of size 5, no
+    no gradient clipping; training batches as OpenNMT-py draws them (sorted pools, `pool_sorted_batches`).
+    train.sh pretrains each network for 100k steps and fine-tunes from the last checkpoint, so every row keeps
+    its final weights (validation NLL is only logged). Responses: beam search of size 5, no
     length penalty (OpenNMT translate.py's defaults).
   - + MMI (Li et al. 2016, MMI-bidi): the Transformer row's forward network (copied, frozen) proposes a 10-best
     list by beam search; a backward network trained like it (100k steps, same schedule) scores log p(x | y), and
@@ -33,9 +34,11 @@ TRANSFORMER = ModelConfig(family="transformer", regulariser=Regulariser("none"),
 MMI = replace(TRANSFORMER, family="transformer-mmi", transformer=replace(SHAPE, beam=10, n_best=10, mmi_lambda=0.5))
 AMI = replace(TRANSFORMER, family="transformer-ami")
 
-PRETRAINING = TrainConfig(batch_size=64, lr=2.0, betas=(0.9, 0.998), adam_eps=1e-9, iterations=100_000,
-                          finish_epoch=False, noam=Noam(warmup=8000, scale=512), clip_norm=None, kl_anneal=None,
-                          duplicate_embedding_updates=False, valid_every=10_000, keep_last=True)
+# OpenNMT-py sorts its training pools (pool_factor 8192: all of PersonaChat) by the network's source length,
+# then its target's, and shuffles the batches: the forward network by context, the backward one by response.
+PRETRAINING = TrainConfig(batch_size=64, batches="context-sorted", lr=2.0, betas=(0.9, 0.998), adam_eps=1e-9,
+                          iterations=100_000, finish_epoch=False, noam=Noam(warmup=8000, scale=512), clip_norm=None,
+                          kl_anneal=None, duplicate_embedding_updates=False, valid_every=10_000, keep_last=True)
 GAME = Game(noise_iterations=10_000)
 GAME_STEPS = 20_000
 EVALUATION = EvalConfig(decode_max_len=100)     # translate.py's max_length
@@ -51,7 +54,7 @@ def row(model_id: str, model: ModelConfig, train: TrainConfig):
 
 
 row("transformer", TRANSFORMER, PRETRAINING)
-row("transformer-mmi", MMI, replace(PRETRAINING, init_from="transformer"))
+row("transformer-mmi", MMI, replace(PRETRAINING, init_from="transformer", batches="response-sorted"))
 row("transformer-ami", AMI, replace(PRETRAINING, init_from="transformer-mmi", game=GAME, noam=None, lr=GAME.lr,
                                     iterations=GAME.noise_iterations + GAME_STEPS))
 

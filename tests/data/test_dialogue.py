@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from suite.data import dialogue
-from suite.data.batching import evaluation_batches, training_batches
+from suite.data.batching import evaluation_batches, pool_sorted_batches, training_batches
 from suite.data.dialogue import (
     PairBatch,
     PairSet,
@@ -67,6 +67,53 @@ def test_truncation_applies_to_both_sides_and_planning_uses_response_lengths():
     picked = split.select(torch.tensor([3, 1]))
     assert ([[side.tolist() for side in picked.pair(i)] for i in range(2)]
             == [[side.tolist() for side in split.pair(i)] for i in (3, 1)])
+
+
+def test_sort_keys_are_each_networks_source_then_target_lengths():
+    split = PairSet.from_lists(POSTS, RESPONSES, earlier=[[1, EOS], [], [1, 2, 3, EOS], [1]])
+    assert split.sort_keys("context").tolist() == [[5, 2], [1, 4], [6, 1], [5, 3]]
+    assert split.sort_keys("response").tolist() == [[4, 3], [4, 1], [5, 2], [4, 4]]
+    assert pairs().sort_keys("context").tolist() == [[3, 2], [1, 4], [2, 1], [4, 3]]
+
+
+def onmt_reference(keys: list[tuple], permutation: list[int], batch_size: int, pool: int) -> set[tuple]:
+    """The batches OpenNMT-py's `_pool` cuts from one shuffled epoch: Python's stable `sorted` over each pool."""
+    batches = set()
+    for start in range(0, len(permutation), pool):
+        ranked = sorted(permutation[start:start + pool], key=lambda i: keys[i])
+        batches |= {tuple(ranked[k:k + batch_size]) for k in range(0, len(ranked), batch_size)}
+    return batches
+
+
+@pytest.mark.parametrize("pool_batches", [8192, 3])
+def test_pool_sorted_batches_are_opennmts_sorted_pools(pool_batches):
+    rng = random.Random(0)
+    keys = torch.tensor([[rng.randint(1, 6), rng.randint(1, 4)] for _ in range(100)])
+    batches = pool_sorted_batches(keys, 8, torch.Generator().manual_seed(5), pool_batches)
+    permutation = torch.randperm(100, generator=torch.Generator().manual_seed(5)).tolist()
+    reference = onmt_reference([tuple(k) for k in keys.tolist()], permutation, 8, 8 * pool_batches)
+    assert {tuple(b.tolist()) for b in batches} == reference and len(batches) == len(reference)
+    again = pool_sorted_batches(keys, 8, torch.Generator().manual_seed(5), pool_batches)
+    assert all(torch.equal(a, b) for a, b in zip(batches, again, strict=True))
+    if pool_batches == 8192:        # one pool: the batches, put back in key order, walk the sorted epoch
+        ranked = torch.cat(sorted(batches, key=lambda b: keys[b[0]].tolist()))
+        assert keys[ranked].tolist() == sorted(keys.tolist())
+        firsts = [keys[b[0]].tolist() for b in batches]
+        assert firsts != sorted(firsts)                                   # the batch order itself is shuffled
+
+
+def test_pool_sorted_orders_sort_by_the_networks_source():
+    split = PairSet.from_lists(POSTS * 10, RESPONSES * 10)
+    for source in ("context", "response"):
+        batches = training_batches(split, 5, torch.Generator().manual_seed(0), f"{source}-sorted")
+        keys = split.sort_keys(source)
+        assert sorted(torch.cat(batches).tolist()) == list(range(40))
+        assert all(len(set(keys[b, 0].tolist())) == 1 for b in batches)     # 10 pairs per key, batches of 5
+
+
+def test_a_pool_sorted_order_on_sentences_is_a_one_line_error(tiny_corpus):
+    with pytest.raises(SuiteError, match="batch order 'context-sorted' sorts dialogue pairs"):
+        training_batches(tiny_corpus.splits["train"], 4, torch.Generator().manual_seed(0), "context-sorted")
 
 
 def test_consecutive_pairs_follow_the_released_preprocessing():

@@ -19,6 +19,7 @@ def test_transformer_row_is_b1():
     assert HISTORY == 3
     assert train.noam.warmup == 8000 and train.clip_norm is None and train.keep_last
     assert train.iterations == 100_000 and shape.beam == 5
+    assert train.batches == "context-sorted"        # OpenNMT-py's sorted pools, by the forward network's source
 
 
 def test_mmi_and_ami_build_on_the_rows_before_them():
@@ -27,6 +28,8 @@ def test_mmi_and_ami_build_on_the_rows_before_them():
     assert mmi.model.transformer.mmi_lambda > 0
     assert ami.train.init_from == "transformer-mmi" and ami.train.game.noise_lambda == 0.1
     assert ami.train.iterations == ami.train.game.noise_iterations + 20_000
+    # MMI trains only the backward network (its source: the response); the game draws the forward corpus.
+    assert (mmi.train.batches, ami.train.batches) == ("response-sorted", "context-sorted")
 
 
 def test_reduced_budgets_shrink_and_compress_the_setup():
