@@ -8,8 +8,8 @@ Full-budget setup: supplement B.1 and, where it is silent, the authors' code (ZJ
     fills the rest: 6 layers per stack, Noam schedule (learning rate 2, 8,000 warm-up steps), label smoothing 0.1,
     no gradient clipping; training batches as OpenNMT-py draws them (sorted pools, `pool_sorted_batches`).
     train.sh pretrains each network for 100k steps and fine-tunes from the last checkpoint, so every row keeps
-    its final weights (validation NLL is only logged). Responses: beam search of size 5, no
-    length penalty (OpenNMT translate.py's defaults).
+    its final weights (validation NLL is only logged). Responses: beam search of size 5, no length penalty
+    (OpenNMT translate.py's defaults).
   - + MMI (Li et al. 2016, MMI-bidi): the Transformer row's forward network (copied, frozen) proposes a 10-best
     list by beam search; a backward network trained like it (100k steps, same schedule) scores log p(x | y), and
     log p(y | x) + λ·log p(x | y) picks the response, λ = 0.5 (neither paper gives λ for this setting).
