@@ -158,10 +158,35 @@ class Game:
     noise_pretrain_lr: float = 0.01
     noise_pretrain_clip: float = 5.0   # OpenNMT-py's default max_grad_norm (train.sh gives none for this stage)
     noise_lr: float = 1e-4          # the noise's SGD during the game: 1% of the others' (train_single_conv.py)
+    # OpenNMT-py's default SGD schedule, which train.sh leaves on: each player's learning rate is multiplied by
+    # `decay` every `decay_every` of its own optimiser steps from step `decay_start` on (optimizers.py).
+    decay: float = 0.5
+    decay_start: int = 50_000
+    decay_every: int = 10_000
+
+    @property
+    def cycle(self) -> int:
+        """Batches in one round of the game: forward block, backward block, half a block of noise."""
+        return int(2.5 * self.block)
+
+    def lr_scale(self, step: int) -> float:
+        """The factor on a player's learning rate at its `step`-th optimiser step (1-based, as OpenNMT-py counts)."""
+        return self.decay ** (max(step - self.decay_start + self.decay_every, 0) // self.decay_every)
+
+    def batches_for(self, steps: int) -> int:
+        """Game batches (after noise pretraining) until the forward and the backward network have each taken
+        `steps` optimiser steps. A network steps on every batch of its (even) block and again on every other one,
+        so t batches into its block it has taken t + t // 2 steps; the backward block comes second, so it decides."""
+        cycles, rest = divmod(steps, self.block + self.block // 2)
+        if rest == 0:
+            return (cycles - 1) * self.cycle + 2 * self.block
+        return cycles * self.cycle + self.block + math.ceil(2 * rest / 3)
 
     def scaled(self, scale: float) -> Game:
         """The game compressed like the rest of a reduced budget, with one noise draw per step (CPU-sized)."""
-        return replace(self, noise_iterations=max(1, round(self.noise_iterations * scale)), samples=1)
+        return replace(self, noise_iterations=max(1, round(self.noise_iterations * scale)), samples=1,
+                       decay_start=max(1, round(self.decay_start * scale)),
+                       decay_every=max(1, round(self.decay_every * scale)))
 
 
 @dataclass(frozen=True)

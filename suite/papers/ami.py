@@ -15,8 +15,11 @@ Full-budget setup: supplement B.1 and, where it is silent, the authors' code (ZJ
     log p(y | x) + λ·log p(x | y) picks the response, λ = 0.5 (neither paper gives λ for this setting).
   - + AMI: starts from both pretrained networks (the MMI row's), pretrains the noise for 10k steps (SGD 0.01, as
     train.sh), then plays the game (suite/models/ami.py, suite/training/game.py) with SGD 0.01 and clipping 0.1
-    (train.sh), the noise at 1% of that (the code), 5 noise draws, λ = 0.1 (B.1). train.sh does not say how long
-    the game runs: 20k steps here.
+    (train.sh), the noise at 1% of that (the code), 5 noise draws, λ = 0.1 (B.1). train.sh sets no length or
+    schedule for the game, so OpenNMT-py's defaults hold: it ends once the forward and the backward network have
+    each taken 100k optimiser steps (train_steps; 166,671 batches), and SGD halves each player's learning rate every
+    10k of its steps from its 50k-th on. (test.sh leaves the checkpoint it decodes as `_step_XXXXX`; the row keeps
+    the final weights.)
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ PRETRAINING = TrainConfig(batch_size=64, batches="context-sorted", lr=2.0, betas
                           iterations=100_000, finish_epoch=False, noam=Noam(warmup=8000, scale=512), clip_norm=None,
                           kl_anneal=None, duplicate_embedding_updates=False, valid_every=10_000, keep_last=True)
 GAME = Game(noise_iterations=10_000)
-GAME_STEPS = 20_000
+GAME_STEPS = 100_000        # each network's optimiser steps: OpenNMT-py's default train_steps
 EVALUATION = EvalConfig(decode_max_len=100)     # translate.py's max_length
 # The full Transformer takes seconds per step on a CPU: reduced budgets train smaller ones.
 REDUCED = {"quick": {"model.transformer.d_model": 256, "model.transformer.inner": 1024, "model.transformer.layers": 2},
@@ -56,6 +59,6 @@ def row(model_id: str, model: ModelConfig, train: TrainConfig):
 row("transformer", TRANSFORMER, PRETRAINING)
 row("transformer-mmi", MMI, replace(PRETRAINING, init_from="transformer", batches="response-sorted"))
 row("transformer-ami", AMI, replace(PRETRAINING, init_from="transformer-mmi", game=GAME, noam=None, lr=GAME.lr,
-                                    iterations=GAME.noise_iterations + GAME_STEPS))
+                                    iterations=GAME.noise_iterations + GAME.batches_for(GAME_STEPS)))
 
 register_rows("ami-dialog", {"transformer": "transformer", "mmi": "transformer-mmi", "ami": "transformer-ami"})

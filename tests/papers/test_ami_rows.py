@@ -27,7 +27,10 @@ def test_mmi_and_ami_build_on_the_rows_before_them():
     assert mmi.train.init_from == "transformer" and mmi.model.transformer.n_best == 10
     assert mmi.model.transformer.mmi_lambda > 0
     assert ami.train.init_from == "transformer-mmi" and ami.train.game.noise_lambda == 0.1
-    assert ami.train.iterations == ami.train.game.noise_iterations + 20_000
+    # train.sh sets no game length or schedule: OpenNMT-py's defaults (100k steps a network, halving from 50k)
+    game = ami.train.game
+    assert ami.train.iterations == game.noise_iterations + game.batches_for(100_000)
+    assert (game.decay, game.decay_start, game.decay_every) == (0.5, 50_000, 10_000)
     # MMI trains only the backward network (its source: the response); the game draws the forward corpus.
     assert (mmi.train.batches, ami.train.batches) == ("response-sorted", "context-sorted")
 
@@ -36,6 +39,9 @@ def test_reduced_budgets_shrink_and_compress_the_setup():
     smoke = config("transformer-ami", "smoke", "chitchat")
     assert smoke.train.iterations == 30 and smoke.model.transformer.d_model < 512
     assert 1 <= smoke.train.game.noise_iterations < 30
+    full, quick_game = config("transformer-ami").train, config("transformer-ami", "quick", "chitchat").train.game
+    scale = 1500 / full.iterations      # the game's learning rate halves as often over the quick run as over the full
+    assert (quick_game.decay_start, quick_game.decay_every) == (round(50_000 * scale), round(10_000 * scale))
     quick = config("transformer", "quick", "chitchat")
     assert quick.train.noam.compress == 1500 / 100_000
     assert quick.train.noam.lr(2.0, 1500) == config("transformer").train.noam.lr(2.0, 100_000)
