@@ -83,6 +83,25 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
+class Word2Vec:
+    """Word embeddings pretrained on the row's corpus with word2vec and kept frozen (suite/data/word2vec.py): the
+    Stochastic WAE paper's Table 3 and its released w2v_generator.py (gensim: window 5, every word kept, 50
+    epochs, seed 1), whose embedding variables are not trainable."""
+
+    epochs: int = 50
+    window: int = 5
+    min_count: int = 1
+    seed: int = 1
+
+
+@dataclass(frozen=True)
+class SentenceModelConfig(ModelConfig):
+    """The Stochastic WAE paper's LSTM autoencoders and encoder-decoders (families "lstm-ae", "lstm-ed")."""
+
+    word2vec: Word2Vec = field(default_factory=Word2Vec)
+
+
+@dataclass(frozen=True)
 class MemoryDialogueConfig(ModelConfig):
     """VMED's encoder-decoders (families "lstm-seq2seq", "lstm-cvae", "vlstm", "dnc", "vmed"): L-layer LSTMs,
     optional attention, an external memory of `memory_slots` x `memory_width` read by `modes` heads while

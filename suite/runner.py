@@ -21,6 +21,7 @@ from suite.config import DialogueTrainConfig, EpochAdamConfig, EpochTrainConfig,
 from suite.data.corpus import Corpus
 from suite.data.datasets import load_corpus
 from suite.data.windows import windowed_corpus
+from suite.data.word2vec import pretrained_embeddings
 from suite.errors import SuiteError
 from suite.evaluation.dialogue import evaluate_responses
 from suite.evaluation.fluency import fluency_lm, lm_corpus
@@ -346,6 +347,7 @@ def _train(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, origin: dict, k
     if spec.force:
         (directory / CHECKPOINT).unlink(missing_ok=True)
     initialised_from = None
+    embeddings = _word2vec(spec, cfg, corpus, model)
     try:
         if isinstance(cfg.train, EpochAdamConfig):
             result = EpochAdamTrainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key,
@@ -366,12 +368,24 @@ def _train(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, origin: dict, k
     record = _new_record(spec, cfg, corpus, result, origin)
     record["status"] = "trained" if divergence is None else "diverged"
     record["training"]["initialised_from"] = initialised_from
+    record["training"]["pretrained_embeddings"] = embeddings
     record["training"]["diverged"] = divergence
     if result.best_state is not None:          # the last good weights (a diverged run's best validated ones)
         atomic_torch_save(result.best_state, directory / WEIGHTS)
     atomic_write_json(directory / RECORD, record)
     (directory / CHECKPOINT).unlink(missing_ok=True)
     return record
+
+
+def _word2vec(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model) -> str | None:
+    """Fill the frozen embedding of a row that starts from word2vec with vectors pretrained on its corpus (cached
+    under the results directory); the cache file's path, or None for every other row."""
+    settings = getattr(cfg.model, "word2vec", None)
+    if settings is None:
+        return None
+    vectors, path = pretrained_embeddings(corpus, settings, cfg.model.emb_dim, spec.results_dir / "cache")
+    model.embedding.weight.data.copy_(vectors)
+    return path
 
 
 def _evaluate(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, record: dict, metrics: Iterable[str],

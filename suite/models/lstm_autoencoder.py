@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from suite.config import ModelConfig
+from suite.config import ModelConfig, SentenceModelConfig
 from suite.data.batching import Batch
 from suite.data.vocab import PAD
 from suite.models.decoder import real_targets
@@ -100,6 +100,10 @@ class SentenceAutoencoder(nn.Module):
         self.conditional = conditional
         self.word_dropout = 0.0          # set by the trainer each epoch (VAE, VED)
 
+    @property
+    def embedding(self) -> nn.Embedding:
+        return self.encoder.embedding
+
     def deterministic_nll(self, batch) -> torch.Tensor:
         """-log p(x | code) per sentence, from the posterior mean (or the deterministic code)."""
         return self.decoder.sentence_nll(self.posterior(batch).code, batch)
@@ -138,9 +142,10 @@ def regulariser(cfg: ModelConfig):
     raise ValueError(f"unknown regulariser {family!r} for an LSTM autoencoder")
 
 
-def build_sentence_model(cfg: ModelConfig, vocab_size: int) -> SentenceAutoencoder:
-    """One word embedding shared by the encoder and the decoder."""
-    embedding = nn.Embedding(vocab_size, cfg.emb_dim)
+def build_sentence_model(cfg: SentenceModelConfig, vocab_size: int) -> SentenceAutoencoder:
+    """One word embedding shared by the encoder and the decoder, frozen: the runner fills it with word2vec vectors
+    (`SentenceAutoencoder.embedding`) before training, as the released code starts from fixed ones."""
+    embedding = nn.Embedding(vocab_size, cfg.emb_dim).requires_grad_(False)
     encoder = BiLSTMEncoder(embedding, cfg.enc_hidden, cfg.dropout)
     posteriors = {"gaussian": GaussianPosterior, "point": PointPosterior}
     if cfg.posterior.family not in posteriors:
