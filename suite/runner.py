@@ -379,13 +379,13 @@ def _train(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, origin: dict, k
 
 def _word2vec(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model) -> str | None:
     """Fill the frozen embedding of a row that starts from word2vec with vectors pretrained on its corpus (cached
-    under the results directory); the cache file's path, or None for every other row."""
+    under the results directory); the cache file's path in the results directory, or None for every other row."""
     settings = getattr(cfg.model, "word2vec", None)
     if settings is None:
         return None
     vectors, path = pretrained_embeddings(corpus, settings, cfg.model.emb_dim, spec.results_dir / "cache")
     model.embedding.weight.data.copy_(vectors)
-    return path
+    return str(path.relative_to(spec.results_dir))
 
 
 def _evaluate(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, record: dict, metrics: Iterable[str],

@@ -53,15 +53,16 @@ def train_vectors(corpus: Corpus, settings: Word2Vec, dim: int) -> torch.Tensor:
     return matrix
 
 
-def pretrained_embeddings(corpus: Corpus, settings: Word2Vec, dim: int, cache_dir: Path) -> tuple[torch.Tensor, str]:
+def pretrained_embeddings(corpus: Corpus, settings: Word2Vec, dim: int,
+                          cache_dir: Path) -> tuple[torch.Tensor, Path]:
     """The corpus's word2vec embedding matrix and the cache file holding it (trained once per corpus and settings,
     shared by every row and seed, as the released rows share one word2vec model)."""
     key = json.dumps({"data": corpus.checksum, "vocab": len(corpus.vocab), "dim": dim, **vars(settings)},
                      sort_keys=True)
     path = cache_dir / f"word2vec-{corpus.name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
     if path.exists():
-        return torch.load(path, weights_only=True), str(path)
+        return torch.load(path, weights_only=True), path
     matrix = train_vectors(corpus, settings, dim)
     cache_dir.mkdir(parents=True, exist_ok=True)
     atomic_torch_save(matrix, path)
-    return matrix, str(path)
+    return matrix, path

@@ -40,7 +40,7 @@ def test_a_row_trains_and_evaluates_on_the_supplied_corpus(data_dir, tmp_path, m
     assert record["stand_in"] is False and record["status"] == "trained"
     assert record["metrics"][metric] is not None and record["metrics"]["entropy"] is not None
     # trained from the corpus's word2vec vectors, which stayed frozen
-    vectors = torch.load(record["training"]["pretrained_embeddings"], weights_only=True)
+    vectors = torch.load(spec.results_dir / record["training"]["pretrained_embeddings"], weights_only=True)
     weights = torch.load(spec.directory / WEIGHTS, weights_only=True)
     assert torch.equal(weights["encoder.embedding.weight"], vectors)
 
