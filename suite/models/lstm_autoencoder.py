@@ -6,6 +6,7 @@ released code builds them:
             WED-S), μ and log σ linear in e;
   decoder   a single-layer LSTM from a zero state that reads [word; z] at every step (dropout on that input),
             and a linear output layer.
+Every LSTM is the released layer-normalised one (suite/models/layer_norm_lstm.py).
 
 Family "lstm-ae" reconstructs the sentence it encodes (wae-1); "lstm-ed" encodes the post and decodes the
 response (wae-2: the same network, the encoder reads the context). The reconstruction term is the token-mean
@@ -24,6 +25,7 @@ from suite.data.batching import Batch
 from suite.data.vocab import PAD
 from suite.models.decoder import real_targets
 from suite.models.greedy import greedy_decode
+from suite.models.layer_norm_lstm import LayerNormLSTM, at_last_step, reverse_each
 from suite.models.posteriors import GaussianPosterior, PointPosterior, StandardNormal
 from suite.models.regularisers import kl_penalty, wae_penalty
 
@@ -35,12 +37,17 @@ class BiLSTMEncoder(nn.Module):
         super().__init__()
         self.embedding = embedding
         self.dropout = nn.Dropout(dropout)
-        self.lstm = nn.LSTM(embedding.embedding_dim, hidden, batch_first=True, bidirectional=True)
+        self.forward_lstm = LayerNormLSTM(embedding.embedding_dim, hidden)
+        self.backward_lstm = LayerNormLSTM(embedding.embedding_dim, hidden)
         self.output_dim = 2 * hidden
 
     def forward(self, batch: Batch) -> torch.Tensor:
-        _, (final, _) = self.lstm(batch.packing.pack(self.dropout(self.embedding(batch.words))))
-        return torch.cat([final[0], final[1]], dim=-1)        # (B, 2 * hidden), batch order
+        """Both directions' final h (B, 2 * hidden): the forward one at each sentence's last word, the backward
+        one at its first."""
+        words = self.dropout(self.embedding(batch.words))
+        forward = at_last_step(self.forward_lstm(words), batch.lengths)
+        backward = at_last_step(self.backward_lstm(reverse_each(words, batch.lengths)), batch.lengths)
+        return torch.cat([forward, backward], dim=-1)
 
 
 class LatentLSTMDecoder(nn.Module):
@@ -50,29 +57,25 @@ class LatentLSTMDecoder(nn.Module):
         super().__init__()
         self.embedding = embedding
         self.dropout = nn.Dropout(dropout)
-        self.lstm = nn.LSTM(embedding.embedding_dim + latent_dim, hidden, batch_first=True)
+        self.lstm = LayerNormLSTM(embedding.embedding_dim + latent_dim, hidden)
         self.out = nn.Linear(hidden, vocab_size)
 
     def sentence_nll(self, z: torch.Tensor, batch: Batch, inputs: torch.Tensor | None = None) -> torch.Tensor:
         """-log p(x | z) per sentence, <eos> included, teacher-forced on `inputs` (default: the batch's)."""
         words = self.embedding(batch.inputs if inputs is None else inputs)
         steps = torch.cat([words, z.unsqueeze(1).expand(-1, words.size(1), -1)], dim=-1)
-        # <go> and the words: length + 1 steps
-        states = batch.packing.unidirectional(self.lstm, self.dropout(steps), extra=1)
-        states, targets = real_targets(states, batch)
+        states, targets = real_targets(self.lstm(self.dropout(steps)), batch)
         token_nll = F.cross_entropy(self.out(states), targets, reduction="none")
         return torch.zeros(len(batch), dtype=token_nll.dtype, device=z.device).index_add(0, batch.rows, token_nll)
 
     @torch.no_grad()
     def greedy(self, z: torch.Tensor, max_len: int, mask_unk: bool = True) -> list[list[int]]:
-        zeros = z.new_zeros(1, len(z), self.lstm.hidden_size)
-
         def step(token, rows, state):
-            out, state = self.lstm(torch.cat([self.embedding(token), rows], dim=-1).unsqueeze(1), state)
-            return self.out(out[:, 0]), state
+            state = self.lstm.step(torch.cat([self.embedding(token), rows], dim=-1), state)
+            return self.out(state[0]), state
 
-        return greedy_decode(step, (zeros, zeros.clone()), z, max_len, mask_unk,
-                             keep=lambda state, running: (state[0][:, running], state[1][:, running]))
+        return greedy_decode(step, self.lstm.zero_state(len(z), z), z, max_len, mask_unk,
+                             keep=lambda state, running: (state[0][running], state[1][running]))
 
 
 def drop_words(inputs: torch.Tensor, rate: float) -> torch.Tensor:

@@ -3,9 +3,10 @@ Sentence Generation". Published numbers: tables/wae-1.yaml, tables/wae-2.yaml.
 
 Full-budget configs follow the paper (section 3, appendix C, Table 3) and, where it is silent, the released code
 (HareeshBahuleyan/probabilistic_nlg):
-  - single-layer LSTMs; a bi-LSTM encoder (hidden h per direction), a 2h decoder fed z at every step from a zero
-    state; embeddings 300, pretrained with word2vec on the corpus (Table 3) and frozen as the released code keeps
-    them (suite/data/word2vec.py); dropout 0.2 on LSTM inputs (keep 0.8); the token-mean reconstruction loss;
+  - single-layer layer-normalised LSTMs (the released LayerNormBasicLSTMCell); a bi-LSTM encoder (hidden h per
+    direction), a 2h decoder fed z at every step from a zero state; embeddings 300, pretrained with word2vec on the
+    corpus (Table 3) and frozen as the released code keeps them (suite/data/word2vec.py); dropout 0.2 on LSTM
+    inputs (keep 0.8); the token-mean reconstruction loss;
   - SNLI (wae-1): h = 100, latent 100, batch 128, 20 epochs, Adam 1e-3 fixed, 20 tokens with <eos>, vocab 30k;
     dialogue (wae-2): h = 500, latent 300, 200 epochs, learning rate ×0.98 per epoch down to 1e-5;
   - gradients clipped elementwise to ±5; the last epoch's weights are evaluated;
@@ -15,7 +16,7 @@ Full-budget configs follow the paper (section 3, appendix C, Table 3) and, where
     encoder with λ_WAE = 3 or 10; WAE-S a Gaussian encoder with λ_WAE = 10 (Table 4's WAE-S) and the auxiliary
     KL(N(μ, σ²) ‖ N(μ, I)) weighted by λ_KL; dialogue WED-D / WED-S: the released λ_WAE = 3, λ_KL = 0.01;
   - DAE / DED (not in the released code): the deterministic encoder with no regulariser.
-Deliberate differences (README): plain LSTM cells instead of layer-normalised ones; batches reshuffled each epoch.
+Deliberate differences (README): batches reshuffled each epoch; the reconstruction term is every row's token mean.
 """
 
 from __future__ import annotations

@@ -22,12 +22,11 @@ SMALL = ModelConfig(family="lstm-ae", posterior=Posterior("gaussian"), regularis
 def stepwise_nll(model, z, sentence: list[int]) -> float:
     """-log p(x | z) by running the decoder one token at a time from a zero state."""
     decoder = model.decoder
-    state = (torch.zeros(1, 1, decoder.lstm.hidden_size), torch.zeros(1, 1, decoder.lstm.hidden_size))
+    state = (torch.zeros(1, decoder.lstm.hidden_size), torch.zeros(1, decoder.lstm.hidden_size))
     total, previous = 0.0, GO
     for target in sentence + [2]:           # <eos> = 2
-        step = torch.cat([decoder.embedding(torch.tensor([previous])), z[None]], -1).unsqueeze(1)
-        out, state = decoder.lstm(step, state)
-        total -= float(F.log_softmax(decoder.out(out[0, 0]), -1)[target])
+        state = decoder.lstm.step(torch.cat([decoder.embedding(torch.tensor([previous])), z[None]], -1), state)
+        total -= float(F.log_softmax(decoder.out(state[0][0]), -1)[target])
         previous = target
     return total
 
@@ -40,6 +39,17 @@ def test_sentence_nll_equals_a_step_by_step_decoder(tiny_corpus, tiny_batch):
     test = tiny_corpus.splits["test"]
     for i in range(len(tiny_batch)):
         assert float(nll[i]) == pytest.approx(stepwise_nll(model, z[i], test.sentence(i).tolist()), rel=1e-5)
+
+
+def test_encoder_reads_each_sentence_alone_forwards_and_backwards(tiny_corpus, tiny_batch):
+    torch.manual_seed(0)
+    encoder = build_model(SMALL, len(tiny_corpus.vocab)).eval().encoder
+    with torch.no_grad():
+        codes = encoder(tiny_batch)
+        for i in range(len(tiny_batch)):
+            words = encoder.embedding(tiny_corpus.splits["test"].sentence(i))[None]
+            alone = torch.cat([encoder.forward_lstm(words)[0, -1], encoder.backward_lstm(words.flip(1))[0, -1]])
+            assert torch.allclose(codes[i], alone, atol=1e-6)
 
 
 def test_reconstruction_term_is_the_token_mean_cross_entropy(tiny_corpus, tiny_batch):
@@ -59,12 +69,12 @@ def test_greedy_decoding_follows_the_argmax_of_each_step(tiny_corpus):
     decoded = model.greedy(z, 6, mask_unk=False)
     decoder = model.decoder
     for row, tokens in enumerate(decoded):
-        state = (torch.zeros(1, 1, 10), torch.zeros(1, 1, 10))
+        state = (torch.zeros(1, 10), torch.zeros(1, 10))
         previous, expected = GO, []
         for _ in range(6):
-            out, state = decoder.lstm(torch.cat([decoder.embedding(torch.tensor([previous])), z[row:row + 1]], -1)
-                                      .unsqueeze(1), state)
-            previous = int(decoder.out(out[0, 0]).argmax())
+            state = decoder.lstm.step(torch.cat([decoder.embedding(torch.tensor([previous])), z[row:row + 1]], -1),
+                                      state)
+            previous = int(decoder.out(state[0][0]).argmax())
             if previous == 2:
                 break
             expected.append(previous)
