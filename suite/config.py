@@ -95,10 +95,24 @@ class Word2Vec:
 
 
 @dataclass(frozen=True)
+class BatchObjective:
+    """How a Stochastic WAE row reduces its loss over a batch, as its released model does. Beyond the scale, this
+    decides what the elementwise gradient clip (±5) cuts. `token_mean`: "batch" divides the cross-entropy by the
+    batch's tokens (sequence_loss averaged over batch and time), "sentence" takes each sentence's own token mean
+    (averaged over time only), then their batch mean. `summed`: the released cost is one value per sentence (the
+    VAE's reduce_sum, or a scalar loss broadcast against the WAE-S's per-sentence KL), and TensorFlow's gradient
+    of it is the gradient of its sum: batch size times that of the mean objective."""
+
+    token_mean: str = "batch"
+    summed: bool = False
+
+
+@dataclass(frozen=True)
 class SentenceModelConfig(ModelConfig):
     """The Stochastic WAE paper's LSTM autoencoders and encoder-decoders (families "lstm-ae", "lstm-ed")."""
 
     word2vec: Word2Vec = field(default_factory=Word2Vec)
+    objective: BatchObjective = field(default_factory=BatchObjective)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from suite.config import ModelConfig, SentenceModelConfig
+from suite.config import BatchObjective, ModelConfig, SentenceModelConfig
 from suite.data.batching import Batch
 from suite.data.vocab import PAD
 from suite.models.decoder import real_targets
@@ -95,10 +95,11 @@ class SentenceAutoencoder(nn.Module):
     likelihood = "reconstruction"
 
     def __init__(self, encoder: BiLSTMEncoder, code: nn.Module, decoder: LatentLSTMDecoder, regulariser,
-                 latent_dim: int, conditional: bool):
+                 latent_dim: int, conditional: bool, objective: BatchObjective = BatchObjective()):
         super().__init__()
         self.encoder, self.code, self.decoder = encoder, code, decoder
         self.regulariser = regulariser
+        self.objective = objective
         self.prior = StandardNormal(latent_dim)
         self.conditional = conditional
         self.word_dropout = 0.0          # set by the trainer each epoch (VAE, VED)
@@ -125,12 +126,18 @@ class SentenceAutoencoder(nn.Module):
         posterior = self.posterior(batch)
         draw = posterior.rsample()
         inputs = drop_words(batch.inputs, self.word_dropout if self.training else 0.0)
-        rec = self.decoder.sentence_nll(draw.z, batch, inputs).sum() / batch.n_predictions
+        nll = self.decoder.sentence_nll(draw.z, batch, inputs)
+        if self.objective.token_mean == "sentence":
+            rec = (nll / (batch.lengths.to(nll.device) + 1)).mean()       # + 1: each sentence's <eos>
+        else:
+            rec = nll.sum() / batch.n_predictions
         terms = {"loss": rec, "rec": rec}
         if self.regulariser is not None:
             penalty, logged = self.regulariser(posterior, draw, self.prior, kl_weight)
             terms.update(logged)
             terms["loss"] = rec + penalty
+        if self.objective.summed:
+            terms["loss"] = terms["loss"] * len(batch)
         return terms
 
 
@@ -150,9 +157,12 @@ def build_sentence_model(cfg: SentenceModelConfig, vocab_size: int) -> SentenceA
     (`SentenceAutoencoder.embedding`) before training, as the released code starts from fixed ones."""
     embedding = nn.Embedding(vocab_size, cfg.emb_dim).requires_grad_(False)
     encoder = BiLSTMEncoder(embedding, cfg.enc_hidden, cfg.dropout)
+    if cfg.objective.token_mean not in ("batch", "sentence"):
+        raise ValueError(f"unknown token mean {cfg.objective.token_mean!r} (batch or sentence)")
     posteriors = {"gaussian": GaussianPosterior, "point": PointPosterior}
     if cfg.posterior.family not in posteriors:
         raise ValueError(f"unknown posterior {cfg.posterior.family!r} for an LSTM autoencoder")
     code = posteriors[cfg.posterior.family](encoder.output_dim, cfg.latent_dim)
     decoder = LatentLSTMDecoder(embedding, cfg.dec_hidden, cfg.latent_dim, vocab_size, cfg.dropout)
-    return SentenceAutoencoder(encoder, code, decoder, regulariser(cfg), cfg.latent_dim, cfg.family == "lstm-ed")
+    return SentenceAutoencoder(encoder, code, decoder, regulariser(cfg), cfg.latent_dim, cfg.family == "lstm-ed",
+                               cfg.objective)

@@ -6,7 +6,7 @@ Full-budget configs follow the paper (section 3, appendix C, Table 3) and, where
   - single-layer layer-normalised LSTMs (the released LayerNormBasicLSTMCell); a bi-LSTM encoder (hidden h per
     direction), a 2h decoder fed z at every step from a zero state; embeddings 300, pretrained with word2vec on the
     corpus (Table 3) and frozen as the released code keeps them (suite/data/word2vec.py); dropout 0.2 on LSTM
-    inputs (keep 0.8); the token-mean reconstruction loss;
+    inputs (keep 0.8); the token-mean cross-entropy;
   - SNLI (wae-1): h = 100, latent 100, batch 128, 20 epochs, Adam 1e-3 fixed, 20 tokens with <eos>, vocab 30k;
     dialogue (wae-2): h = 500, latent 300, 200 epochs, learning rate ×0.98 per epoch down to 1e-5;
   - gradients clipped elementwise to ±5; the last epoch's weights are evaluated;
@@ -15,8 +15,11 @@ Full-budget configs follow the paper (section 3, appendix C, Table 3) and, where
   - WAE: MMD with the inverse multiquadratic kernel, C = 4·d·s over s ∈ {0.1, …, 10}; WAE-D a deterministic
     encoder with λ_WAE = 3 or 10; WAE-S a Gaussian encoder with λ_WAE = 10 (Table 4's WAE-S) and the auxiliary
     KL(N(μ, σ²) ‖ N(μ, I)) weighted by λ_KL; dialogue WED-D / WED-S: the released λ_WAE = 3, λ_KL = 0.01;
-  - DAE / DED (not in the released code): the deterministic encoder with no regulariser.
-Deliberate differences (README): batches reshuffled each epoch; the reconstruction term is every row's token mean.
+  - DAE / DED (not in the released code): the deterministic encoder with no regulariser;
+  - each row's loss reduced over a batch as its released model reduces it (BatchObjective: VAE/VED sum each
+    sentence's token-mean cross-entropy and KL; WAE-S/WED-S's gradient is the batch's sum), since the elementwise
+    clip acts on that gradient.
+Deliberate differences (README): batches reshuffled each epoch.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from suite.config import (
+    BatchObjective,
     ConstantKL,
     EpochAdamConfig,
     EvalConfig,
@@ -68,8 +72,17 @@ def deterministic(model: ModelConfig, regulariser: Regulariser) -> ModelConfig:
     return replace(model, posterior=Posterior("point"), regulariser=regulariser)
 
 
-def gaussian(model: ModelConfig, regulariser: Regulariser) -> ModelConfig:
-    return replace(model, posterior=Posterior("gaussian"), regulariser=regulariser)
+def variational(model: ModelConfig) -> ModelConfig:
+    """VAE / VED: the released cost sums, over the batch, each sentence's token-mean cross-entropy and its KL."""
+    return replace(model, posterior=Posterior("gaussian"), regulariser=Regulariser("kl"),
+                   objective=BatchObjective(token_mean="sentence", summed=True))
+
+
+def stochastic_wae(model: ModelConfig, regulariser: MMDRegulariser) -> ModelConfig:
+    """WAE-S / WED-S: the batch-mean cross-entropy and MMD broadcast against each sentence's auxiliary KL, so the
+    released gradient is the batch's sum."""
+    return replace(model, posterior=Posterior("gaussian"), regulariser=regulariser,
+                   objective=BatchObjective(summed=True))
 
 
 def vae_training(train: EpochAdamConfig, anneal_stop: int) -> EpochAdamConfig:
@@ -84,19 +97,19 @@ def row(model_id: str, datasets: tuple[str, ...], model: ModelConfig, train: Epo
 # --- Table 1 (wae-1): SNLI sentence generation ------------------------------------------------------------------
 row("wae1-corpus", SENTENCE_DATASETS, ModelConfig(family="corpus-statistics"), replace(SNLI_TRAINING, epochs=0))
 row("wae1-dae", SENTENCE_DATASETS, deterministic(SNLI_MODEL, Regulariser("none")), SNLI_TRAINING)
-row("wae1-vae", SENTENCE_DATASETS, gaussian(SNLI_MODEL, Regulariser("kl")), vae_training(SNLI_TRAINING, 3000))
+row("wae1-vae", SENTENCE_DATASETS, variational(SNLI_MODEL), vae_training(SNLI_TRAINING, 3000))
 for lambda_wae in (3.0, 10.0):
     row(f"wae1-wae-d-lwae{lambda_wae:g}", SENTENCE_DATASETS,
         deterministic(SNLI_MODEL, MMDRegulariser(mmd_weight=lambda_wae)), SNLI_TRAINING)
 for lambda_kl in (0.0, 0.01, 0.1):
     row(f"wae1-wae-s-lkl{lambda_kl}", SENTENCE_DATASETS,
-        gaussian(SNLI_MODEL, MMDRegulariser(mmd_weight=10.0, aux_kl_weight=lambda_kl)), SNLI_TRAINING)
+        stochastic_wae(SNLI_MODEL, MMDRegulariser(mmd_weight=10.0, aux_kl_weight=lambda_kl)), SNLI_TRAINING)
 
 # Figure 3 (appendix D): VAEs trained with a fixed KL weight λ, no annealing (word dropout as the VAE row); the
 # figure's λ values are not legible in the text, these two bracket the collapse it describes.
 FIGURE_3_LAMBDAS = (0.1, 1.0)
 for lambda_vae in FIGURE_3_LAMBDAS:
-    row(f"wae1-vae-fixed-kl{lambda_vae}", SENTENCE_DATASETS, gaussian(SNLI_MODEL, Regulariser("kl")),
+    row(f"wae1-vae-fixed-kl{lambda_vae}", SENTENCE_DATASETS, variational(SNLI_MODEL),
         replace(SNLI_TRAINING, kl_anneal=ConstantKL(lambda_vae), word_dropout=WordDropout()))
 
 register_rows("wae-1", {"corpus": "wae1-corpus", "dae": "wae1-dae", "vae": "wae1-vae",
@@ -108,11 +121,11 @@ register_rows("wae-1", {"corpus": "wae1-corpus", "dae": "wae1-dae", "vae": "wae1
 row("wae2-test-set", DIALOGUE_DATASETS, ModelConfig(family="corpus-statistics"),
     replace(DIALOGUE_TRAINING, epochs=0))
 row("wae2-ded", DIALOGUE_DATASETS, deterministic(DIALOGUE_MODEL, Regulariser("none")), DIALOGUE_TRAINING)
-row("wae2-ved", DIALOGUE_DATASETS, gaussian(DIALOGUE_MODEL, Regulariser("kl")), vae_training(DIALOGUE_TRAINING, 2300))
+row("wae2-ved", DIALOGUE_DATASETS, variational(DIALOGUE_MODEL), vae_training(DIALOGUE_TRAINING, 2300))
 row("wae2-wed-d", DIALOGUE_DATASETS, deterministic(DIALOGUE_MODEL, MMDRegulariser(mmd_weight=3.0)),
     DIALOGUE_TRAINING)
-row("wae2-wed-s", DIALOGUE_DATASETS, gaussian(DIALOGUE_MODEL, MMDRegulariser(mmd_weight=3.0, aux_kl_weight=0.01)),
-    DIALOGUE_TRAINING)
+row("wae2-wed-s", DIALOGUE_DATASETS,
+    stochastic_wae(DIALOGUE_MODEL, MMDRegulariser(mmd_weight=3.0, aux_kl_weight=0.01)), DIALOGUE_TRAINING)
 
 register_rows("wae-2", {"test-set": "wae2-test-set", "ded": "wae2-ded", "ved": "wae2-ved", "wed-d": "wae2-wed-d",
                         "wed-s": "wae2-wed-s"})

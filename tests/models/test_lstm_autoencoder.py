@@ -7,15 +7,15 @@ import torch
 import torch.nn.functional as F
 from torch.distributions import Normal, kl_divergence
 
-from suite.config import MMDRegulariser, ModelConfig, Posterior, Regulariser
+from suite.config import BatchObjective, MMDRegulariser, Posterior, Regulariser, SentenceModelConfig
 from suite.data.dialogue import PairSet
 from suite.data.vocab import GO, PAD
 from suite.models.build import build_model
 from suite.models.posteriors import DiagGaussian
 from suite.models.regularisers import kl_to_own_mean, mmd_imq
 
-SMALL = ModelConfig(family="lstm-ae", posterior=Posterior("gaussian"), regulariser=Regulariser("none"),
-                    emb_dim=8, enc_hidden=6, dec_hidden=10, latent_dim=4, dropout=0.0)
+SMALL = SentenceModelConfig(family="lstm-ae", posterior=Posterior("gaussian"), regulariser=Regulariser("none"),
+                            emb_dim=8, enc_hidden=6, dec_hidden=10, latent_dim=4, dropout=0.0)
 
 
 @torch.no_grad()
@@ -79,6 +79,32 @@ def test_greedy_decoding_follows_the_argmax_of_each_step(tiny_corpus):
                 break
             expected.append(previous)
         assert tokens == expected
+
+
+def test_released_vae_objective_sums_each_sentences_token_mean_and_kl(tiny_corpus, tiny_batch):
+    """Σ_b (CE_b / tokens_b + w · KL_b), by hand from the per-sentence terms; and the WAE-S's: batch size times the
+    batch-mean objective."""
+    def terms(objective, regulariser):
+        torch.manual_seed(0)
+        model = build_model(replace(SMALL, regulariser=regulariser, objective=objective), len(tiny_corpus.vocab))
+        torch.manual_seed(1)
+        with torch.no_grad():
+            return model, model.training_terms(tiny_batch, kl_weight=0.5)
+
+    model, summed = terms(BatchObjective(token_mean="sentence", summed=True), Regulariser("kl"))
+    torch.manual_seed(1)
+    with torch.no_grad():
+        posterior = model.posterior(tiny_batch)
+        draw = posterior.rsample()
+        nll = model.decoder.sentence_nll(draw.z, tiny_batch)
+        expected = sum(float(nll[b]) / (int(tiny_batch.lengths[b]) + 1) + 0.5 * float(posterior.kl(draw)[b])
+                       for b in range(len(tiny_batch)))
+    assert float(summed["loss"]) == pytest.approx(expected, rel=1e-5)
+    wae = MMDRegulariser(mmd_weight=10.0, aux_kl_weight=0.1)
+    _, mean_terms = terms(BatchObjective(), wae)
+    _, summed_terms = terms(BatchObjective(summed=True), wae)
+    assert float(summed_terms["loss"]) == pytest.approx(len(tiny_batch) * float(mean_terms["loss"]), rel=1e-6)
+    assert float(summed_terms["rec"]) == pytest.approx(float(mean_terms["rec"]), rel=1e-6)   # logged per sentence
 
 
 def test_auxiliary_kl_is_the_closed_form_kl_to_a_unit_gaussian_at_the_mean():

@@ -51,3 +51,16 @@ def test_full_budget_is_table_3_with_the_released_loops_batches(model, dataset, 
     assert (cfg.train.epochs, cfg.train.batch_size, cfg.train.batches) == (epochs, 128, "shuffled")
     # Table 3: embeddings 300, pretrained on the corpus (the released w2v_generator.py's gensim settings)
     assert cfg.model.emb_dim == 300 and cfg.model.word2vec == Word2Vec(epochs=50, window=5, min_count=1, seed=1)
+
+
+def test_each_row_reduces_its_loss_over_a_batch_as_its_released_model():
+    def objective(model_id: str, dataset: str) -> tuple[str, bool]:
+        cfg = registry.get_model(model_id).run_config(dataset, BUDGETS["full"]).model.objective
+        return cfg.token_mean, cfg.summed
+
+    for model_id, dataset in (("wae1-vae", "snli"), ("wae1-vae-fixed-kl0.1", "snli"), ("wae2-ved", "dailydialog")):
+        assert objective(model_id, dataset) == ("sentence", True)          # reduce_sum of per-sentence costs
+    for model_id, dataset in (("wae1-wae-s-lkl0.0", "snli"), ("wae2-wed-s", "dailydialog")):
+        assert objective(model_id, dataset) == ("batch", True)             # scalar loss + per-sentence KL
+    for model_id, dataset in (("wae1-wae-d-lwae3", "snli"), ("wae1-dae", "snli"), ("wae2-wed-d", "dailydialog")):
+        assert objective(model_id, dataset) == ("batch", False)
