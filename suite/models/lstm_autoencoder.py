@@ -164,5 +164,17 @@ def build_sentence_model(cfg: SentenceModelConfig, vocab_size: int) -> SentenceA
         raise ValueError(f"unknown posterior {cfg.posterior.family!r} for an LSTM autoencoder")
     code = posteriors[cfg.posterior.family](encoder.output_dim, cfg.latent_dim)
     decoder = LatentLSTMDecoder(embedding, cfg.dec_hidden, cfg.latent_dim, vocab_size, cfg.dropout)
-    return SentenceAutoencoder(encoder, code, decoder, regulariser(cfg), cfg.latent_dim, cfg.family == "lstm-ed",
-                               cfg.objective)
+    model = SentenceAutoencoder(encoder, code, decoder, regulariser(cfg), cfg.latent_dim, cfg.family == "lstm-ed",
+                                cfg.objective)
+    initialise_as_tensorflow(model)
+    return model
+
+
+def initialise_as_tensorflow(model: nn.Module):
+    """The released layers' starting weights, TensorFlow's defaults: Glorot-uniform kernels and zero biases for
+    every dense layer (the code's μ and log σ, the deterministic code, the output layer, the LSTM projections)."""
+    for module in model.modules():
+        if isinstance(module, nn.Linear):
+            nn.init.xavier_uniform_(module.weight)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)

@@ -6,7 +6,7 @@ Full-budget configs follow the paper (section 3, appendix C, Table 3) and, where
   - single-layer layer-normalised LSTMs (the released LayerNormBasicLSTMCell); a bi-LSTM encoder (hidden h per
     direction), a 2h decoder fed z at every step from a zero state; embeddings 300, pretrained with word2vec on the
     corpus (Table 3) and frozen as the released code keeps them (suite/data/word2vec.py); dropout 0.2 on LSTM
-    inputs (keep 0.8); the token-mean cross-entropy;
+    inputs (keep 0.8); TensorFlow's initial weights (Glorot-uniform, zero biases); the token-mean cross-entropy;
   - SNLI (wae-1): h = 100, latent 100, batch 128, 20 epochs, Adam 1e-3 fixed, 20 tokens with <eos>, vocab 30k;
     dialogue (wae-2): h = 500, latent 300, 200 epochs, learning rate ×0.98 per epoch down to 1e-5;
   - gradients clipped elementwise to ±5; the last epoch's weights are evaluated;

@@ -107,6 +107,16 @@ def test_released_vae_objective_sums_each_sentences_token_mean_and_kl(tiny_corpu
     assert float(summed_terms["rec"]) == pytest.approx(float(mean_terms["rec"]), rel=1e-6)   # logged per sentence
 
 
+def test_dense_layers_start_as_tensorflows_defaults(tiny_corpus):
+    model = build_model(SMALL, len(tiny_corpus.vocab))
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    assert len(linears) == 6          # μ, log σ, output layer, three LSTM projections
+    for linear in linears:
+        fan_out, fan_in = linear.weight.shape
+        assert linear.weight.abs().max() <= (6 / (fan_in + fan_out)) ** 0.5
+        assert linear.bias is None or torch.all(linear.bias == 0)
+
+
 def test_auxiliary_kl_is_the_closed_form_kl_to_a_unit_gaussian_at_the_mean():
     torch.manual_seed(0)
     loc, scale = torch.randn(5, 3), torch.rand(5, 3) + 0.05
