@@ -236,7 +236,17 @@ def sorted_by(source: str):
 
 
 BATCH_ORDERS = {"length-grouped": length_grouped_batches, "shuffled": shuffled_batches,
-                "context-sorted": sorted_by("context"), "response-sorted": sorted_by("response")}
+                "context-sorted": sorted_by("context"), "response-sorted": sorted_by("response"),
+                "shuffled-once": shuffled_batches}
+# Orders drawn once for the whole run: the released Stochastic WAE loops slice a corpus shuffled once in the same
+# order every epoch.
+SAME_EVERY_EPOCH = {"shuffled-once"}
+
+
+def epoch_generator(seed: int, epoch: int, order: str) -> torch.Generator:
+    """What an epoch's batches are drawn with: a fresh generator each epoch, or the first epoch's again for an
+    order that stays the same every epoch."""
+    return torch.Generator().manual_seed(seed * 100003 + (0 if order in SAME_EVERY_EPOCH else epoch))
 
 
 def training_batches(sentences, batch_size: int, generator: torch.Generator,

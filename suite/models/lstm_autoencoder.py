@@ -155,6 +155,8 @@ def regulariser(cfg: ModelConfig):
 def build_sentence_model(cfg: SentenceModelConfig, vocab_size: int) -> SentenceAutoencoder:
     """One word embedding shared by the encoder and the decoder, frozen: the runner fills it with word2vec vectors
     (`SentenceAutoencoder.embedding`) before training, as the released code starts from fixed ones."""
+    if not isinstance(cfg, SentenceModelConfig):
+        raise TypeError(f"family {cfg.family!r} is built from a SentenceModelConfig, not a {type(cfg).__name__}")
     embedding = nn.Embedding(vocab_size, cfg.emb_dim).requires_grad_(False)
     encoder = BiLSTMEncoder(embedding, cfg.enc_hidden, cfg.dropout)
     if cfg.objective.token_mean not in ("batch", "sentence"):

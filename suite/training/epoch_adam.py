@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from suite.config import EpochAdamConfig
-from suite.data.batching import evaluation_batches, training_batches
+from suite.data.batching import epoch_generator, evaluation_batches, training_batches
 from suite.data.corpus import Corpus
 from suite.models import device_of
 from suite.progress import TrainingProgress
@@ -78,7 +78,7 @@ class EpochAdamTrainer:
         finds the same one)."""
         epoch, position = divmod(self.iteration, self.batches_per_epoch)
         if self.stream is None or self.stream[0] != epoch:
-            generator = torch.Generator().manual_seed(self.seed * 100003 + epoch)
+            generator = epoch_generator(self.seed, epoch, self.cfg.batches)
             self.stream = (epoch, training_batches(self.train, self.cfg.batch_size, generator, self.cfg.batches))
         return self.train.batch(self.stream[1][position], self.cfg.max_len).to(device_of(self.model))
 

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from suite.config import TrainConfig
-from suite.data.batching import training_batches
+from suite.data.batching import epoch_generator, training_batches
 from suite.data.corpus import Corpus
 from suite.evaluation.gradients import evaluate_gradient_norms
 from suite.evaluation.likelihood import sentence_scores
@@ -117,7 +117,7 @@ class Trainer:
         return self.cfg.kl_anneal.weight(self.iteration) if self.cfg.kl_anneal else 1.0
 
     def epoch_batches(self) -> list[torch.Tensor]:
-        generator = torch.Generator().manual_seed(self.seed * 100003 + self.epoch)
+        generator = epoch_generator(self.seed, self.epoch, self.cfg.batches)
         return training_batches(self.corpus.splits["train"], self.cfg.batch_size, generator, self.cfg.batches)
 
     @property

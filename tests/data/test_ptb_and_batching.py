@@ -78,7 +78,8 @@ def test_a_shuffled_epoch_mixes_lengths_as_a_shuffling_loader_does(ptb):
 
 
 def test_an_unknown_batch_order_is_a_one_line_error(ptb):
-    with pytest.raises(SuiteError, match="unknown batch order: 'shufled' \\(did you mean shuffled\\?\\)"):
+    expected = "unknown batch order: 'shufled' \\(did you mean shuffled or shuffled-once\\?\\)"
+    with pytest.raises(SuiteError, match=expected):
         training_batches(ptb.splits["train"], 32, torch.Generator().manual_seed(0), "shufled")
 
 

@@ -43,3 +43,27 @@ def test_the_epoch_trainer_draws_its_epochs_in_the_configured_order(tiny_corpus,
     cfg = EpochAdamConfig(batch_size=16, epochs=2, iterations=8, batches=order)
     EpochAdamTrainer(model, tiny_corpus, cfg, seed=3).next_batch()
     assert orders_drawn == [order]
+
+
+@pytest.mark.parametrize("order,repeats", [("shuffled-once", True), ("shuffled", False)])
+def test_an_order_drawn_once_is_every_epochs_order(tiny_corpus, order, repeats):
+    model = build_model(SMALL, len(tiny_corpus.vocab))
+    epochs = EpochAdamTrainer(model, tiny_corpus, EpochAdamConfig(batch_size=8, epochs=2, batches=order), seed=3)
+
+    def epoch_adam(k: int) -> torch.Tensor:
+        drawn = []
+        for position in range(epochs.batches_per_epoch):
+            epochs.iteration = k * epochs.batches_per_epoch + position
+            drawn.append(epochs.next_batch().index)
+        return torch.cat(drawn)
+
+    steps = Trainer(model, tiny_corpus, TrainConfig(batch_size=8, batches=order), seed=3)
+
+    def step_trainer(k: int) -> torch.Tensor:
+        steps.epoch = k
+        return torch.cat(steps.epoch_batches())
+
+    for draw in (epoch_adam, step_trainer):
+        first, second = draw(0), draw(1)
+        assert torch.equal(first.sort().values, torch.arange(len(tiny_corpus.splits["train"])))
+        assert torch.equal(first, second) == repeats

@@ -6,12 +6,12 @@ from dataclasses import replace
 import pytest
 import torch
 
-from suite.config import EpochAdamConfig, ModelConfig, Posterior, Regulariser, SigmoidAnneal, WordDropout
+from suite.config import EpochAdamConfig, Posterior, Regulariser, SentenceModelConfig, SigmoidAnneal, WordDropout
 from suite.models.build import build_model
 from suite.training.epoch_adam import EpochAdamTrainer
 
-SMALL = ModelConfig(family="lstm-ae", posterior=Posterior("gaussian"), regulariser=Regulariser("kl"),
-                    emb_dim=8, enc_hidden=6, dec_hidden=10, latent_dim=4, dropout=0.2)
+SMALL = SentenceModelConfig(family="lstm-ae", posterior=Posterior("gaussian"), regulariser=Regulariser("kl"),
+                            emb_dim=8, enc_hidden=6, dec_hidden=10, latent_dim=4, dropout=0.2)
 
 
 def test_sigmoid_schedule_is_the_released_tanh_frozen_at_its_stop():
