@@ -9,9 +9,9 @@ released code builds them:
 Every LSTM is the released layer-normalised one (suite/models/layer_norm_lstm.py).
 
 Family "lstm-ae" reconstructs the sentence it encodes (wae-1); "lstm-ed" encodes the post and decodes the
-response (wae-2: the same network, the encoder reads the context). The reconstruction term is the token-mean
-cross-entropy over the batch, as the released loss (`sequence_loss` averaged over batch and time), so the
-paper's λ values weigh against it as they did there.
+response (wae-2: the same network, the encoder reads the context). The reconstruction term is a token-mean
+cross-entropy, as the released `sequence_loss`, so the paper's λ values weigh against it as they did there; each
+row reduces it over the batch as its released model does (`BatchObjective`).
 """
 
 from __future__ import annotations
