@@ -231,7 +231,8 @@ class TrainConfig:
     # batches down more when they are grouped (tests/benchmarks/NOTES.md, section 12). "context-sorted" and
     # "response-sorted": OpenNMT-py's pools (the AMI code), dialogue pairs sorted by the source that the forward
     # (context) or backward (response) network reads, then by its target. "shuffled-once": one permutation for the
-    # whole run, the same batches every epoch, as the Stochastic WAE code slices its once-shuffled corpus.
+    # whole run, the same full batches every epoch (the remainder left out), as the Stochastic WAE code slices its
+    # once-shuffled corpus.
     batches: str = "length-grouped"
     lr: float = 1e-3
     betas: tuple[float, float] = (0.9, 0.999)

@@ -207,6 +207,17 @@ def shuffled_batches(sentences, batch_size: int, generator: torch.Generator) -> 
     return list(torch.randperm(len(sentences), generator=generator).split(batch_size))
 
 
+def once_shuffled_full_batches(sentences, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
+    """An epoch as the released Stochastic WAE loops slice their once-shuffled corpora: consecutive full batches
+    of a permutation, the remainder left out (their placeholders hold exactly `batch_size` rows, and
+    `get_batches` yields len(x) // batch_size batches). Drawn once for the run (`SAME_EVERY_EPOCH`), the same
+    sentences sit out every epoch."""
+    if len(sentences) < batch_size:
+        raise SuiteError(f"the training split has {len(sentences)} examples, fewer than one batch of {batch_size}")
+    batches = torch.randperm(len(sentences), generator=generator).split(batch_size)
+    return list(batches[:len(sentences) // batch_size])
+
+
 def pool_sorted_batches(keys: torch.Tensor, batch_size: int, generator: torch.Generator,
                         pool_batches: int = 8192) -> list[torch.Tensor]:
     """One epoch as OpenNMT-py's training iterator draws it (the AMI authors' fork; its `pool_factor` is 8192): a
@@ -237,7 +248,7 @@ def sorted_by(source: str):
 
 BATCH_ORDERS = {"length-grouped": length_grouped_batches, "shuffled": shuffled_batches,
                 "context-sorted": sorted_by("context"), "response-sorted": sorted_by("response"),
-                "shuffled-once": shuffled_batches}
+                "shuffled-once": once_shuffled_full_batches}
 # Orders drawn once for the whole run: the released Stochastic WAE loops slice a corpus shuffled once in the same
 # order every epoch.
 SAME_EVERY_EPOCH = {"shuffled-once"}

@@ -19,7 +19,6 @@ Full-budget configs follow the paper (section 3, appendix C, Table 3) and, where
   - each row's loss reduced over a batch as its released model reduces it (BatchObjective: VAE/VED sum each
     sentence's token-mean cross-entropy and KL; WAE-S/WED-S's gradient is the batch's sum), since the elementwise
     clip acts on that gradient.
-Deliberate difference (README): each epoch's last, smaller batch is kept (the released loop drops it).
 """
 
 from __future__ import annotations
@@ -50,7 +49,8 @@ SNLI_MODEL = SentenceModelConfig(family="lstm-ae", posterior=Posterior("point"),
                                  emb_dim=300, enc_hidden=100, dec_hidden=200, latent_dim=100, dropout=0.2)
 DIALOGUE_MODEL = replace(SNLI_MODEL, family="lstm-ed", enc_hidden=500, dec_hidden=1000, latent_dim=300)
 # The released loops slice a once-shuffled corpus (SNLI shuffled with seed 1337 before the split; the DailyDialog
-# CSV shuffled in preprocessing) in the same order every epoch: one permutation for the run, batches mixing lengths.
+# CSV shuffled in preprocessing) in the same order every epoch: one permutation for the run, batches mixing lengths,
+# full batches only.
 SNLI_TRAINING = EpochAdamConfig(epochs=20, batches="shuffled-once")
 DIALOGUE_TRAINING = EpochAdamConfig(epochs=200, lr_decay=0.98, batches="shuffled-once")
 # Decoding: at most 20 tokens with <eos> (the released `num_tokens`), <unk> allowed as the released decoder does;

@@ -54,7 +54,8 @@ class EpochAdamTrainer:
         self.checkpoint, self.key = checkpoint, key
         self.train = corpus.splits["train"]
         self.valid = corpus.splits["valid"].subset(cfg.valid_sentences)
-        self.batches_per_epoch = math.ceil(len(self.train) / cfg.batch_size)
+        self.stream: tuple[int, list[torch.Tensor]] | None = None     # (real epoch, its batches in cfg.batches order)
+        self.batches_per_epoch = len(self.epoch_batches(0))           # an order may leave out a last, smaller batch
         full = cfg.epochs * self.batches_per_epoch
         self.total = min(cfg.iterations, full) if cfg.iterations else full
         self.scale = self.total / full if full else 1.0
@@ -63,7 +64,6 @@ class EpochAdamTrainer:
         self.curves = Curves()
         self.log_every = max(1, self.total // log_points)
         self.window: dict[str, list[float]] = {}
-        self.stream: tuple[int, list[torch.Tensor]] | None = None     # (real epoch, its batches in cfg.batches order)
 
     def schedule_epoch(self) -> int:
         """The (possibly compressed) epoch the next step belongs to, 0-based."""
@@ -73,14 +73,17 @@ class EpochAdamTrainer:
         anneal = self.cfg.kl_anneal
         return anneal.weight(self.iteration / self.scale) if anneal else 1.0
 
-    def next_batch(self):
-        """Step t trains on batch t of the concatenated epochs, each drawn afresh in `cfg.batches` order (a resumed run
-        finds the same one)."""
-        epoch, position = divmod(self.iteration, self.batches_per_epoch)
+    def epoch_batches(self, epoch: int) -> list[torch.Tensor]:
+        """A real epoch's batches, drawn in `cfg.batches` order (kept until the next epoch asks)."""
         if self.stream is None or self.stream[0] != epoch:
             generator = epoch_generator(self.seed, epoch, self.cfg.batches)
             self.stream = (epoch, training_batches(self.train, self.cfg.batch_size, generator, self.cfg.batches))
-        return self.train.batch(self.stream[1][position], self.cfg.max_len).to(device_of(self.model))
+        return self.stream[1]
+
+    def next_batch(self):
+        """Step t trains on batch t of the concatenated epochs (a resumed run finds the same one)."""
+        epoch, position = divmod(self.iteration, self.batches_per_epoch)
+        return self.train.batch(self.epoch_batches(epoch)[position], self.cfg.max_len).to(device_of(self.model))
 
     def step(self, optimizer) -> dict[str, float]:
         cfg = self.cfg

@@ -77,6 +77,22 @@ def test_a_shuffled_epoch_mixes_lengths_as_a_shuffling_loader_does(ptb):
     assert not torch.equal(batches[0], other[0])
 
 
+def test_a_once_shuffled_epoch_is_full_batches_only_as_the_released_wae_loops_slice(ptb):
+    """`range(len(x) // batch_size)` full batches of one permutation: 42068 // 128 = 328, the 84 sentences past
+    them left out; the same permutation's slices as the shuffled order's."""
+    train = ptb.splits["train"]
+    batches = training_batches(train, 128, torch.Generator().manual_seed(0), "shuffled-once")
+    assert [len(b) for b in batches] == [128] * 328
+    assert len(set(torch.cat(batches).tolist())) == 328 * 128
+    shuffled = training_batches(train, 128, torch.Generator().manual_seed(0), "shuffled")
+    assert all(torch.equal(a, b) for a, b in zip(batches, shuffled[:328], strict=True))
+
+
+def test_a_split_smaller_than_one_full_batch_is_a_one_line_error(ptb):
+    with pytest.raises(SuiteError, match="the training split has 100 examples, fewer than one batch of 128"):
+        training_batches(ptb.splits["train"].subset(100), 128, torch.Generator().manual_seed(0), "shuffled-once")
+
+
 def test_an_unknown_batch_order_is_a_one_line_error(ptb):
     expected = "unknown batch order: 'shufled' \\(did you mean shuffled or shuffled-once\\?\\)"
     with pytest.raises(SuiteError, match=expected):

@@ -49,6 +49,13 @@ def test_a_reduced_budget_compresses_epochs_and_schedules(tiny_corpus):
     assert [it for it, _ in curves["valid_nll"]] == [6, 8]     # a real epoch's end, and the last step
 
 
+@pytest.mark.parametrize("order,batches", [("shuffled-once", 9), ("shuffled", 10)])
+def test_an_epoch_is_as_many_steps_as_its_order_has_batches(tiny_corpus, order, batches):
+    """96 sentences in batches of 10: the released WAE loops' 9 full batches, or a loader's 10 with a last of 6."""
+    _, trainer = train(tiny_corpus, EpochAdamConfig(batch_size=10, epochs=2, batches=order))
+    assert (trainer.batches_per_epoch, trainer.total) == (batches, 2 * batches)
+
+
 def test_gradients_are_clipped_elementwise(tiny_corpus):
     cfg = EpochAdamConfig(batch_size=16, epochs=1, iterations=1, clip_value=1e-3)
     model, trainer = train(tiny_corpus, cfg)
