@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from pathlib import Path
 
 import torch
@@ -53,6 +54,15 @@ def train_vectors(corpus: Corpus, settings: Word2Vec, dim: int) -> torch.Tensor:
     return matrix
 
 
+def read_cache(path: Path, shape: tuple[int, int]) -> torch.Tensor | None:
+    """The cached matrix, or None when the file is damaged or holds something else."""
+    try:
+        matrix = torch.load(path, weights_only=True)
+    except Exception:        # a damaged file raises whatever its bytes lead the unpickler into
+        return None
+    return matrix if isinstance(matrix, torch.Tensor) and tuple(matrix.shape) == shape else None
+
+
 def pretrained_embeddings(corpus: Corpus, settings: Word2Vec, dim: int,
                           cache_dir: Path) -> tuple[torch.Tensor, Path]:
     """The corpus's word2vec embedding matrix and the cache file holding it (trained once per corpus and settings,
@@ -60,8 +70,15 @@ def pretrained_embeddings(corpus: Corpus, settings: Word2Vec, dim: int,
     key = json.dumps({"data": corpus.checksum, "vocab": len(corpus.vocab), "dim": dim, **vars(settings)},
                      sort_keys=True)
     path = cache_dir / f"word2vec-{corpus.name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
+    shape = (len(corpus.vocab), dim)
     if path.exists():
-        return torch.load(path, weights_only=True), path
+        cached = read_cache(path, shape)
+        if cached is not None:
+            return cached, path
+        print(f"{path}: not a readable {shape[0]} x {shape[1]} matrix; training the word2vec vectors again",
+              file=sys.stderr, flush=True)
+    print(f"word2vec: {dim}-d vectors on {corpus.name}, {settings.epochs} epochs (cached for later runs)",
+          file=sys.stderr, flush=True)
     matrix = train_vectors(corpus, settings, dim)
     cache_dir.mkdir(parents=True, exist_ok=True)
     atomic_torch_save(matrix, path)

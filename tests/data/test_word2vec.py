@@ -69,6 +69,21 @@ def test_trained_once_per_corpus_and_settings_then_read_from_the_cache(tmp_path,
     assert other_path != path and not torch.equal(other, first)
 
 
+@pytest.mark.parametrize("damage", ["truncated", "not a tensor", "another shape"])
+def test_a_damaged_cache_is_trained_again_and_replaced_saying_so(tmp_path, capsys, damage):
+    corpus, settings = animal_corpus(), Word2Vec(epochs=2)
+    vectors, path = word2vec.pretrained_embeddings(corpus, settings, 8, tmp_path)
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:100])
+    else:
+        torch.save({"vectors": vectors} if damage == "not a tensor" else vectors[:, :4], path)
+    capsys.readouterr()
+    again, same_path = word2vec.pretrained_embeddings(corpus, settings, 8, tmp_path)
+    assert torch.equal(again, vectors) and same_path == path
+    assert f"{path}: not a readable {len(corpus.vocab)} x 8 matrix" in capsys.readouterr().err
+    assert torch.equal(word2vec.read_cache(path, (len(corpus.vocab), 8)), vectors)
+
+
 def test_same_corpus_and_settings_give_the_same_vectors():
     corpus = animal_corpus()
     assert torch.equal(word2vec.train_vectors(corpus, Word2Vec(epochs=2), 8),
