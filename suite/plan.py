@@ -32,7 +32,8 @@ from tabulate import tabulate
 
 from suite import registry
 from suite.config import EpochAdamConfig, EpochTrainConfig, RunConfig, TrainConfig
-from suite.data.batching import evaluation_batches, training_batches
+from suite.data import word2vec
+from suite.data.batching import batches_per_epoch, evaluation_batches, training_batches
 from suite.evaluation.gradients import ANALYSIS_BATCH, evaluate_gradient_norms
 from suite.evaluation.likelihood import BATCH_TOKENS, sentence_scores
 from suite.executors import start_worker
@@ -213,7 +214,7 @@ def training_steps(cfg: RunConfig, train_size: int) -> tuple[float, bool]:
     """Decoder-and-encoder passes a run trains for, and whether that is an upper bound."""
     train = cfg.train
     if isinstance(train, EpochAdamConfig):
-        full = train.epochs * -(-train_size // train.batch_size)
+        full = train.epochs * batches_per_epoch(train_size, train.batch_size, train.batches)
         return min(train.iterations or full, full), False
     if isinstance(train, EpochTrainConfig):
         iterations = train.max_iterations or train.epochs * -(-train_size // train.batch_size)
@@ -254,6 +255,15 @@ def estimate(cfg: RunConfig, corpus, throughput: Throughput,
     return train_seconds, texts * per_sample + replies * throughput.per_reply, bound
 
 
+def uncached_word2vec(cfg: RunConfig, corpus, results_dir: Path) -> Path | None:
+    """The cache file of the word2vec vectors the run of `cfg` starts from, when they are still to be trained."""
+    settings = getattr(cfg.model, "word2vec", None)
+    if settings is None:
+        return None
+    path = word2vec.cache_path(corpus, settings, cfg.model.emb_dim, results_dir / word2vec.CACHE_DIR)
+    return None if path.exists() else path
+
+
 def wall_time(durations: list[float], jobs: int) -> float:
     """When the last of the runs ends on `jobs` workers that take them first come, first served."""
     free = [0.0] * jobs
@@ -273,7 +283,7 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
     models = list(dict.fromkeys(e.model for e in entries if e.model is not None))
     threads = getattr(options.executor, "threads", None)
     jobs = min(getattr(options.executor, "jobs", 1), len(models) * len(options.seeds))   # no more at once than runs
-    cells, total, durations = [], 0.0, []
+    cells, total, durations, shared = [], 0.0, [], {}
     for position, model_id in enumerate(models, 1):
         cfg = registry.get_model(model_id).run_config(dataset, options.budget)
         specs = [RunSpec(model_id, dataset, options.budget, seed, options.results_dir, options.data_dir,
@@ -288,6 +298,10 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
             echo(f"[{position}/{len(models)}] {message}")
         throughput = cached_measure(cfg, run_corpus, options.device, options.results_dir / CACHE, counted, jobs,
                                     threads, options.data_dir)
+        vectors = uncached_word2vec(cfg, run_corpus, options.results_dir)
+        if vectors is not None and vectors not in shared:
+            counted(f"timing word2vec on {run_corpus.name}")
+            shared[vectors] = word2vec.training_seconds(run_corpus, cfg.model.word2vec, cfg.model.emb_dim)
         groups = tuple(groups_for(table.metrics, cfg.model.family))
         train_seconds, eval_seconds, bound = estimate(cfg, run_corpus, throughput, groups)
         run_seconds = train_seconds + eval_seconds
@@ -296,6 +310,10 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
         training = ("≤ " if bound else "") + _hours(train_seconds)
         cells.append([model_id, len(pending), len(specs) - len(pending), training, _hours(eval_seconds),
                       _hours(run_seconds * len(pending))])
+    if shared:            # trained once, by the first run that needs it, while the runs beside it wait
+        seconds = sum(shared.values())
+        total += seconds
+        cells.append(["word2vec vectors (shared)", len(shared), 0, _hours(seconds), "–", _hours(seconds)])
     pending_total = len(durations)
     where = options.device.upper() if options.device != "cpu" else "CPU"
     header = [f"Plan for {table.id} on {dataset}: budget {options.budget.label}, seeds "
@@ -303,7 +321,8 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
               f"{pending_total} runs to do ({sum(c[2] for c in cells)} already finished and reused); "
               + (f"estimated {_hours(total)} of {where} time in one worker, about "
                  f"{_hours(total / max(1, pending_total))} per run on a worker like this one" if jobs == 1 else
-                 f"{jobs} at a time ({threads} CPU thread(s) each): estimated {_hours(wall_time(durations, jobs))} "
+                 f"{jobs} at a time ({threads} CPU thread(s) each): estimated "
+                 f"{_hours(sum(shared.values()) + wall_time(durations, jobs))} "
                  f"wall-clock, {_hours(total / max(1, pending_total))} per run while packed")]
     body = tabulate(cells, ["model", "runs to do", "finished", "training / run", "evaluation / run", "total"],
                     tablefmt="simple", disable_numparse=True)

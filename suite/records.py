@@ -52,9 +52,9 @@ def _storage_error(error: OSError, path: Path) -> SuiteError:
 
 @contextmanager
 def run_lock(directory: Path):
-    """Exclusive lock on a run directory, so two processes never train or write the same run at once: the
-    second waits, then finds the first one's finished record. The lock file exists only while someone holds it:
-    the holder removes it before releasing, and a waiter that wakes up on a removed file tries again."""
+    """Exclusive lock on a run directory (or a cache's), so two processes never train or write the same run at
+    once: the second waits, then finds the first one's finished record. The lock file exists only while someone
+    holds it: the holder removes it before releasing, and a waiter that wakes up on a removed file tries again."""
     path = directory / ".lock"
     while True:
         try:

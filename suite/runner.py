@@ -21,7 +21,7 @@ from suite.config import DialogueTrainConfig, EpochAdamConfig, EpochTrainConfig,
 from suite.data.corpus import Corpus
 from suite.data.datasets import load_corpus
 from suite.data.windows import windowed_corpus
-from suite.data.word2vec import pretrained_embeddings
+from suite.data.word2vec import CACHE_DIR, pretrained_embeddings
 from suite.errors import SuiteError
 from suite.evaluation.dialogue import evaluate_responses
 from suite.evaluation.fluency import fluency_lm, lm_corpus
@@ -383,7 +383,7 @@ def _word2vec(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model) -> str | Non
     settings = getattr(cfg.model, "word2vec", None)
     if settings is None:
         return None
-    vectors, path = pretrained_embeddings(corpus, settings, cfg.model.emb_dim, spec.results_dir / "cache")
+    vectors, path = pretrained_embeddings(corpus, settings, cfg.model.emb_dim, spec.results_dir / CACHE_DIR)
     model.embedding.weight.data.copy_(vectors)
     return str(path.relative_to(spec.results_dir))
 

@@ -1,5 +1,7 @@
 """`reproduce plan`: the wall-clock layout of runs on N workers, and a packed measurement end to end."""
 
+import re
+
 import pytest
 import torch
 from click.testing import CliRunner
@@ -8,7 +10,8 @@ from suite import registry
 from suite.budgets import BUDGETS
 from suite.cli import main
 from suite.data.batching import training_batches
-from suite.plan import STEPS, Throughput, estimate, measure, probe_batches, wall_time
+from suite.data import word2vec
+from suite.plan import STEPS, Throughput, estimate, measure, probe_batches, training_steps, uncached_word2vec, wall_time
 
 
 def test_wall_time_lays_runs_out_first_come_first_served():
@@ -73,3 +76,48 @@ def test_plan_with_jobs_measures_packed_and_reports_wall_clock(tmp_path):
     assert "2 runs to do" in result.output and "2 at a time" in result.output and "wall-clock" in result.output
     again = CliRunner().invoke(main, [*args, "--jobs", "2"])
     assert "measuring" not in again.output                 # the packed measurement is cached
+
+
+def test_an_epoch_of_full_batches_only_is_costed_as_such(ptb):
+    """The Stochastic WAE rows train 20 epochs of 42068 // 128 = 328 full batches, not 329."""
+    cfg = registry.get_model("wae1-vae").run_config("ptb", BUDGETS["full"])
+    assert training_steps(cfg, len(ptb.splits["train"])) == (20 * 328, False)
+
+
+def test_the_shared_word2vec_vectors_are_to_train_until_cached(ptb, tmp_path):
+    cfg = registry.get_model("wae1-dae").run_config("ptb", BUDGETS["smoke"])
+    path = uncached_word2vec(cfg, ptb, tmp_path)
+    assert path == word2vec.cache_path(ptb, cfg.model.word2vec, cfg.model.emb_dim, tmp_path / word2vec.CACHE_DIR)
+    assert uncached_word2vec(registry.get_model("wae1-vae").run_config("ptb", BUDGETS["smoke"]), ptb,
+                             tmp_path) == path                                     # one file for every row
+    path.parent.mkdir()
+    path.touch()
+    assert uncached_word2vec(cfg, ptb, tmp_path) is None
+    assert uncached_word2vec(registry.get_model("vae").run_config("ptb", BUDGETS["smoke"]), ptb, tmp_path) is None
+
+
+@pytest.mark.slow
+def test_a_plan_costs_the_shared_word2vec_vectors_once(tmp_path):
+    args = ["plan", "wae-1", "--dataset", "ptb", "--rows", "dae,vae", "--budget", "smoke", "--results-dir",
+            str(tmp_path)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("timing word2vec on ptb") == 1
+    assert re.search(r"^word2vec vectors \(shared\) +1 +0 ", result.output, re.MULTILINE)
+
+
+def test_word2vec_time_is_extrapolated_from_a_slice_to_the_text_and_epochs(ptb, monkeypatch):
+    """A stand-in gensim whose time is 2 µs per word for the vocabulary and 5 µs per word and epoch: the estimate
+    from its probes on the first 200k words is exactly that cost for the whole text and 50 epochs."""
+    clock = [0.0]
+
+    def fake_word2vec(sentences, epochs, **settings):
+        words = sum(map(len, sentences))
+        clock[0] += 2e-6 * words + 5e-6 * words * epochs
+
+    monkeypatch.setattr("gensim.models.Word2Vec", fake_word2vec)
+    monkeypatch.setattr(word2vec.time, "perf_counter", lambda: clock[0])
+    settings = registry.get_model("wae1-dae").run_config("ptb", BUDGETS["full"]).model.word2vec
+    words = sum(map(len, word2vec.training_sentences(ptb)))
+    assert settings.epochs == 50 and words > 5 * word2vec.PROBE_WORDS
+    assert word2vec.training_seconds(ptb, settings, 300) == pytest.approx((2e-6 + 50 * 5e-6) * words)

@@ -252,6 +252,13 @@ BATCH_ORDERS = {"length-grouped": length_grouped_batches, "shuffled": shuffled_b
 # Orders drawn once for the whole run: the released Stochastic WAE loops slice a corpus shuffled once in the same
 # order every epoch.
 SAME_EVERY_EPOCH = {"shuffled-once"}
+# Orders that leave out an epoch's last, smaller batch.
+FULL_BATCHES_ONLY = {"shuffled-once"}
+
+
+def batches_per_epoch(examples: int, batch_size: int, order: str) -> int:
+    """How many batches an epoch of `order` cuts `examples` into."""
+    return examples // batch_size if order in FULL_BATCHES_ONLY else -(-examples // batch_size)
 
 
 def epoch_generator(seed: int, epoch: int, order: str) -> torch.Generator:

@@ -14,13 +14,17 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import time
 from pathlib import Path
 
 import torch
 
 from suite.config import Word2Vec
 from suite.data.corpus import SPLITS, Corpus, SentenceSet
-from suite.records import atomic_torch_save
+from suite.records import atomic_torch_save, run_lock
+
+CACHE_DIR = "cache"        # under the results directory
+PROBE_WORDS = 200_000      # what `training_seconds` times gensim on
 
 
 def training_sentences(corpus: Corpus) -> list[list[str]]:
@@ -54,6 +58,32 @@ def train_vectors(corpus: Corpus, settings: Word2Vec, dim: int) -> torch.Tensor:
     return matrix
 
 
+def training_seconds(corpus: Corpus, settings: Word2Vec, dim: int) -> float:
+    """How long `train_vectors` should take here. Gensim spends a time per word building its vocabulary and a time
+    per word and epoch training: both are timed on the corpus's first PROBE_WORDS words (one epoch, then three)
+    and scaled to the whole text and `settings.epochs`."""
+    from gensim.models import Word2Vec as GensimWord2Vec
+
+    sentences = training_sentences(corpus)
+    words = sum(map(len, sentences))
+    probe, probe_words = [], 0
+    for sentence in sentences:
+        if probe_words >= PROBE_WORDS:
+            break
+        probe.append(sentence)
+        probe_words += len(sentence)
+
+    def timed(epochs: int) -> float:
+        start = time.perf_counter()
+        GensimWord2Vec(probe, vector_size=dim, window=settings.window, min_count=settings.min_count, epochs=epochs,
+                       seed=settings.seed, workers=1)
+        return time.perf_counter() - start
+
+    one, three = timed(1), timed(3)
+    per_epoch = max(0.0, (three - one) / 2)
+    return (max(0.0, one - per_epoch) + per_epoch * settings.epochs) * words / max(1, probe_words)
+
+
 def read_cache(path: Path, shape: tuple[int, int]) -> torch.Tensor | None:
     """The cached matrix, or None when the file is damaged or holds something else."""
     try:
@@ -63,23 +93,28 @@ def read_cache(path: Path, shape: tuple[int, int]) -> torch.Tensor | None:
     return matrix if isinstance(matrix, torch.Tensor) and tuple(matrix.shape) == shape else None
 
 
+def cache_path(corpus: Corpus, settings: Word2Vec, dim: int, cache_dir: Path) -> Path:
+    """Where the vectors of this corpus (by checksum) and these settings are cached."""
+    key = json.dumps({"data": corpus.checksum, "vocab": len(corpus.vocab), "dim": dim, **vars(settings)},
+                     sort_keys=True)
+    return cache_dir / f"word2vec-{corpus.name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
+
+
 def pretrained_embeddings(corpus: Corpus, settings: Word2Vec, dim: int,
                           cache_dir: Path) -> tuple[torch.Tensor, Path]:
     """The corpus's word2vec embedding matrix and the cache file holding it (trained once per corpus and settings,
-    shared by every row and seed, as the released rows share one word2vec model)."""
-    key = json.dumps({"data": corpus.checksum, "vocab": len(corpus.vocab), "dim": dim, **vars(settings)},
-                     sort_keys=True)
-    path = cache_dir / f"word2vec-{corpus.name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
-    shape = (len(corpus.vocab), dim)
-    if path.exists():
-        cached = read_cache(path, shape)
-        if cached is not None:
-            return cached, path
-        print(f"{path}: not a readable {shape[0]} x {shape[1]} matrix; training the word2vec vectors again",
+    shared by every row and seed, as the released rows share one word2vec model). Runs that start together wait
+    for the one that trains (a lock on the cache directory), then read what it cached."""
+    path, shape = cache_path(corpus, settings, dim, cache_dir), (len(corpus.vocab), dim)
+    with run_lock(cache_dir):
+        if path.exists():
+            cached = read_cache(path, shape)
+            if cached is not None:
+                return cached, path
+            print(f"{path}: not a readable {shape[0]} x {shape[1]} matrix; training the word2vec vectors again",
+                  file=sys.stderr, flush=True)
+        print(f"word2vec: {dim}-d vectors on {corpus.name}, {settings.epochs} epochs (cached for later runs)",
               file=sys.stderr, flush=True)
-    print(f"word2vec: {dim}-d vectors on {corpus.name}, {settings.epochs} epochs (cached for later runs)",
-          file=sys.stderr, flush=True)
-    matrix = train_vectors(corpus, settings, dim)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    atomic_torch_save(matrix, path)
+        matrix = train_vectors(corpus, settings, dim)
+        atomic_torch_save(matrix, path)
     return matrix, path

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from suite.config import EpochAdamConfig
-from suite.data.batching import epoch_generator, evaluation_batches, training_batches
+from suite.data.batching import batches_per_epoch, epoch_generator, evaluation_batches, training_batches
 from suite.data.corpus import Corpus
 from suite.models import device_of
 from suite.progress import TrainingProgress
@@ -54,8 +54,7 @@ class EpochAdamTrainer:
         self.checkpoint, self.key = checkpoint, key
         self.train = corpus.splits["train"]
         self.valid = corpus.splits["valid"].subset(cfg.valid_sentences)
-        self.stream: tuple[int, list[torch.Tensor]] | None = None     # (real epoch, its batches in cfg.batches order)
-        self.batches_per_epoch = len(self.epoch_batches(0))           # an order may leave out a last, smaller batch
+        self.batches_per_epoch = batches_per_epoch(len(self.train), cfg.batch_size, cfg.batches)
         full = cfg.epochs * self.batches_per_epoch
         self.total = min(cfg.iterations, full) if cfg.iterations else full
         self.scale = self.total / full if full else 1.0
@@ -64,6 +63,7 @@ class EpochAdamTrainer:
         self.curves = Curves()
         self.log_every = max(1, self.total // log_points)
         self.window: dict[str, list[float]] = {}
+        self.stream: tuple[int, list[torch.Tensor]] | None = None     # (real epoch, its batches in cfg.batches order)
 
     def schedule_epoch(self) -> int:
         """The (possibly compressed) epoch the next step belongs to, 0-based."""

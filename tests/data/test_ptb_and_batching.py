@@ -3,9 +3,19 @@
 import pytest
 import torch
 
-from suite.data.batching import Batch, Packing, StaticPacking, evaluation_batches, training_batches
+from suite.data.batching import (
+    BATCH_ORDERS,
+    Batch,
+    Packing,
+    StaticPacking,
+    batches_per_epoch,
+    evaluation_batches,
+    training_batches,
+)
 from suite.data.vocab import EOS, GO, PAD, SPECIALS
 from suite.errors import SuiteError
+
+SENTENCE_ORDERS = {order for order in BATCH_ORDERS if not order.endswith("-sorted")}   # the others cut pairs
 
 
 def test_ptb_has_mikolovs_splits_and_vocabulary(ptb):
@@ -86,6 +96,13 @@ def test_a_once_shuffled_epoch_is_full_batches_only_as_the_released_wae_loops_sl
     assert len(set(torch.cat(batches).tolist())) == 328 * 128
     shuffled = training_batches(train, 128, torch.Generator().manual_seed(0), "shuffled")
     assert all(torch.equal(a, b) for a, b in zip(batches, shuffled[:328], strict=True))
+
+
+@pytest.mark.parametrize("order", sorted(SENTENCE_ORDERS))
+def test_batches_per_epoch_counts_what_the_order_draws(ptb, order):
+    for size in (32, 128, 1000):
+        drawn = training_batches(ptb.splits["train"], size, torch.Generator().manual_seed(0), order)
+        assert batches_per_epoch(len(ptb.splits["train"]), size, order) == len(drawn)
 
 
 def test_a_split_smaller_than_one_full_batch_is_a_one_line_error(ptb):

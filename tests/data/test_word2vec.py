@@ -2,6 +2,8 @@
 gensim's vectors for the same text and settings, that they carry meaning, the cache, and determinism."""
 
 import random
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import torch
@@ -67,6 +69,24 @@ def test_trained_once_per_corpus_and_settings_then_read_from_the_cache(tmp_path,
     monkeypatch.undo()
     other, other_path = word2vec.pretrained_embeddings(corpus, Word2Vec(epochs=3), 8, tmp_path)
     assert other_path != path and not torch.equal(other, first)
+
+
+def test_runs_that_start_together_train_the_vectors_once(tmp_path, monkeypatch):
+    """Four workers ask at once: one trains while the others wait on the cache's lock, then read its file."""
+    corpus, settings = animal_corpus(), Word2Vec(epochs=2)
+    trained, real = [], word2vec.train_vectors
+
+    def slow_training(*args):
+        trained.append(1)
+        time.sleep(0.2)                  # long enough for every other worker to be waiting
+        return real(*args)
+
+    monkeypatch.setattr(word2vec, "train_vectors", slow_training)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: word2vec.pretrained_embeddings(corpus, settings, 8, tmp_path), range(4)))
+    assert len(trained) == 1
+    assert all(torch.equal(vectors, results[0][0]) and path == results[0][1] for vectors, path in results)
+    assert [p.name for p in tmp_path.iterdir()] == [results[0][1].name]        # no lock file left behind
 
 
 @pytest.mark.parametrize("damage", ["truncated", "not a tensor", "another shape"])
