@@ -11,7 +11,13 @@ from torch import nn
 from suite.data.dialogue import PairBatch
 from suite.models.cvae import gaussian_kl
 from suite.models.mixture_prior import GaussianHead
-from suite.models.stepwise import ContextEncoder, ResponseEncoder, StackedLSTM, StepwiseResponder, initialise_normally
+from suite.models.stepwise import (
+    ContextEncoder,
+    ResponseEncoder,
+    StackedLSTM,
+    StepwiseResponder,
+    initialise_as_released,
+)
 
 
 class LSTMCVAE(StepwiseResponder):
@@ -27,7 +33,7 @@ class LSTMCVAE(StepwiseResponder):
         self.to_state = nn.Linear(latent_dim, layers * hidden)
         self.decoder = StackedLSTM(emb_dim, hidden, layers)
         self.out = nn.Linear(hidden, vocab_size)
-        initialise_normally(self)
+        initialise_as_released(self)
 
     def start(self, batch: PairBatch, posterior: bool):
         _, h, c, _ = self.encoder(batch)

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from suite.data.dialogue import PairBatch
-from suite.models.stepwise import ContextEncoder, StackedLSTM, StepwiseResponder, initialise_normally
+from suite.models.stepwise import ContextEncoder, StackedLSTM, StepwiseResponder, initialise_as_released
 
 
 class AdditiveAttention(nn.Module):
@@ -32,7 +32,7 @@ class LSTMSeq2Seq(StepwiseResponder):
         self.attention = AdditiveAttention(hidden, hidden) if attention else None
         self.decoder = StackedLSTM(emb_dim + (hidden if attention else 0), hidden, layers)
         self.out = nn.Linear(hidden, vocab_size)
-        initialise_normally(self)
+        initialise_as_released(self)
 
     def start(self, batch: PairBatch, posterior: bool):
         outputs, h, c, mask = self.encoder(batch)

@@ -18,13 +18,23 @@ from suite.models.dnc_memory import MemoryState
 from suite.models.greedy import greedy_decode
 
 INIT_STD = 0.1     # "All the initial weights are sampled from a normal distribution with mean 0, std 0.1"
+FORGET_BIAS = 1.0  # TensorFlow's LayerNormBasicLSTMCell default, the released controllers' cell ("nlstm")
 
 State = dict[str, "torch.Tensor | MemoryState"]
 
 
-def initialise_normally(model: nn.Module):
+def initialise_as_released(model: nn.Module):
+    """Every weight from N(0, INIT_STD), as the paper says; then each LSTM's forget gate starts FORGET_BIAS
+    higher. The released cell (LayerNormBasicLSTMCell, layer norm off) adds that constant to the gate: a
+    learned bias that starts 1 higher computes the same function and gets the same gradients."""
     for parameter in model.parameters():
         nn.init.normal_(parameter, 0.0, INIT_STD)
+    for module in model.modules():
+        if isinstance(module, (nn.LSTM, nn.LSTMCell)):
+            with torch.no_grad():
+                for name, bias in module.named_parameters():
+                    if name.startswith("bias_ih"):           # PyTorch's gate order: input, forget, cell, output
+                        bias[module.hidden_size:2 * module.hidden_size] += FORGET_BIAS
 
 
 def each_tensor(value, fn, *others):

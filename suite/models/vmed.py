@@ -22,7 +22,7 @@ from suite.models.stepwise import (
     ResponseEncoder,
     StackedLSTM,
     StepwiseResponder,
-    initialise_normally,
+    initialise_as_released,
     keep_rows,
 )
 
@@ -78,7 +78,7 @@ class MemoryDecoder(StepwiseResponder):
 class DNCEncoderDecoder(MemoryDecoder):
     def __init__(self, vocab_size: int, emb_dim: int, hidden: int, layers: int, slots: int, width: int):
         super().__init__(vocab_size, emb_dim, hidden, layers, slots, width, heads=1, input_dim=width)
-        initialise_normally(self)
+        initialise_as_released(self)
 
     def step(self, words, state, guide=None):
         logits, state = self.advance(torch.cat([words, state["memory"].read_vectors.flatten(1)], -1), state)
@@ -96,7 +96,7 @@ class VMED(MemoryDecoder):
         self.prior = MemoryMixturePrior(width, latent_dim)
         self.posterior = GaussianHead(width + hidden, width, latent_dim)
         self.from_z = nn.Linear(latent_dim, width, bias=False)
-        initialise_normally(self)
+        initialise_as_released(self)
 
     def step(self, words, state, guide=None):
         memory = state["memory"]

@@ -3,8 +3,10 @@ padding that changes nothing."""
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from suite.config import MemoryDialogueConfig
 from suite.data.dialogue import PairSet
@@ -67,3 +69,38 @@ def test_padding_the_context_changes_nothing(name):
     torch.manual_seed(1)
     nll_padded, _ = net.unroll(padded)
     assert torch.allclose(nll_alone[0, :2], nll_padded[0, :2], atol=1e-3)
+
+
+def released_cell(x, h, c, kernel, bias, forget_bias=1.0):
+    """TensorFlow's LayerNormBasicLSTMCell with layer_norm=False (the released "nlstm" controller), in NumPy:
+    one projection of [x, h], gates in the order i, j, f, o, the forget gate shifted by `forget_bias`."""
+    i, j, f, o = np.split(np.concatenate([x, h], 1) @ kernel + bias, 4, axis=1)
+    sigmoid = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    c = c * sigmoid(f + forget_bias) + sigmoid(i) * np.tanh(j)
+    return np.tanh(c) * sigmoid(o), c
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_every_lstm_starts_as_the_released_cell_with_its_forget_bias(name):
+    """Weights from N(0, 0.1); each forget gate's bias 1 higher. A PyTorch cell so started is the released cell
+    with the weights it drew: the same outputs when TF's bias holds our two biases less that 1."""
+    lstms = [m for m in model(name).modules() if isinstance(m, (nn.LSTM, nn.LSTMCell))]
+    assert lstms
+    for lstm in lstms:
+        hidden = lstm.hidden_size
+        for bias in (p for n, p in lstm.named_parameters() if n.startswith("bias_ih")):
+            forget, others = bias[hidden:2 * hidden].detach(), torch.cat([bias[:hidden], bias[2 * hidden:]]).detach()
+            assert abs(float(forget.mean()) - 1.0) < 0.1 and abs(float(others.mean())) < 0.1
+    cell = next(m for m in lstms if isinstance(m, nn.LSTMCell))         # a decoder's first layer
+    hidden = cell.hidden_size
+    x, h, c = torch.randn(3, cell.input_size), torch.randn(3, cell.hidden_size), torch.randn(3, cell.hidden_size)
+    reorder = torch.cat([torch.arange(0, hidden), torch.arange(2 * hidden, 3 * hidden),   # i, f, g, o -> i, j, f, o
+                         torch.arange(hidden, 2 * hidden), torch.arange(3 * hidden, 4 * hidden)])
+    weights = torch.cat([cell.weight_ih, cell.weight_hh], 1)[reorder].T.detach().numpy()
+    bias = (cell.bias_ih + cell.bias_hh)[reorder].detach().numpy().copy()
+    bias[2 * hidden:3 * hidden] -= 1.0
+    expected_h, expected_c = released_cell(x.numpy(), h.numpy(), c.numpy(), weights, bias)
+    with torch.no_grad():
+        h_new, c_new = cell(x, (h, c))
+    np.testing.assert_allclose(h_new.numpy(), expected_h, atol=1e-5)
+    np.testing.assert_allclose(c_new.numpy(), expected_c, atol=1e-5)
