@@ -5,7 +5,8 @@ utterances ending in `__eou__`). Each dialogue gives its consecutive (utterance,
 lower-cased and tokenised as for SNLI (NLTK word tokens, the first 20, Keras's filter characters removed); the
 validation and test pairs that also occur in training are dropped (the paper found the official test set overlaps
 training); the vocabulary is the 20k most frequent words over every utterance (the released code keeps 20k
-encoder and 20k decoder words; one vocabulary serves both here).
+encoder and 20k decoder words; one vocabulary serves both here: each utterance but a dialogue's first and last is
+both a reply and the next post, so the two lists differ only in rare words at the cut-off).
 """
 
 from __future__ import annotations
