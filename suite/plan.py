@@ -73,8 +73,8 @@ def measure(cfg: RunConfig, corpus, device: str) -> Throughput:
     order = "length-grouped" if isinstance(cfg.train, EpochTrainConfig) else cfg.train.batches
     indices = probe_batches(train, cfg.train.batch_size, order)
 
-    def make_batch(index):
-        return train.batch(index, None).to(device)
+    def make_batch(index):          # cut as the trainer cuts it: a long sentence costs its truncated length
+        return train.batch(index, cfg.train.max_len).to(device)
 
     if isinstance(cfg.train, EpochTrainConfig):
         trainer = EpochTrainer(model, corpus, cfg.train, seed=0)
@@ -96,6 +96,7 @@ def measure(cfg: RunConfig, corpus, device: str) -> Throughput:
             optimizer.zero_grad()
             model.train()
             model.training_terms(batch, 0.5)["loss"].backward()
+            torch.nn.utils.clip_grad_value_(model.parameters(), cfg.train.clip_value)
             optimizer.step()
     else:                                  # the trainer's own step and batches (CUDA graphs where it uses them)
         trainer = Trainer(model, corpus, cfg.train, seed=0)

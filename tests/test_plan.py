@@ -11,6 +11,7 @@ from suite.budgets import BUDGETS
 from suite.cli import main
 from suite.data.batching import training_batches
 from suite.data import word2vec
+from suite.models.lstm_autoencoder import SentenceAutoencoder
 from suite.plan import STEPS, Throughput, estimate, measure, probe_batches, training_steps, uncached_word2vec, wall_time
 
 
@@ -76,6 +77,21 @@ def test_plan_with_jobs_measures_packed_and_reports_wall_clock(tmp_path):
     assert "2 runs to do" in result.output and "2 at a time" in result.output and "wall-clock" in result.output
     again = CliRunner().invoke(main, [*args, "--jobs", "2"])
     assert "measuring" not in again.output                 # the packed measurement is cached
+
+
+def test_the_probe_steps_train_on_sentences_cut_as_the_trainer_cuts_them(ptb, monkeypatch):
+    """The Stochastic WAE rows train on the first 19 words of a sentence; the plan once timed whole PTB sentences
+    (up to 82 words) through their step-by-step LSTMs, and costed a quick wae1-dae run at twice its time."""
+    cfg = registry.get_model("wae1-dae").run_config("ptb", BUDGETS["smoke"])
+    widths, real_terms = [], SentenceAutoencoder.training_terms
+
+    def recording(model, batch, weight):
+        widths.append(batch.words.size(1))
+        return real_terms(model, batch, weight)
+
+    monkeypatch.setattr(SentenceAutoencoder, "training_terms", recording)
+    measure(cfg, ptb, "cpu")
+    assert widths and max(widths) == cfg.train.max_len < int(ptb.splits["train"].lengths.max())
 
 
 def test_an_epoch_of_full_batches_only_is_costed_as_such(ptb):
