@@ -104,15 +104,17 @@ class EpochAdamTrainer:
             values.update(kl_weight=weight, weighted_kl=weight * values["kl"])     # Figure 3's λ·KL
         return values
 
-    def end_of_epoch(self, optimizer):
-        """Learning-rate decay after every (possibly compressed) epoch; validation and a checkpoint after every
-        real epoch and at the end (a compressed run would otherwise spend its time writing checkpoints)."""
+    def decay(self, optimizer):
+        """The learning rate's decay after a (possibly compressed) epoch."""
         self.lr = max(self.cfg.min_lr, self.lr * self.cfg.lr_decay)
         for group in optimizer.param_groups:
             group["lr"] = self.lr
-        if self.iteration % self.batches_per_epoch == 0 or self.iteration == self.total:
-            self.curves.valid.append((self.iteration, validation_rec(self.model, self.valid, self.cfg.max_len)))
-            save_checkpoint(self, optimizer=optimizer.state_dict())
+
+    def validate(self, optimizer):
+        """Validation and a checkpoint, after every real epoch and at the end (a compressed run would otherwise
+        spend its time writing checkpoints)."""
+        self.curves.valid.append((self.iteration, validation_rec(self.model, self.valid, self.cfg.max_len)))
+        save_checkpoint(self, optimizer=optimizer.state_dict())
 
     def elapsed(self) -> float:
         return self.seconds + time.perf_counter() - self.started
@@ -142,8 +144,11 @@ class EpochAdamTrainer:
                     self.window = {}
                 progress.report(values)
                 progress.step()
-                if self.iteration % self.epoch_steps == 0 or self.iteration == self.total:
-                    self.end_of_epoch(optimizer)
+                last = self.iteration == self.total
+                if self.iteration % self.epoch_steps == 0 or last:
+                    self.decay(optimizer)
+                if self.iteration % self.batches_per_epoch == 0 or last:
+                    self.validate(optimizer)
                     progress.validated(self.curves.last_valid)
         except TrainingDiverged as diverged:
             diverged.partial = TrainResult(None, None, None, self.iteration, self.schedule_epoch(), self.curves,

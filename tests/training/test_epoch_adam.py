@@ -49,6 +49,20 @@ def test_a_reduced_budget_compresses_epochs_and_schedules(tiny_corpus):
     assert [it for it, _ in curves["valid_nll"]] == [6, 8]     # a real epoch's end, and the last step
 
 
+def test_a_compressed_run_validates_and_checkpoints_at_each_real_epoch_end(tiny_corpus, tmp_path):
+    """6 batches a real epoch, 13 steps in 3 compressed epochs of 4: validation (and a checkpoint to resume from)
+    at steps 6 and 12 and at the end, whether or not a compressed epoch ends there."""
+    cfg = EpochAdamConfig(batch_size=16, epochs=3, iterations=13, lr_decay=0.5)
+    saved = []
+    _, trainer = train(tiny_corpus, cfg, checkpoint=tmp_path / "checkpoint.pt", key={"run": 1})
+    real_validate = trainer.validate
+    trainer.validate = lambda optimizer: (real_validate(optimizer), saved.append(trainer.iteration))
+    result = trainer.run()
+    assert (trainer.batches_per_epoch, trainer.epoch_steps) == (6, 4)
+    assert [it for it, _ in result.curves.to_dict()["valid_nll"]] == [6, 12, 13] and saved == [6, 12, 13]
+    assert result.curves.to_dict()["lr"] == [1e-3] * 4 + [5e-4] * 4 + [2.5e-4] * 4 + [1.25e-4]  # compressed epochs
+
+
 @pytest.mark.parametrize("order,batches", [("shuffled-once", 9), ("shuffled", 10)])
 def test_an_epoch_is_as_many_steps_as_its_order_has_batches(tiny_corpus, order, batches):
     """96 sentences in batches of 10: the released WAE loops' 9 full batches, or a loader's 10 with a last of 6."""
