@@ -26,7 +26,8 @@ def bar(iterable=None, **kwargs):
     """A tqdm bar over `iterable`; as plain lines where those are due (evaluation of a full-budget row can take
     minutes on a CPU)."""
     if iterable is not None and plain_lines():
-        return plain(iterable, kwargs.get("desc", ""), kwargs.get("total"))
+        return plain(iterable, kwargs.get("desc", ""), kwargs.get("total"),
+                     f"{kwargs['unit']}s" if "unit" in kwargs else "batches")
     disable = PLAIN or (None if SHOW is None else not SHOW)
     return tqdm(iterable, disable=disable, dynamic_ncols=True, leave=False, **kwargs)
 
@@ -47,9 +48,9 @@ def running(label: str):
         RUN = previous
 
 
-def plain(iterable: Iterable, desc: str, total: int | None = None) -> Iterator:
-    """Yield the batches of `iterable`, with a line '<run>: <desc>, <done>/<total> batches, <rate> batches/s, ETA'
-    every `plain_interval()` seconds."""
+def plain(iterable: Iterable, desc: str, total: int | None = None, units: str = "batches") -> Iterator:
+    """Yield the items of `iterable`, with a line '<run>: <desc>, <done>/<total> batches, <rate> batches/s, ETA'
+    every `plain_interval()` seconds (the items counted as `units`)."""
     total = len(iterable) if total is None and hasattr(iterable, "__len__") else total
     interval = plain_interval()
     started = last = time.monotonic()
@@ -59,7 +60,7 @@ def plain(iterable: Iterable, desc: str, total: int | None = None) -> Iterator:
             last = now
             rate = done / max(now - started, 1e-9)
             parts = [f"{RUN}: {desc}" if RUN else desc,
-                     f"{done:,}/{total:,} batches" if total else f"{done:,} batches", f"{rate:.2f} batches/s"]
+                     f"{done:,}/{total:,} {units}" if total else f"{done:,} {units}", f"{rate:.2f} {units}/s"]
             if total:
                 parts.append(f"ETA {duration(max(total - done, 0) / rate)}")
             print(", ".join(parts), file=sys.stderr, flush=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from suite import progress
 from suite.config import Word2Vec
 from suite.data.corpus import SPLITS, Corpus, SentenceSet
 from suite.records import atomic_torch_save, run_lock
@@ -47,9 +48,22 @@ def training_sentences(corpus: Corpus) -> list[list[str]]:
 def train_vectors(corpus: Corpus, settings: Word2Vec, dim: int) -> torch.Tensor:
     """(vocabulary size, dim) embedding matrix: word2vec vectors where trained, U(-0.05, 0.05) elsewhere."""
     from gensim.models import Word2Vec as GensimWord2Vec  # only these rows need gensim
+    from gensim.models.callbacks import CallbackAny2Vec
 
+    # a progress bar's tick per epoch (50 epochs over SNLI take minutes on one worker): the bar counts an item
+    # once the next one is asked for, so it is asked for one at the start and one after each epoch
+    ticks = iter(progress.bar(range(settings.epochs + 1), desc=f"word2vec on {corpus.name}", total=settings.epochs,
+                              unit="epoch"))
+
+    class EpochTicks(CallbackAny2Vec):
+        def on_epoch_end(self, model):
+            next(ticks, None)
+
+    next(ticks)
     model = GensimWord2Vec(training_sentences(corpus), vector_size=dim, window=settings.window,
-                           min_count=settings.min_count, epochs=settings.epochs, seed=settings.seed, workers=1)
+                           min_count=settings.min_count, epochs=settings.epochs, seed=settings.seed, workers=1,
+                           callbacks=[EpochTicks()])
+    next(ticks, None)                   # the end: the bar closes
     generator = torch.Generator().manual_seed(settings.seed)
     matrix = torch.empty(len(corpus.vocab), dim).uniform_(-0.05, 0.05, generator=generator)
     for index, word in enumerate(corpus.vocab.words):

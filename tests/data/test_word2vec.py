@@ -9,6 +9,7 @@ import pytest
 import torch
 from gensim.models import Word2Vec as GensimWord2Vec
 
+from suite import progress
 from suite.config import Word2Vec
 from suite.data import word2vec
 from suite.data.corpus import Corpus
@@ -102,6 +103,16 @@ def test_a_damaged_cache_is_trained_again_and_replaced_saying_so(tmp_path, capsy
     assert torch.equal(again, vectors) and same_path == path
     assert f"{path}: not a readable {len(corpus.vocab)} x 8 matrix" in capsys.readouterr().err
     assert torch.equal(word2vec.read_cache(path, (len(corpus.vocab), 8)), vectors)
+
+
+def test_training_says_how_many_epochs_are_done_in_a_log(monkeypatch, capsys):
+    monkeypatch.setattr(progress, "SHOW", None)
+    monkeypatch.setattr(progress, "PLAIN", True)
+    monkeypatch.setenv(progress.PLAIN_EVERY_ENV, "0")
+    word2vec.train_vectors(animal_corpus(), Word2Vec(epochs=2), 8)
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(", ")[:2] for line in lines] == [["word2vec on animals", "1/2 epochs"],
+                                                        ["word2vec on animals", "2/2 epochs"]]
 
 
 def test_same_corpus_and_settings_give_the_same_vectors():
