@@ -9,10 +9,19 @@ from click.testing import CliRunner
 from suite import registry
 from suite.budgets import BUDGETS
 from suite.cli import main
-from suite.data.batching import training_batches
 from suite.data import word2vec
+from suite.data.batching import training_batches
 from suite.models.lstm_autoencoder import SentenceAutoencoder
-from suite.plan import STEPS, Throughput, estimate, measure, probe_batches, training_steps, uncached_word2vec, wall_time
+from suite.plan import (
+    STEPS,
+    Throughput,
+    estimate,
+    measure,
+    probe_batches,
+    training_steps,
+    uncached_word2vec,
+    wall_time,
+)
 
 
 def test_wall_time_lays_runs_out_first_come_first_served():

@@ -4,7 +4,8 @@ Published numbers: tables/vmed-1.yaml ... vmed-4.yaml (Cornell, OpenSubtitles, L
 Full-budget configs follow the supplement (§4) and, where it is silent, the released code (thaihungle/VMED):
 word embeddings 96 shared by every part, LSTM controllers of 3 layers with hidden 768 (1024 on OpenSubtitles),
 memory 16 slots x 64, latent z_t of 32 dimensions (half the slot width, as released), weights initialised
-N(0, 0.1), each LSTM's forget gate 1 higher (the released cell's forget bias); batch 256, Adam 1e-3, gradient clipping at 10; contexts cut to 20 words, responses to 10.
+N(0, 0.1), each LSTM's forget gate 1 higher (the released cell's forget bias); batch 256, Adam 1e-3, gradient
+clipping at 10; contexts cut to 20 words, responses to 10.
 KL annealing from near 0 to 1: the released weight grows linearly over 100 epochs (TOTAL_ANNEAL_EPOCH); an
 epoch is the training pairs / 256 iterations, the pairs being each corpus's published size less the released
 20k validation + test pairs. The paper gives no training length: full rows run the released default of
