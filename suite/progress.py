@@ -125,7 +125,7 @@ class TrainingProgress:
         rate = (self.iteration - then) / max(now - since, 1e-9)
         parts = [f"{self.label}: iteration {self.iteration:,}/{self.total:,}"]
         for name, label in (("loss", "loss"), ("kl", "KL"), ("kl_weight", "KL weight")):
-            if name in self.values:
+            if name in self.values and (name != "kl_weight" or "kl" in self.values):     # no KL, no weight
                 parts.append(f"{label} {self.values[name]:.3f}" if name == "kl_weight"
                              else f"{label} {self.values[name]:.2f}")
         parts.append(f"{self.validation} {self.valid_score:.2f}" if self.valid_score is not None

@@ -44,6 +44,15 @@ def test_a_line_shows_the_mean_loss_and_kl_of_the_last_steps_and_the_latest_kl_w
     assert "loss 85.00, KL 6.00, KL weight 0.099, " in line, line
 
 
+def test_a_model_without_a_kl_term_shows_no_kl_weight(plain, capsys):
+    """Seq2Seq and the GRU-LM have no KL: a weight of 1.000 on their lines would suggest one."""
+    training = TrainingProgress("vmed-seq2seq seed 0", 10)
+    training.report({"loss": 5.0, "kl_weight": 1.0})
+    training.step()
+    line = capsys.readouterr().err
+    assert line.startswith("vmed-seq2seq seed 0: iteration 1/10, loss 5.00, valid NLL -, ") and "KL" not in line
+
+
 def test_each_trainer_names_its_own_validation_score(plain, capsys):
     training = TrainingProgress("lagging-vae seed 0", 10, validation="valid loss")
     training.validated(98.765)
