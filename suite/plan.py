@@ -240,6 +240,12 @@ def estimate(cfg: RunConfig, corpus, throughput: Throughput,
         tracked = min(test, train.track_sentences or test) if train.track_gradients else 0
         train_seconds += validations * (valid * passes(train.valid_samples) * per_sample
                                         + tracked * throughput.per_tracked)
+    if isinstance(train, EpochAdamConfig) and steps:
+        # one teacher-forced pass over the validation sentences at each real epoch's end and at the last step
+        epoch = batches_per_epoch(len(corpus.splits["train"]), train.batch_size, train.batches)
+        validations = steps // epoch + (steps % epoch > 0)
+        valid = min(len(corpus.splits["valid"]), train.valid_sentences or len(corpus.splits["valid"]))
+        train_seconds += validations * valid * per_sample
     ev = cfg.eval
     nll_sentences = min(test, ev.test_sentences or test)
     texts = {"likelihood": nll_sentences * passes(ev.nll_samples),

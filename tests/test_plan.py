@@ -109,6 +109,19 @@ def test_an_epoch_of_full_batches_only_is_costed_as_such(ptb):
     assert training_steps(cfg, len(ptb.splits["train"])) == (20 * 328, False)
 
 
+def test_an_epoch_trained_row_is_costed_a_validation_pass_at_each_real_epoch_end(ptb):
+    """wae1 at the full budget: 20 epochs of 328 steps, the 3,370 validation sentences scored after each."""
+    cfg = registry.get_model("wae1-dae").run_config("ptb", BUDGETS["full"])
+    unvalidated, _, _ = estimate(cfg, ptb, Throughput(1.0, 0.0, 0.0, True, 0.0), ())
+    validated, _, _ = estimate(cfg, ptb, Throughput(1.0, 1e-3, 0.0, True, 0.0), ())
+    assert unvalidated == 20 * 328 and validated - unvalidated == pytest.approx(20 * 3370 * 1e-3)
+    quick = registry.get_model("wae1-dae").run_config("ptb", BUDGETS["quick"])    # 1,500 steps: 4 ends, the last
+    steps, _ = training_steps(quick, len(ptb.splits["train"]))
+    cost, _, _ = estimate(quick, ptb, Throughput(0.0, 1e-3, 0.0, True, 0.0), ())
+    valid = min(3370, quick.train.valid_sentences or 3370)
+    assert steps == 1500 and cost == pytest.approx(5 * valid * 1e-3)
+
+
 def test_the_shared_word2vec_vectors_are_to_train_until_cached(ptb, tmp_path):
     cfg = registry.get_model("wae1-dae").run_config("ptb", BUDGETS["smoke"])
     path = uncached_word2vec(cfg, ptb, tmp_path)
