@@ -225,14 +225,14 @@ class Game:
 @dataclass(frozen=True)
 class TrainConfig:
     batch_size: int = 32
-    # How an epoch is cut into batches (suite/data/batching.py): "shuffled", as the released Coupled-VAE and VMED
-    # code draw them; "length-grouped", sentences of similar length together (less padding). With
+    # How an epoch is cut into batches (suite/data/batching.py): "shuffled", as the released Coupled-VAE code
+    # draws them; "length-grouped", sentences of similar length together (less padding). With
     # summed token losses and norm clipping the two weight tokens differently: clipping scales long-sentence
     # batches down more when they are grouped (tests/benchmarks/NOTES.md, section 12). "context-sorted" and
     # "response-sorted": OpenNMT-py's pools (the AMI code), dialogue pairs sorted by the source that the forward
     # (context) or backward (response) network reads, then by its target. "shuffled-once": one permutation for the
     # whole run, the same full batches every epoch (the remainder left out), as the Stochastic WAE code slices its
-    # once-shuffled corpus.
+    # once-shuffled corpus. "sampled": each batch drawn at random with replacement, as the VMED code draws them.
     batches: str = "length-grouped"
     lr: float = 1e-3
     betas: tuple[float, float] = (0.9, 0.999)

@@ -218,6 +218,14 @@ def once_shuffled_full_batches(sentences, batch_size: int, generator: torch.Gene
     return list(batches[:len(sentences) // batch_size])
 
 
+def sampled_batches(pairs, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
+    """An epoch's worth of batches as the released VMED code draws each one: `batch_size` examples uniformly at
+    random with replacement (`np.random.choice(n, batch_size, replace=True)`), every batch on its own, as many
+    batches as a loader would cut from the split."""
+    return [torch.randint(len(pairs), (batch_size,), generator=generator)
+            for _ in range(batches_per_epoch(len(pairs), batch_size, "sampled"))]
+
+
 def pool_sorted_batches(keys: torch.Tensor, batch_size: int, generator: torch.Generator,
                         pool_batches: int = 8192) -> list[torch.Tensor]:
     """One epoch as OpenNMT-py's training iterator draws it (the AMI authors' fork; its `pool_factor` is 8192): a
@@ -248,7 +256,7 @@ def sorted_by(source: str):
 
 BATCH_ORDERS = {"length-grouped": length_grouped_batches, "shuffled": shuffled_batches,
                 "context-sorted": sorted_by("context"), "response-sorted": sorted_by("response"),
-                "shuffled-once": once_shuffled_full_batches}
+                "shuffled-once": once_shuffled_full_batches, "sampled": sampled_batches}
 # Orders drawn once for the whole run: the released Stochastic WAE loops slice a corpus shuffled once in the same
 # order every epoch.
 SAME_EVERY_EPOCH = {"shuffled-once"}

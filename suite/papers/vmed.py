@@ -61,7 +61,7 @@ def paper_setup(model_id: str, dataset: str, model: MemoryDialogueConfig) -> Run
     train = DialogueTrainConfig(batch_size=BATCH, lr=1e-3, clip_norm=10.0, iterations=ITERATIONS, finish_epoch=False,
                                 lr_decay_start=ITERATIONS, lr_decay_every=ITERATIONS, kl_anneal=anneal,
                                 duplicate_embedding_updates=False, valid_every=1000, max_len=20,
-                                batches="shuffled")   # the released code draws each batch's pairs at random
+                                batches="sampled")   # the released code draws each batch's pairs at random
     return RunConfig(model_id, dataset, model, train, EvalConfig(decode_max_len=10, mask_unk=False))
 
 

