@@ -317,10 +317,11 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
         training = ("≤ " if bound else "") + _hours(train_seconds)
         cells.append([model_id, len(pending), len(specs) - len(pending), training, _hours(eval_seconds),
                       _hours(run_seconds * len(pending))])
-    if shared:            # trained once, by the first run that needs it, while the runs beside it wait
-        seconds = sum(shared.values())
-        total += seconds
-        cells.append(["word2vec vectors (shared)", len(shared), 0, _hours(seconds), "–", _hours(seconds)])
+    shared_seconds = sum(shared.values())    # trained once, by the first run that needs it, while others wait
+    if shared:
+        total += shared_seconds
+        cells.append(["word2vec vectors (shared)", len(shared), 0, _hours(shared_seconds), "–",
+                      _hours(shared_seconds)])
     pending_total = len(durations)
     where = options.device.upper() if options.device != "cpu" else "CPU"
     header = [f"Plan for {table.id} on {dataset}: budget {options.budget.label}, seeds "
@@ -329,7 +330,7 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
               + (f"estimated {_hours(total)} of {where} time in one worker, about "
                  f"{_hours(total / max(1, pending_total))} per run on a worker like this one" if jobs == 1 else
                  f"{jobs} at a time ({threads} CPU thread(s) each): estimated "
-                 f"{_hours(sum(shared.values()) + wall_time(durations, jobs))} "
+                 f"{_hours(shared_seconds + wall_time(durations, jobs))} "
                  f"wall-clock, {_hours(total / max(1, pending_total))} per run while packed")]
     body = tabulate(cells, ["model", "runs to do", "finished", "training / run", "evaluation / run", "total"],
                     tablefmt="simple", disable_numparse=True)

@@ -212,10 +212,8 @@ def once_shuffled_full_batches(sentences, batch_size: int, generator: torch.Gene
     of a permutation, the remainder left out (their placeholders hold exactly `batch_size` rows, and
     `get_batches` yields len(x) // batch_size batches). Drawn once for the run (`SAME_EVERY_EPOCH`), the same
     sentences sit out every epoch."""
-    if len(sentences) < batch_size:
-        raise SuiteError(f"the training split has {len(sentences)} examples, fewer than one batch of {batch_size}")
     batches = torch.randperm(len(sentences), generator=generator).split(batch_size)
-    return list(batches[:len(sentences) // batch_size])
+    return list(batches[:batches_per_epoch(len(sentences), batch_size, "shuffled-once")])
 
 
 def sampled_batches(pairs, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
@@ -265,8 +263,13 @@ FULL_BATCHES_ONLY = {"shuffled-once"}
 
 
 def batches_per_epoch(examples: int, batch_size: int, order: str) -> int:
-    """How many batches an epoch of `order` cuts `examples` into."""
-    return examples // batch_size if order in FULL_BATCHES_ONLY else -(-examples // batch_size)
+    """How many batches an epoch of `order` cuts `examples` into (one at least: an order of full batches only
+    refuses a split smaller than one)."""
+    if order not in FULL_BATCHES_ONLY:
+        return -(-examples // batch_size)
+    if examples < batch_size:
+        raise SuiteError(f"the training split has {examples} examples, fewer than one batch of {batch_size}")
+    return examples // batch_size
 
 
 def epoch_generator(seed: int, epoch: int, order: str) -> torch.Generator:

@@ -45,9 +45,16 @@ def training_sentences(corpus: Corpus) -> list[list[str]]:
     return out
 
 
+def fit(sentences: list[list[str]], settings: Word2Vec, dim: int, epochs: int, callbacks=()):
+    """Gensim's Word2Vec trained on `sentences` with `settings`, for `epochs` epochs, on one worker."""
+    from gensim.models import Word2Vec as GensimWord2Vec  # only these rows need gensim
+
+    return GensimWord2Vec(sentences, vector_size=dim, window=settings.window, min_count=settings.min_count,
+                          epochs=epochs, seed=settings.seed, workers=1, callbacks=list(callbacks))
+
+
 def train_vectors(corpus: Corpus, settings: Word2Vec, dim: int) -> torch.Tensor:
     """(vocabulary size, dim) embedding matrix: word2vec vectors where trained, U(-0.05, 0.05) elsewhere."""
-    from gensim.models import Word2Vec as GensimWord2Vec  # only these rows need gensim
     from gensim.models.callbacks import CallbackAny2Vec
 
     # a progress bar's tick per epoch (50 epochs over SNLI take minutes on one worker): the bar counts an item
@@ -60,9 +67,7 @@ def train_vectors(corpus: Corpus, settings: Word2Vec, dim: int) -> torch.Tensor:
             next(ticks, None)
 
     next(ticks)
-    model = GensimWord2Vec(training_sentences(corpus), vector_size=dim, window=settings.window,
-                           min_count=settings.min_count, epochs=settings.epochs, seed=settings.seed, workers=1,
-                           callbacks=[EpochTicks()])
+    model = fit(training_sentences(corpus), settings, dim, settings.epochs, [EpochTicks()])
     next(ticks, None)                   # the end: the bar closes
     generator = torch.Generator().manual_seed(settings.seed)
     matrix = torch.empty(len(corpus.vocab), dim).uniform_(-0.05, 0.05, generator=generator)
@@ -76,8 +81,6 @@ def training_seconds(corpus: Corpus, settings: Word2Vec, dim: int) -> float:
     """How long `train_vectors` should take here. Gensim spends a time per word building its vocabulary and a time
     per word and epoch training: both are timed on the corpus's first PROBE_WORDS words (one epoch, then three)
     and scaled to the whole text and `settings.epochs`."""
-    from gensim.models import Word2Vec as GensimWord2Vec
-
     sentences = training_sentences(corpus)
     words = sum(map(len, sentences))
     probe, probe_words = [], 0
@@ -89,8 +92,7 @@ def training_seconds(corpus: Corpus, settings: Word2Vec, dim: int) -> float:
 
     def timed(epochs: int) -> float:
         start = time.perf_counter()
-        GensimWord2Vec(probe, vector_size=dim, window=settings.window, min_count=settings.min_count, epochs=epochs,
-                       seed=settings.seed, workers=1)
+        fit(probe, settings, dim, epochs)
         return time.perf_counter() - start
 
     one, three = timed(1), timed(3)

@@ -6,7 +6,15 @@ from dataclasses import replace
 import pytest
 import torch
 
-from suite.config import EpochAdamConfig, Posterior, Regulariser, SentenceModelConfig, SigmoidAnneal, WordDropout
+from suite.config import (
+    EpochAdamConfig,
+    Posterior,
+    Regulariser,
+    SentenceModelConfig,
+    SigmoidAnneal,
+    WordDropout,
+)
+from suite.errors import SuiteError
 from suite.models.build import build_model
 from suite.training.epoch_adam import EpochAdamTrainer
 
@@ -68,6 +76,11 @@ def test_an_epoch_is_as_many_steps_as_its_order_has_batches(tiny_corpus, order, 
     """96 sentences in batches of 10: the released WAE loops' 9 full batches, or a loader's 10 with a last of 6."""
     _, trainer = train(tiny_corpus, EpochAdamConfig(batch_size=10, epochs=2, batches=order))
     assert (trainer.batches_per_epoch, trainer.total) == (batches, 2 * batches)
+
+
+def test_a_split_smaller_than_one_full_batch_fails_in_one_line_before_training(tiny_corpus):
+    with pytest.raises(SuiteError, match="the training split has 96 examples, fewer than one batch of 128"):
+        train(tiny_corpus, EpochAdamConfig(batch_size=128, epochs=2, batches="shuffled-once"))
 
 
 def test_gradients_are_clipped_elementwise(tiny_corpus):
