@@ -38,7 +38,7 @@ from suite.harness import (
 )
 from suite.plan import plan_table
 from suite.records import atomic_write_text
-from suite.runner import RunSpec, finished
+from suite.runner import RunSpec, finished, require_inputs
 from suite.tables import all_tables, get_table, table_errors
 
 RESULTS = Path("results")
@@ -301,6 +301,8 @@ def run_command(model_id, dataset, metrics, options: Options):
     get_dataset(dataset)
     registry.get_model(model_id)
     specs = [options.spec(model_id, dataset, seed) for seed in options.seeds]
+    for spec in specs:
+        require_inputs(spec)
     reused = [finished(spec) for spec in specs]
     records = options.executor.run(specs, _list(metrics), echo=_echo)
     for spec, was_reused, record in zip(specs, reused, records, strict=True):

@@ -126,6 +126,9 @@ class MemoryDialogueConfig(ModelConfig):
     memory_slots: int = 16
     memory_width: int = 64
     modes: int = 1
+    # a word2vec binary file in the data directory whose vectors start the word embedding (reduced to emb_dim by
+    # an SVD, suite/data/word_vectors.py); None: the embedding starts as every other weight
+    word_vectors: str | None = None
 
 
 @dataclass(frozen=True)

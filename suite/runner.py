@@ -7,6 +7,7 @@ metric group is evaluated once and appended to the record, which is rewritten at
 
 from __future__ import annotations
 
+import sys
 import time
 import zlib
 from collections.abc import Callable, Iterable
@@ -22,6 +23,7 @@ from suite.data.corpus import Corpus
 from suite.data.datasets import load_corpus
 from suite.data.windows import windowed_corpus
 from suite.data.word2vec import CACHE_DIR, pretrained_embeddings
+from suite.data.word_vectors import embedding_matrix, vectors_path
 from suite.errors import SuiteError
 from suite.evaluation.dialogue import evaluate_responses
 from suite.evaluation.fluency import fluency_lm, lm_corpus
@@ -292,6 +294,15 @@ def finished(spec: RunSpec) -> bool:
     return _reusable(read_record(spec.directory / RECORD), key, spec.directory)
 
 
+def require_inputs(spec: RunSpec):
+    """Fails in one line, before any work starts, when `spec` has to train and a file its row starts from is absent
+    from the data directory (VMED's word vectors at the full budget)."""
+    cfg = registry.get_model(spec.model_id).run_config(spec.dataset, spec.budget)
+    name = getattr(cfg.model, "word_vectors", None)
+    if name is not None and not finished(spec):
+        vectors_path(name, spec.data_dir)
+
+
 def _pretrain(spec: RunSpec, cfg: RunConfig, model) -> dict:
     """Train (or reuse) the model named by `init_from` with the same dataset, budget and seed, and start
     `model` from its weights; returns where they came from."""
@@ -347,7 +358,7 @@ def _train(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, origin: dict, k
     if spec.force:
         (directory / CHECKPOINT).unlink(missing_ok=True)
     initialised_from = None
-    embeddings = _word2vec(spec, cfg, corpus, model)
+    embeddings = _word2vec(spec, cfg, corpus, model) or _word_vectors(spec, cfg, corpus, model)
     try:
         if isinstance(cfg.train, EpochAdamConfig):
             result = EpochAdamTrainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key,
@@ -386,6 +397,21 @@ def _word2vec(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model) -> str | Non
     vectors, path = pretrained_embeddings(corpus, settings, cfg.model.emb_dim, spec.results_dir / CACHE_DIR)
     model.embedding.weight.data.copy_(vectors)
     return str(path.relative_to(spec.results_dir))
+
+
+def _word_vectors(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model) -> str | None:
+    """Start the embedding of a row whose paper starts it from pretrained vectors (VMED: Google's word2vec) from
+    the file in the data directory; what was read, or None for every other row."""
+    name = getattr(cfg.model, "word_vectors", None)
+    if name is None:
+        return None
+    path = vectors_path(name, spec.data_dir)
+    print(f"{spec.label}: reading the word vectors of its {len(corpus.vocab):,} words from {path}",
+          file=sys.stderr, flush=True)
+    matrix, found = embedding_matrix(corpus.vocab.words, path, cfg.model.emb_dim,
+                                     torch.Generator().manual_seed(spec.seed))
+    model.embedding.weight.data.copy_(matrix)
+    return f"{name}: {found:,} of the {len(corpus.vocab):,} words found, reduced to {cfg.model.emb_dim} dimensions"
 
 
 def _evaluate(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, record: dict, metrics: Iterable[str],

@@ -32,6 +32,7 @@ def test_list_shows_every_table_row_and_dataset_status():
     (("table", "coupled-1"), "choose one with --dataset"),
     (("table", "coupled-1", "--dataset", "yelp"), "--data-dir"),
     (("run", "vea", "--dataset", "ptb"), "unknown model: 'vea' (did you mean vae"),
+    (("run", "vmed-k1", "--dataset", "chitchat", "--budget", "full"), "GoogleNews-vectors-negative300.bin not found"),
     (("table", "coupled-1", "--dataset", "ptb", "--jobs", "2", "--executor", "ray"), "with --executor ray"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(args, message):
