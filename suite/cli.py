@@ -149,6 +149,16 @@ def _availability(name: str, data_dir: Path | None) -> str:
                           for d in stand_ins)
 
 
+def _word_vectors(table, data_dir: Path | None) -> str:
+    """The word-vector files the table's rows start from at the full budget (VMED's), each present or absent."""
+    names = {getattr(registry.get_model(r.model).config(table.datasets[0]).model, "word_vectors", None)
+             for r in registry.table_rows(table) if r.model}
+    names.discard(None)
+    return "".join(f"\n  full budget also needs: {name} "
+                   f"({'present' if data_dir is not None and (data_dir / name).is_file() else 'absent'})"
+                   for name in sorted(names))
+
+
 @main.command("list")
 @click.option("--paper", default=None, help="Only this paper's tables.")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
@@ -161,7 +171,8 @@ def list_tables(paper: str | None, data_dir: Path | None):
         raise SuiteError(f"no tables for paper {paper!r} (papers: coupled-vae, stochastic-wae, vmed, ami)")
     for table in tables:
         datasets = ", ".join(_availability(d, data_dir) for d in table.datasets)
-        click.echo(f"\n{table.id}  [{table.paper}] {table.title}\n  datasets: {datasets}")
+        click.echo(f"\n{table.id}  [{table.paper}] {table.title}\n  datasets: {datasets}"
+                   f"{_word_vectors(table, data_dir)}")
         cells = [[r.row, r.model or "-", "implemented" if r.model else f"not implemented: {r.reason}"]
                  for r in registry.table_rows(table)]
         click.echo(tabulate(cells, ["row", "model", "status"], tablefmt="plain"))

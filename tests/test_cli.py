@@ -22,6 +22,8 @@ def test_list_shows_every_table_row_and_dataset_status():
     assert re.search(r"^coupled-vae\s+coupled-vae\s+implemented$", result.output, re.MULTILINE)
     assert re.search(r"^vmed-k2\s+vmed-k2\s+implemented$", result.output, re.MULTILINE)
     assert "not implemented" not in result.output        # every row of the four papers runs
+    assert "vmed-1  [vmed]" in result.output and result.output.count(
+        "full budget also needs: GoogleNews-vectors-negative300.bin (absent)") == 4      # vmed-1 ... vmed-4 only
 
 
 @pytest.mark.parametrize("args,message", [
