@@ -42,7 +42,7 @@ from suite.models import has_latent
 from suite.models.build import build_model
 from suite.provenance import code_digest
 from suite.records import RECORD, atomic_write_json, read_record
-from suite.runner import RunSpec, groups_for, load_run_corpus, run_key
+from suite.runner import RunSpec, groups_for, load_run_corpus, require_inputs, run_key
 from suite.tables import get_table
 from suite.training import cuda_graphs
 from suite.training.epochs import EpochTrainer
@@ -290,11 +290,13 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
     models = list(dict.fromkeys(e.model for e in entries if e.model is not None))
     threads = getattr(options.executor, "threads", None)
     jobs = min(getattr(options.executor, "jobs", 1), len(models) * len(options.seeds))   # no more at once than runs
+    runs = {model_id: [RunSpec(model_id, dataset, options.budget, seed, options.results_dir, options.data_dir,
+                               options.force, options.device) for seed in options.seeds] for model_id in models}
+    for spec in (spec for specs in runs.values() for spec in specs):
+        require_inputs(spec)                    # a file the runs start from (VMED's word vectors), likewise
     cells, total, durations, shared = [], 0.0, [], {}
-    for position, model_id in enumerate(models, 1):
+    for position, (model_id, specs) in enumerate(runs.items(), 1):
         cfg = registry.get_model(model_id).run_config(dataset, options.budget)
-        specs = [RunSpec(model_id, dataset, options.budget, seed, options.results_dir, options.data_dir,
-                         options.force, options.device) for seed in options.seeds]
         run_corpus = load_run_corpus(cfg, options.data_dir)       # VMED's rows read a window of the corpus
         key = run_key(cfg, run_corpus)
         pending = [s for s in specs if options.force or (read_record(s.directory / RECORD) or {}).get("key") != key]

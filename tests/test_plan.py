@@ -159,3 +159,10 @@ def test_word2vec_time_is_extrapolated_from_a_slice_to_the_text_and_epochs(ptb, 
     words = sum(map(len, word2vec.training_sentences(ptb)))
     assert settings.epochs == 50 and words > 5 * word2vec.PROBE_WORDS
     assert word2vec.training_seconds(ptb, settings, 300) == pytest.approx((2e-6 + 50 * 5e-6) * words)
+
+
+def test_a_plan_of_rows_whose_word_vectors_are_absent_fails_before_measuring(tmp_path):
+    result = CliRunner().invoke(main, ["plan", "vmed-1", "--dataset", "chitchat", "--budget", "full",
+                                       "--data-dir", str(tmp_path), "--results-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "measuring" not in result.output, result.output
+    assert "GoogleNews-vectors-negative300.bin not found" in result.output
