@@ -48,3 +48,19 @@ def test_a_stand_in_runs_only_when_the_real_corpus_is_absent(tmp_path):
     calls, said = dry_run(tmp_path, "vmed")
     assert calls[0][:3] == ["reproduce", "table", "vmed-1"] and option(calls[0], "--dataset") == "cornell"
     assert "cornell" not in said
+
+
+def test_vmeds_full_budget_asks_for_its_word_vectors_before_any_table(tmp_path):
+    env = {**os.environ, "DRY_RUN": "1", "REPRODUCE_DATA_DIR": str(tmp_path),
+           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+
+    def script(paper):
+        return subprocess.run(["bash", str(REPO / "reproduce.sh"), "full", paper], cwd=REPO, env=env,
+                              capture_output=True, text=True)
+
+    refused = script("all")
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.stderr.startswith("error: word vectors GoogleNews-vectors-negative300.bin not found in ")
+    assert script("coupled").returncode == 0                  # the other papers do not need them
+    (tmp_path / "GoogleNews-vectors-negative300.bin").touch()
+    assert "reproduce table vmed-1" in script("vmed").stdout
