@@ -299,7 +299,7 @@ class EpochTrainConfig:
     decay_patience: int = 2              # validation epochs without improvement before a decay
     lr_decay: float = 0.5
     max_decays: int = 5
-    decay_from_epoch: int = 15           # no decay before this epoch
+    decay_from_epoch: int = 15           # no decay before this epoch, counted from 0 (the released `epoch >= 15`)
     separate_optimizers: bool = True     # encoder and decoder SGD optimisers (aggressive training needs them)
     aggressive: bool = False             # Lagging-VAE: encoder inner loop until validation MI stops rising
     aggressive_steps: int = 99           # at most this many encoder steps per decoder step

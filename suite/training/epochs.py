@@ -157,7 +157,8 @@ class EpochTrainer:
             self.best_state = copy.deepcopy(self.model.state_dict())
         if loss > self.last_loss:
             self.not_improved += 1
-            if self.not_improved >= cfg.decay_patience and self.epoch >= cfg.decay_from_epoch:
+            # self.epoch counts the epochs trained; the released loop's `epoch >= 15` counts them from 0
+            if self.not_improved >= cfg.decay_patience and self.epoch - 1 >= cfg.decay_from_epoch:
                 self.last_loss, self.not_improved, self.decays = loss, 0, self.decays + 1
                 self.lr *= cfg.lr_decay
                 self.model.load_state_dict(self.best_state)

@@ -65,3 +65,16 @@ def test_encoder_optimiser_owns_encoder_and_posterior_networks(tiny_corpus):
     expected = [*model.encoder.parameters(), *model.path.posterior.parameters()]
     assert {id(p) for p in encoder} == {id(p) for p in expected}
     assert len(encoder) + len(decoder) == len(list(model.parameters()))
+
+
+def test_the_learning_rate_first_decays_after_the_16th_epoch_as_released(tiny_corpus, monkeypatch):
+    """He et al.'s text.py decays when `epoch >= 15` in `for epoch in range(args.epochs)`: epochs counted from 0."""
+    rising = iter(range(1, 100))
+    monkeypatch.setattr(epochs, "elbo_loss", lambda *args: float(next(rising)))
+    trainer_ = trainer(tiny_corpus, epochs=17, max_iterations=None)
+    trainer_.train_epoch = lambda progress: None          # only the end-of-epoch rule is under test
+    decayed = []
+    trainer_.make_optimizers = lambda: decayed.append(trainer_.epoch)
+    trainer_.run()
+    assert decayed == [16]        # patience met from the 3rd epoch on; then again only after two more epochs
+    assert trainer_.lr == 0.5 * EpochTrainConfig().lr
