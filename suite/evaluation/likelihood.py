@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from suite.data.batching import evaluation_batches
+from suite.data.batching import evaluation_batches, same_length_batches
 from suite.data.corpus import SentenceSet
 from suite.metrics.likelihood import kl_monte_carlo, log_marginal_iw, perplexity
 from suite.models import device_of, has_latent
@@ -25,7 +25,10 @@ def sentence_scores(model, sentences: SentenceSet, n_samples: int, max_len: int,
     nll = torch.zeros(len(sentences), dtype=torch.float64)
     kl = torch.zeros(len(sentences), dtype=torch.float64) if latent else None
     lengths = torch.zeros(len(sentences), dtype=torch.long)
-    for index in bar(evaluation_batches(sentences, BATCH_TOKENS), desc=desc):
+    # a posterior refined per batch (SA-VAE) depends on the batch: such a model is evaluated in its own batches
+    batches = (same_length_batches(sentences, model.refinement_batch) if hasattr(model, "refinement_batch")
+               else evaluation_batches(sentences, BATCH_TOKENS))
+    for index in bar(batches, desc=desc):
         batch = sentences.batch(index, max_len).to(device)
         lengths[index] = batch.lengths.cpu()
         if not latent:

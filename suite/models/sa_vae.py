@@ -3,8 +3,12 @@
 The amortised Gaussian's mean and log-variance are refined by `steps` SVI steps on the single-sample ELBO
 (batch mean, fixed noise per step) with momentum: p <- momentum·p - g, x <- x + lr·p, each gradient clipped to
 norm `clip` over the batch. Training backpropagates through the unrolled refinement into the encoder and
-decoder (the released code approximates these second-order terms by finite differences; autograd computes them
-exactly). Evaluation uses the refined posterior as the importance-sampling proposal.
+decoder (the released code approximates these second-order terms by finite differences and clips each to norm 5;
+autograd computes them exactly, unclipped). Evaluation uses the refined posterior as the importance-sampling proposal.
+
+Since the refinement minimises a batch mean under a batch-wide clip, a sentence's refined posterior depends on the
+batch it is refined in (each sentence's gradient is divided by the batch size): evaluation refines in the released
+test batches, sentences of one length, `REFINEMENT_BATCH` at a time.
 """
 
 from __future__ import annotations
@@ -23,7 +27,12 @@ def clip_norm(gradient: torch.Tensor, limit: float) -> torch.Tensor:
     return gradient * torch.clamp(limit / (norm + 1e-6), max=1.0)
 
 
+REFINEMENT_BATCH = 32        # He et al.'s test batches (create_data_batch(batch_size=32)), also used for training
+
+
 class SemiAmortized(WrapsBase):
+    refinement_batch = REFINEMENT_BATCH
+
     def __init__(self, base: nn.Module, cfg: Posterior):
         super().__init__()
         self.base, self.cfg = base, cfg

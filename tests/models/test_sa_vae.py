@@ -52,3 +52,28 @@ def test_released_initialisation():
     assert all(e.abs().max() <= 0.1 and e.abs().max() > 0.01 for e in embeddings)
     others = [p for p in model.parameters() if all(p is not e for e in embeddings)]
     assert all(p.abs().max() <= 0.01 for p in others)
+
+
+def test_a_sentences_refined_posterior_depends_on_its_batch_so_evaluation_uses_the_released_batches(tiny_corpus):
+    """The refinement minimises a batch mean: the same sentence refined alone moves further than among 32. NLL
+    evaluation therefore refines in He et al.'s test batches (one length, at most 32 sentences each)."""
+    from suite.evaluation import likelihood
+
+    torch.manual_seed(0)
+    model = build_lstm_vae(ModelConfig(**TINY, posterior=Posterior(svi_steps=5)), vocab_size=len(tiny_corpus.vocab))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(30)
+    test = tiny_corpus.splits["test"]
+    torch.manual_seed(1)
+    alone = model.posterior(test.batch(torch.tensor([0]))).loc
+    torch.manual_seed(1)
+    among = model.posterior(test.batch(torch.arange(len(test)))).loc[:1]
+    assert not torch.allclose(alone, among, atol=1e-3)
+
+    seen = []
+    refine = model.posterior
+    model.posterior = lambda batch: seen.append(batch.lengths.tolist()) or refine(batch)
+    likelihood.sentence_scores(model, test, n_samples=2, max_len=None)
+    assert sum(map(len, seen)) == len(test)
+    assert all(len(set(lengths)) == 1 and len(lengths) <= 32 for lengths in seen)
