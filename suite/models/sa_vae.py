@@ -61,8 +61,13 @@ class SemiAmortized(WrapsBase):
         return DiagGaussian(mean, (0.5 * log_variance).exp())
 
     def posterior(self, batch: Batch) -> DiagGaussian:
+        return self.refined_posterior(batch, kl_weight=1.0)
+
+    def refined_posterior(self, batch: Batch, kl_weight: float) -> DiagGaussian:
+        """The posterior refined on the ELBO with this KL weight: validation during warm-up refines with the
+        training's annealed weight, as the released code's refinement reads it."""
         with torch.enable_grad():
-            return self.refine(batch, self.base.posterior(batch), kl_weight=1.0, create_graph=False)
+            return self.refine(batch, self.base.posterior(batch), kl_weight, create_graph=False)
 
     def training_terms(self, batch: Batch, kl_weight: float) -> dict[str, torch.Tensor]:
         """The refined ELBO only: the encoder learns through the refinement, as in the released code."""

@@ -43,14 +43,16 @@ def split_parameters(model: nn.Module) -> tuple[list[nn.Parameter], list[nn.Para
 
 
 @torch.no_grad()
-def elbo_loss(model: nn.Module, sentences, max_len: int | None) -> float:
-    """Validation loss of the released code: one-sample reconstruction plus closed-form KL, per sentence."""
+def elbo_loss(model: nn.Module, sentences, max_len: int | None, kl_weight: float = 1.0) -> float:
+    """Validation loss of the released code: one-sample reconstruction plus closed-form KL, per sentence; SA-VAE
+    refines its posteriors with the training's current KL weight first."""
     model.eval()
     total = 0.0
     device = device_of(model)
     for index in same_length_batches(sentences, 32):
         batch = sentences.batch(index, max_len).to(device)
-        posterior = model.posterior(batch)
+        posterior = (model.refined_posterior(batch, kl_weight) if hasattr(model, "refined_posterior")
+                     else model.posterior(batch))
         total += float((model.sentence_nll(batch, posterior.rsample().z) + posterior.kl()).sum())
     return total / len(sentences)
 
@@ -150,7 +152,7 @@ class EpochTrainer:
             mi = evaluate_mi_minibatch(self.model, self.valid, cfg.max_len)["mi"]
             self.aggressive = mi >= self.previous_mi
             self.previous_mi = mi
-        loss = elbo_loss(self.model, self.valid, cfg.max_len)
+        loss = elbo_loss(self.model, self.valid, cfg.max_len, self.kl_weight)
         self.curves.valid.append((self.iteration, loss))
         if loss < self.best_loss:
             self.best_loss, self.best_iteration = loss, self.iteration

@@ -77,3 +77,17 @@ def test_a_sentences_refined_posterior_depends_on_its_batch_so_evaluation_uses_t
     likelihood.sentence_scores(model, test, n_samples=2, max_len=None)
     assert sum(map(len, seen)) == len(test)
     assert all(len(set(lengths)) == 1 and len(lengths) <= 32 for lengths in seen)
+
+
+def test_refinement_under_a_small_kl_weight_gives_up_more_kl(tiny_batch):
+    """Validation during the KL warm-up refines with the annealed weight (the released closure reads it)."""
+    torch.manual_seed(0)
+    model = build_lstm_vae(ModelConfig(**TINY, posterior=Posterior(svi_steps=10)), vocab_size=40).eval()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(30)
+    torch.manual_seed(1)
+    warm_up = model.refined_posterior(tiny_batch, kl_weight=0.1).kl()
+    torch.manual_seed(1)
+    full = model.posterior(tiny_batch).kl()
+    assert warm_up.mean() > full.mean()

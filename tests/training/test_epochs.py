@@ -78,3 +78,11 @@ def test_the_learning_rate_first_decays_after_the_16th_epoch_as_released(tiny_co
     trainer_.run()
     assert decayed == [16]        # patience met from the 3rd epoch on; then again only after two more epochs
     assert trainer_.lr == 0.5 * EpochTrainConfig().lr
+
+
+def test_validation_sees_the_annealed_kl_weight_for_sa_vaes_refinement(tiny_corpus, monkeypatch):
+    weights = []
+    monkeypatch.setattr(epochs, "elbo_loss", lambda model, valid, max_len, kl_weight: weights.append(kl_weight) or 1.0)
+    trainer_ = trainer(tiny_corpus, epochs=1, max_iterations=None)
+    trainer_.run()
+    assert weights == [trainer_.kl_weight] and 0.1 < weights[0] < 1.0        # warm-up from 0.1 over 10 epochs
