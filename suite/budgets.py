@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from suite.config import EpochAdamConfig, EpochTrainConfig, EvalConfig, RunConfig, TrainConfig
+from suite.config import DialogueTrainConfig, EpochAdamConfig, EpochTrainConfig, EvalConfig, RunConfig, TrainConfig
 from suite.errors import unknown
 
 
@@ -41,6 +41,8 @@ class Budget:
                                              steps=max(1, round(paper.kl_anneal.steps * scale)))
         noam = paper.noam and replace(paper.noam, compress=scale)
         game = paper.game and paper.game.scaled(scale)
+        if isinstance(paper, DialogueTrainConfig):
+            paper = replace(paper, select_after=round(paper.select_after * scale))
         return replace(paper, iterations=self.iterations, finish_epoch=False, kl_anneal=anneal, noam=noam, game=game,
                        lr_decay_start=round(paper.lr_decay_start * scale),
                        lr_decay_every=max(1, round(paper.lr_decay_every * scale)),

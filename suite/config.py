@@ -129,6 +129,8 @@ class MemoryDialogueConfig(ModelConfig):
     # a word2vec binary file in the data directory whose vectors start the word embedding (reduced to emb_dim by
     # an SVD, suite/data/word_vectors.py); None: the embedding starts as every other weight
     word_vectors: str | None = None
+    # training reads the gold previous word; False: the word the model predicted (the released VMED's default)
+    teacher_forcing: bool = True
 
 
 @dataclass(frozen=True)
@@ -274,10 +276,13 @@ class TrainConfig:
 @dataclass(frozen=True)
 class DialogueTrainConfig(TrainConfig):
     """TrainConfig plus VMED's preprocessing window: the last `context_len` words of each context and the first
-    `response_len` of each response are kept."""
+    `response_len` of each response are kept; and how the weights are selected: by the validation NLL, or
+    (`select_by="bleu"`) by the mean sentence BLEU-4 of greedy validation responses, from `select_after` on."""
 
     context_len: int = 20
     response_len: int = 10
+    select_by: str = "nll"          # "nll" | "bleu"
+    select_after: int = 0           # no weights are selected at or before this iteration
 
 
 @dataclass(frozen=True)

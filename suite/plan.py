@@ -238,7 +238,8 @@ def estimate(cfg: RunConfig, corpus, throughput: Throughput,
         validations = train.iterations // train.valid_every
         valid = min(len(corpus.splits["valid"]), train.valid_sentences or len(corpus.splits["valid"]))
         tracked = min(test, train.track_sentences or test) if train.track_gradients else 0
-        train_seconds += validations * (valid * passes(train.valid_samples) * per_sample
+        bleu = DECODE_COST if getattr(train, "select_by", "nll") == "bleu" else 0    # greedy validation responses
+        train_seconds += validations * (valid * (passes(train.valid_samples) + bleu) * per_sample
                                         + tracked * throughput.per_tracked)
     if isinstance(train, EpochAdamConfig) and steps:
         # one teacher-forced pass over the validation sentences at each real epoch's end and at the last step

@@ -14,6 +14,12 @@ VMED_FAMILIES = ("lstm-seq2seq", "lstm-cvae", "vlstm", "dnc", "vmed")
 
 
 def build_vmed_model(cfg: MemoryDialogueConfig, vocab_size: int) -> nn.Module:
+    model = _family(cfg, vocab_size)
+    model.teacher_forcing = cfg.teacher_forcing
+    return model
+
+
+def _family(cfg: MemoryDialogueConfig, vocab_size: int) -> nn.Module:
     if cfg.enc_hidden != cfg.dec_hidden:
         raise ValueError("VMED's encoders and decoders share one hidden size (the decoder starts from the encoder)")
     sizes = dict(vocab_size=vocab_size, emb_dim=cfg.emb_dim, hidden=cfg.dec_hidden, layers=cfg.layers)

@@ -2,7 +2,8 @@
 
 A model defines `start` (encode the context into a decoding state, batch-first tensors) and `step` (one
 decoding step: logits for the next word, the new state and, for per-step latent models, that step's KL).
-This module unrolls them under teacher forcing for training and greedily for responding, and holds the
+This module unrolls them for training (each step reading the gold previous word, or, as VMED's released training
+does by default, the word the model predicted the step before) and greedily for responding, and holds the
 common pieces: the multi-layer LSTM context encoder, the response encoder the posteriors read, and the
 training objective of VMED's released code (mean cross-entropy per target token + KL weight x mean KL).
 """
@@ -119,22 +120,28 @@ class StepwiseResponder(nn.Module):
 
     likelihood = "exact"
     per_step_posterior = False
+    teacher_forcing = True      # training reads the gold previous word; False: the model's own argmax
 
     def __init__(self, vocab_size: int, emb_dim: int):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, emb_dim)
 
-    def unroll(self, batch: PairBatch) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Teacher forcing with z from the posterior: per-position NLL (B, T+1) and KL (B, T+1) for per-step
-        latents, (B,) for one latent per response, None without latent."""
+    def unroll(self, batch: PairBatch, teacher_forcing: bool = True) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """z from the posterior, each step after <go> reading the gold previous word (teacher forcing) or the
+        model's own prediction at the step before (its argmax; the released VMED's `use_teacher=False`):
+        per-position NLL (B, T+1) and KL (B, T+1) for per-step latents, (B,) for one latent per response, None
+        without latent."""
         state, kl = self.start(batch, posterior=True)
         guide = self.response_encoder(batch) if self.per_step_posterior else None
         words = self.embedding(batch.inputs)
         nll, step_kl = [], []
+        inputs = words[:, 0]                                 # <go>
         for t in range(words.size(1)):
-            logits, state, kl_t = self.step(words[:, t], state, None if guide is None else guide[:, t])
+            logits, state, kl_t = self.step(inputs, state, None if guide is None else guide[:, t])
             nll.append(F.cross_entropy(logits, batch.targets[:, t], reduction="none"))
             step_kl.append(kl_t)
+            if t + 1 < words.size(1):
+                inputs = words[:, t + 1] if teacher_forcing else self.embedding(logits.argmax(-1))
         nll = torch.stack(nll, 1)
         if self.per_step_posterior:
             kl = torch.stack(step_kl, 1)
@@ -143,7 +150,7 @@ class StepwiseResponder(nn.Module):
     def training_terms(self, batch: PairBatch, kl_weight: float) -> dict[str, torch.Tensor]:
         """The released objective: mean cross-entropy per target token + KL weight x mean KL (per target
         position for per-step latents, per response for one latent)."""
-        nll, kl = self.unroll(batch)
+        nll, kl = self.unroll(batch, self.teacher_forcing)
         real = batch.positions          # real target positions, planned on the host (no device sync)
         rec = nll.reshape(-1).index_select(0, real).mean()
         if kl is None:

@@ -6,11 +6,14 @@ word embeddings 96 shared by every part and started from Google's word2vec vecto
 user brings, reduced to 96 by an SVD as released: suite/data/word_vectors.py), LSTM controllers of 3 layers with
 hidden 768 (1024 on OpenSubtitles), memory 16 slots x 64, latent z_t of 32 dimensions (half the slot width, as
 released), weights initialised N(0, 0.1), each LSTM's forget gate 1 higher (the released cell's forget bias); batch
-256, Adam 1e-3, gradient clipping at 10; contexts cut to 20 words, responses to 10.
+256, Adam 1e-3, gradient clipping at 10; contexts cut to 20 words, responses to 10; training without teacher
+forcing (each decoding step reads the model's own argmax at the step before, the released default).
 KL annealing from near 0 to 1: the released weight grows linearly over 100 epochs (TOTAL_ANNEAL_EPOCH); an
 epoch is the training pairs / 256 iterations, the pairs being each corpus's published size less the released
 20k validation + test pairs. The paper gives no training length: full rows run the released default of
-1M iterations, validating every 1k (the exact NLL, or the negative ELBO of latent models, selects weights).
+1M iterations, validating every 100 as released: the weights kept are those whose greedy validation responses
+score the best mean sentence BLEU-4 after iteration 2,000 (the exact NLL, or the negative ELBO of latent models, is
+logged at each validation).
 Evaluation: one greedy response per test context, latents from the prior, no <unk> masking (a plain argmax).
 
 Reduced budgets also shrink the models (3 x 768 LSTMs take seconds per step on a CPU) and the batch, and start
@@ -44,7 +47,9 @@ REDUCED = {"quick": {"model.emb_dim": 96, "model.enc_hidden": 128, "model.dec_hi
            "smoke": {"model.emb_dim": 32, "model.enc_hidden": 32, "model.dec_hidden": 32, "model.layers": 1,
                      "train.batch_size": 32, "model.word_vectors": None}}
 
-BASE = MemoryDialogueConfig(family="lstm-seq2seq", emb_dim=96, latent_dim=32, dropout=0.0, word_vectors=GOOGLE_NEWS)
+# The released training feeds each decoding step the model's own previous argmax (qa_task.py: use_teacher=False)
+BASE = MemoryDialogueConfig(family="lstm-seq2seq", emb_dim=96, latent_dim=32, dropout=0.0, word_vectors=GOOGLE_NEWS,
+                            teacher_forcing=False)
 MODELS = {
     "seq2seq": BASE,
     "seq2seq-att": replace(BASE, attention=True),
@@ -63,8 +68,10 @@ def paper_setup(model_id: str, dataset: str, model: MemoryDialogueConfig) -> Run
               if model.family in LATENT else None)
     train = DialogueTrainConfig(batch_size=BATCH, lr=1e-3, clip_norm=10.0, iterations=ITERATIONS, finish_epoch=False,
                                 lr_decay_start=ITERATIONS, lr_decay_every=ITERATIONS, kl_anneal=anneal,
-                                duplicate_embedding_updates=False, valid_every=1000, max_len=20,
-                                batches="sampled")   # the released code draws each batch's pairs at random
+                                duplicate_embedding_updates=False, max_len=20,
+                                batches="sampled",    # the released code draws each batch's pairs at random
+                                # and keeps the weights of the best validation BLEU, every 100 from 2,000 on
+                                valid_every=100, select_by="bleu", select_after=2000)
     return RunConfig(model_id, dataset, model, train, EvalConfig(decode_max_len=10, mask_unk=False))
 
 

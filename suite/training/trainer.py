@@ -27,6 +27,7 @@ from suite.data.batching import epoch_generator, training_batches
 from suite.data.corpus import Corpus
 from suite.evaluation.gradients import evaluate_gradient_norms
 from suite.evaluation.likelihood import sentence_scores
+from suite.evaluation.vmed_responses import validation_bleu
 from suite.models import device_of
 from suite.progress import TrainingProgress
 from suite.training import cuda_graphs
@@ -51,6 +52,7 @@ class Curves:
     iteration: list[int] = field(default_factory=list)
     terms: dict[str, list[float]] = field(default_factory=dict)
     valid: list[tuple[int, float]] = field(default_factory=list)
+    valid_bleu: list[tuple[int, float]] = field(default_factory=list)    # rows that select by BLEU
     gradients: list[tuple[int, dict[str, float | None]]] = field(default_factory=list)
 
     @property
@@ -64,6 +66,8 @@ class Curves:
 
     def to_dict(self) -> dict:
         curves = {"iteration": self.iteration, **self.terms, "valid_nll": self.valid}
+        if self.valid_bleu:
+            curves["valid_bleu"] = self.valid_bleu
         if self.gradients:
             curves["gradient_norms"] = self.gradients
         return curves
@@ -107,7 +111,7 @@ class Trainer:
         self.iteration, self.epoch, self.position = 0, 0, 0
         self.lr = cfg.noam.lr(cfg.lr, 1) if cfg.noam else cfg.lr
         self.optimizer.set_lr(self.lr)
-        self.best_state, self.best_iteration, self.best_valid = None, None, math.inf
+        self.best_state, self.best_iteration, self.best_valid, self.best_bleu = None, None, math.inf, -math.inf
         self.curves = Curves()
         self.window: dict[str, list[float]] = {}
         self.pending: list[tuple[int, dict[str, torch.Tensor], float, float]] = []   # steps not read back yet
@@ -183,7 +187,7 @@ class Trainer:
             score = validation_nll(self.model, self.corpus, cfg)
             self.curves.valid.append((self.iteration, score))
             self.progress.validated(score)
-            if score < self.best_valid or cfg.keep_last:
+            if self.improved(score) or cfg.keep_last:
                 self.best_valid, self.best_iteration = score, self.iteration
                 self.best_state = copy.deepcopy(self.model.state_dict())
         if cfg.noam:
@@ -193,6 +197,21 @@ class Trainer:
             self.lr /= 2
             self.optimizer.set_lr(self.lr)
         return validated
+
+    def improved(self, nll: float) -> bool:
+        """Whether this validation's weights are the best so far: by a lower validation NLL, or, for rows that
+        select as VMED's released code does, by a higher BLEU-4 of greedy validation responses after
+        `select_after` iterations (the first one after it always counts, so that a run keeps weights)."""
+        cfg = self.cfg
+        if getattr(cfg, "select_by", "nll") == "nll":
+            return nll < self.best_valid
+        valid = self.corpus.splits["valid"].subset(cfg.valid_sentences)
+        bleu = validation_bleu(self.model, valid, self.corpus.vocab, cfg.response_len, cfg.max_len)
+        self.curves.valid_bleu.append((self.iteration, bleu))
+        if self.iteration <= cfg.select_after or bleu <= self.best_bleu:
+            return False
+        self.best_bleu = bleu
+        return True
 
     def elapsed(self) -> float:
         return self.seconds + time.perf_counter() - self.started
@@ -240,8 +259,8 @@ class Trainer:
             self.progress.close()
 
     # --- checkpoints: taken at every validation -----------------------------------------------------
-    RESUMED = ("iteration", "epoch", "position", "lr", "best_state", "best_iteration", "best_valid", "curves",
-               "window", "seconds")
+    RESUMED = ("iteration", "epoch", "position", "lr", "best_state", "best_iteration", "best_valid", "best_bleu",
+               "curves", "window", "seconds")
 
     def save(self):
         save_checkpoint(self, optimizer=self.optimizer.state_dict())

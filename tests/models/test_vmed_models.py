@@ -104,3 +104,29 @@ def test_every_lstm_starts_as_the_released_cell_with_its_forget_bias(name):
         h_new, c_new = cell(x, (h, c))
     np.testing.assert_allclose(h_new.numpy(), expected_h, atol=1e-5)
     np.testing.assert_allclose(c_new.numpy(), expected_c, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["seq2seq-att", "vlstm", "vmed-k3"])
+def test_without_teacher_forcing_each_step_reads_the_previous_steps_argmax(name):
+    """The released training (use_teacher=False) feeds back the model's own prediction; <go> starts it."""
+    net = build_vmed_model(replace(CONFIGS[name], teacher_forcing=False), VOCAB).eval()
+    batch = PAIRS.batch(torch.arange(3))
+    fed, predicted = [], []
+    step = net.step
+
+    def recording(words, state, *guide):
+        logits, state, kl = step(words, state, *guide)
+        fed.append(words)
+        predicted.append(logits.argmax(-1))
+        return logits, state, kl
+
+    net.step = recording
+    torch.manual_seed(0)
+    net.training_terms(batch, kl_weight=1.0)
+    assert torch.equal(fed[0], net.embedding(batch.inputs[:, 0]))
+    for t in range(1, len(fed)):
+        assert torch.equal(fed[t], net.embedding(predicted[t - 1]))
+    fed.clear()
+    net.deterministic_nll(batch)                 # the likelihood (validation, nll_bound) reads the gold words
+    for t in range(len(fed)):
+        assert torch.equal(fed[t], net.embedding(batch.inputs[:, t]))

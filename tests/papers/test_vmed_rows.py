@@ -13,6 +13,7 @@ def test_full_budget_is_the_papers_setup(dataset, hidden):
     m, t = cfg.model, cfg.train
     assert (m.family, m.modes, m.emb_dim, m.enc_hidden, m.dec_hidden, m.layers) == ("vmed", 3, 96, hidden, hidden, 3)
     assert (m.memory_slots, m.memory_width, m.latent_dim) == (16, 64, 32)
+    assert m.teacher_forcing is False     # released qa_task.py: use_teacher=False, the decoder reads its own argmax
     assert (t.batch_size, t.lr, t.clip_norm, t.context_len, t.response_len) == (256, 1e-3, 10.0, 20, 10)
     assert t.batches == "sampled"         # the released code draws each batch at random, with replacement
     assert t.kl_anneal.start == 0 and t.kl_anneal.weight(1) < 1e-3 and t.kl_anneal.max_weight == 1.0
@@ -24,6 +25,7 @@ def test_reduced_budgets_shrink_the_model_and_batch_only():
     full, smoke = entry.config("chitchat"), entry.run_config("chitchat", BUDGETS["smoke"])
     assert (smoke.model.enc_hidden, smoke.model.layers, smoke.train.batch_size) == (32, 1, 32)
     assert (smoke.model.modes, smoke.model.memory_slots, smoke.train.context_len) == (2, 16, 20)
+    assert smoke.model.teacher_forcing is False
     assert entry.run_config("chitchat", BUDGETS["full"]) == full
 
 

@@ -1,0 +1,86 @@
+"""Which validated weights a run keeps: the lowest validation NLL, or, for VMED's rows, the best BLEU-4 of greedy
+validation responses after `select_after` iterations (the released qa_task.py: every 100, from 2,000 on)."""
+
+import pytest
+import torch
+
+from suite import registry
+from suite.budgets import BUDGETS
+from suite.config import DialogueTrainConfig, MemoryDialogueConfig
+from suite.data.dialogue import pair_corpus
+from suite.models.build_vmed import build_vmed_model
+from suite.training import trainer as trainer_module
+from suite.training.trainer import Trainer
+
+
+def tiny_pairs():
+    generator = torch.Generator().manual_seed(0)
+    words = "hi hello how are you fine thanks good bye see".split()
+
+    def text():
+        return [words[int(i)] for i in torch.randint(0, len(words), (int(torch.randint(1, 5, (1,))),),
+                                                       generator=generator)]
+
+    dialogues = {split: [[text(), text()] for _ in range(n)] for split, n in (("train", 32), ("valid", 8),
+                                                                               ("test", 8))}
+    return pair_corpus("tiny-pairs", dialogues, [b"tiny"], stand_in=True, min_count=1)
+
+
+def run(monkeypatch, bleu_scores, nll_scores, **train):
+    corpus = tiny_pairs()
+    torch.manual_seed(0)
+    model = build_vmed_model(MemoryDialogueConfig(family="lstm-seq2seq", emb_dim=8, enc_hidden=8, dec_hidden=8,
+                                                  layers=1), len(corpus.vocab))
+    bleu, nll = iter(bleu_scores), iter(nll_scores)
+    monkeypatch.setattr(trainer_module, "validation_bleu", lambda *args: next(bleu))
+    monkeypatch.setattr(trainer_module, "validation_nll", lambda *args: next(nll))
+    cfg = DialogueTrainConfig(batch_size=8, iterations=5 * len(nll_scores), finish_epoch=False, kl_anneal=None,
+                              valid_every=5, batches="sampled", **train)
+    return Trainer(model, corpus, cfg, seed=0).run()
+
+
+def test_bleu_selection_keeps_the_best_bleu_after_select_after(monkeypatch):
+    result = run(monkeypatch, [0.9, 0.2, 0.4, 0.3], [5.0, 1.0, 3.0, 2.0], select_by="bleu", select_after=5)
+    assert result.best_iteration == 15          # 0.9 at iteration 5 is not after select_after; 0.4 is the best then
+    assert result.best_valid_nll == 3.0         # the record's validation NLL is the kept weights' own
+    assert result.curves.to_dict()["valid_bleu"] == [(5, 0.9), (10, 0.2), (15, 0.4), (20, 0.3)]
+
+
+def test_nll_selection_is_unchanged(monkeypatch):
+    result = run(monkeypatch, [], [5.0, 1.0, 3.0, 2.0])
+    assert result.best_iteration == 10 and "valid_bleu" not in result.curves.to_dict()
+
+
+def test_bleu_selection_keeps_weights_even_when_every_bleu_is_zero(monkeypatch):
+    """The released code would save nothing (its bar starts at 0); a run here keeps the first eligible weights."""
+    result = run(monkeypatch, [0.0, 0.0], [5.0, 1.0], select_by="bleu", select_after=0)
+    assert result.best_iteration == 5
+
+
+def test_vmed_rows_select_as_released_at_every_budget():
+    full = registry.get_model("vmed-k1").run_config("cornell", BUDGETS["full"]).train
+    assert (full.select_by, full.select_after, full.valid_every) == ("bleu", 2000, 100)
+    quick = registry.get_model("vmed-k1").run_config("cornell", BUDGETS["quick"]).train
+    assert quick.select_by == "bleu" and quick.select_after == round(2000 * quick.iterations / full.iterations)
+
+
+def test_validation_bleu_is_the_mean_sentence_bleu4_of_the_greedy_responses():
+    from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+
+    from suite.evaluation.vmed_responses import validation_bleu
+
+    class Parrot(torch.nn.Module):
+        """Answers each context with its gold response, cut to its first two words."""
+
+        def __init__(self):
+            super().__init__()
+            self.anchor = torch.nn.Parameter(torch.zeros(1))      # a device to run on
+
+        def respond(self, batch, max_len, mask_unk):
+            return [batch.words[i, :min(2, int(n))].tolist() for i, n in enumerate(batch.lengths)]
+
+    corpus = tiny_pairs()
+    valid = corpus.splits["valid"]
+    golds = [corpus.vocab.decode(valid.pair(i)[1].tolist()) for i in range(len(valid))]
+    expected = sum(sentence_bleu([g], g[:2], smoothing_function=SmoothingFunction().method7) for g in golds)
+    assert validation_bleu(Parrot(), valid, corpus.vocab, 10, 20) == pytest.approx(expected / len(golds))
