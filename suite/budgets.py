@@ -37,8 +37,7 @@ class Budget:
         if isinstance(paper, EpochTrainConfig):
             return self.epoch_train_config(paper)
         scale = self.iterations / paper.iterations
-        anneal = paper.kl_anneal and replace(paper.kl_anneal, start=round(paper.kl_anneal.start * scale),
-                                             steps=max(1, round(paper.kl_anneal.steps * scale)))
+        anneal = paper.kl_anneal and paper.kl_anneal.scaled(scale)
         noam = paper.noam and replace(paper.noam, compress=scale)
         game = paper.game and paper.game.scaled(scale)
         if isinstance(paper, DialogueTrainConfig):

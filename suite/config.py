@@ -134,11 +134,20 @@ class MemoryDialogueConfig(ModelConfig):
 
 
 @dataclass(frozen=True)
-class Anneal:
-    """Linear KL-weight annealing: weight = clip((iteration - start) / steps, 0, max_weight)."""
+class Window:
+    """A KL-weight schedule over iterations [start, start + steps]; reduced budgets shrink both in proportion."""
 
     start: int = 2000
     steps: int = 40000
+
+    def scaled(self, scale: float):
+        return replace(self, start=round(self.start * scale), steps=max(1, round(self.steps * scale)))
+
+
+@dataclass(frozen=True)
+class Anneal(Window):
+    """Linear KL-weight annealing: weight = clip((iteration - start) / steps, 0, max_weight)."""
+
     max_weight: float = 1.0
 
     def weight(self, iteration: int) -> float:
@@ -146,12 +155,10 @@ class Anneal:
 
 
 @dataclass(frozen=True)
-class Cyclical:
+class Cyclical(Window):
     """Cyclical KL annealing (Fu et al. 2019): within [start, start + steps] the weight rises linearly from 0
     to 1 during the first `ratio` of each of `cycles` cycles and stays at 1 for the rest; 1 afterwards."""
 
-    start: int = 2000
-    steps: int = 40000
     cycles: int = 4
     ratio: float = 0.5
 
@@ -163,6 +170,23 @@ class Cyclical:
         period = self.steps / self.cycles
         phase = ((iteration - self.start) % int(period)) / period
         return 1.0 if phase > self.ratio else phase / self.ratio
+
+
+@dataclass(frozen=True)
+class EpochStepAnneal:
+    """A KL weight raised by 1/epochs at the start of each epoch: min(epoch / epochs, 1), 0 in the first, where
+    epoch = floor(iteration x batch / pairs) counts the passes over the training pairs (the released VMED's alpha,
+    whose epochs are counted this way even though its batches are drawn at random)."""
+
+    pairs: int
+    batch: int
+    epochs: int = 100
+
+    def weight(self, iteration: int) -> float:
+        return min(iteration * self.batch // self.pairs / self.epochs, 1.0)
+
+    def scaled(self, scale: float):
+        return replace(self, pairs=max(1, round(self.pairs * scale)))
 
 
 @dataclass(frozen=True)
@@ -246,7 +270,7 @@ class TrainConfig:
     lr_decay_start: int = 30000     # halve the learning rate every `lr_decay_every` iterations after this
     lr_decay_every: int = 2000
     clip_norm: float | None = 30.0  # None: no clipping
-    kl_anneal: Anneal | Cyclical | None = field(default_factory=Anneal)
+    kl_anneal: Anneal | Cyclical | EpochStepAnneal | None = field(default_factory=Anneal)
     # The released code lists the shared word embedding once per module that holds it in Adam's parameter
     # list, so it gets that many Adam updates per iteration and counts that often in gradient clipping.
     duplicate_embedding_updates: bool = True

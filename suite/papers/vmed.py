@@ -8,12 +8,12 @@ hidden 768 (1024 on OpenSubtitles), memory 16 slots x 64, latent z_t of 32 dimen
 released), weights initialised N(0, 0.1), each LSTM's forget gate 1 higher (the released cell's forget bias); batch
 256, Adam 1e-3, gradient clipping at 10; contexts cut to 20 words, responses to 10; training without teacher
 forcing (each decoding step reads the model's own argmax at the step before, the released default).
-KL annealing from near 0 to 1: the released weight grows linearly over 100 epochs (TOTAL_ANNEAL_EPOCH); an
-epoch is the training pairs / 256 iterations, the pairs being each corpus's published size less the released
-20k validation + test pairs. The paper gives no training length: full rows run the released default of
-1M iterations, validating every 100 as released: the weights kept are those whose greedy validation responses
-score the best mean sentence BLEU-4 after iteration 2,000 (the exact NLL, or the negative ELBO of latent models, is
-logged at each validation).
+KL annealing from 0 to 1 over 100 epochs (TOTAL_ANNEAL_EPOCH): the released weight is min(epoch / 100, 1), so
+it rises by 0.01 at the start of each epoch, an epoch being the training pairs / 256 iterations, the pairs
+being each corpus's published size less the released 20k validation + test pairs. The paper gives no training
+length: full rows run the released default of 1M iterations, validating every 100 as released: the weights kept
+are those whose greedy validation responses score the best mean sentence BLEU-4 after iteration 2,000 (the exact
+NLL, or the negative ELBO of latent models, is logged at each validation).
 Evaluation: one greedy response per test context, latents from the prior, no <unk> masking (a plain argmax).
 
 Reduced budgets also shrink the models (3 x 768 LSTMs take seconds per step on a CPU) and the batch, and start
@@ -23,10 +23,9 @@ output. `chitchat` is the labelled stand-in for all four corpora.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
-from suite.config import Anneal, DialogueTrainConfig, EvalConfig, MemoryDialogueConfig, RunConfig
+from suite.config import DialogueTrainConfig, EpochStepAnneal, EvalConfig, MemoryDialogueConfig, RunConfig
 from suite.data.word_vectors import GOOGLE_NEWS
 from suite.registry import register_model, register_rows
 
@@ -64,7 +63,7 @@ LATENT = ("lstm-cvae", "vlstm", "vmed")
 def paper_setup(model_id: str, dataset: str, model: MemoryDialogueConfig) -> RunConfig:
     hidden = HIDDEN.get(dataset, 768)
     model = replace(model, enc_hidden=hidden, dec_hidden=hidden)
-    anneal = (Anneal(start=0, steps=ANNEAL_EPOCHS * math.ceil(TRAIN_PAIRS[dataset] / BATCH))
+    anneal = (EpochStepAnneal(pairs=TRAIN_PAIRS[dataset], batch=BATCH, epochs=ANNEAL_EPOCHS)
               if model.family in LATENT else None)
     train = DialogueTrainConfig(batch_size=BATCH, lr=1e-3, clip_norm=10.0, iterations=ITERATIONS, finish_epoch=False,
                                 lr_decay_start=ITERATIONS, lr_decay_every=ITERATIONS, kl_anneal=anneal,

@@ -4,7 +4,9 @@ import pytest
 
 from suite import registry
 from suite.budgets import BUDGETS
+from suite.config import EpochStepAnneal
 from suite.data.datasets import get_dataset
+from suite.papers.vmed import TRAIN_PAIRS
 
 
 @pytest.mark.parametrize("dataset, hidden", [("cornell", 768), ("opensubtitles", 1024), ("lj", 768), ("reddit", 768)])
@@ -16,7 +18,9 @@ def test_full_budget_is_the_papers_setup(dataset, hidden):
     assert m.teacher_forcing is False     # released qa_task.py: use_teacher=False, the decoder reads its own argmax
     assert (t.batch_size, t.lr, t.clip_norm, t.context_len, t.response_len) == (256, 1e-3, 10.0, 20, 10)
     assert t.batches == "sampled"         # the released code draws each batch at random, with replacement
-    assert t.kl_anneal.start == 0 and t.kl_anneal.weight(1) < 1e-3 and t.kl_anneal.max_weight == 1.0
+    # released alpha = min(epoch / 100, 1), the epoch counted from the pairs seen: 0 through the first epoch
+    assert t.kl_anneal == EpochStepAnneal(pairs=TRAIN_PAIRS[dataset], batch=256, epochs=100)
+    assert t.kl_anneal.weight(TRAIN_PAIRS[dataset] // 256) == 0.0 and t.kl_anneal.weight(10**6) == 1.0
     assert registry.get_model("vmed-seq2seq").config(dataset).train.kl_anneal is None
 
 

@@ -1,9 +1,11 @@
 """Schedules against hand-computed values of the released code's rules."""
 
+from dataclasses import replace
+
 import pytest
 
 from suite.budgets import BUDGETS
-from suite.config import Anneal, Cyclical, TrainConfig
+from suite.config import Anneal, Cyclical, EpochStepAnneal, TrainConfig
 
 
 @pytest.mark.parametrize("iteration,weight", [(0, 0.0), (2000, 0.0), (2001, 0.000025), (22000, 0.5),
@@ -41,3 +43,19 @@ def test_cyclical_annealing(iteration, weight):
     """Four cycles of 10k iterations over [2k, 42k]: linear 0 -> 1 in the first half of each, then 1
     (at exactly 42k the released code's modulo starts a fifth cycle at 0)."""
     assert Cyclical(start=2000, steps=40000, cycles=4, ratio=0.5).weight(iteration) == pytest.approx(weight)
+
+
+@pytest.mark.parametrize("iteration,weight", [(1, 0.0), (3, 0.0), (4, 0.01), (7, 0.01), (8, 0.02), (390, 0.99),
+                                              (391, 1.0), (10_000, 1.0)])
+def test_epoch_step_annealing(iteration, weight):
+    """The released VMED's alpha = min(floor(i x 256 / pairs) / 100, 1) for 1,000 training pairs: an epoch is
+    3.90625 iterations, so 0.01 more from iterations 4, 8, ... and 1 from 391 (100,096 pairs seen) on."""
+    assert EpochStepAnneal(pairs=1000, batch=256, epochs=100).weight(iteration) == pytest.approx(weight)
+
+
+def test_reduced_budgets_compress_epoch_steps_in_proportion():
+    paper = replace(TrainConfig(), kl_anneal=EpochStepAnneal(pairs=200_000, batch=256), iterations=1_000_000)
+    quick = BUDGETS["quick"].train_config(paper).kl_anneal
+    assert quick == EpochStepAnneal(pairs=300, batch=256)
+    full_weight = [paper.kl_anneal.weight(round(i * 1_000_000 / 1500)) for i in (1, 100, 117, 118, 500)]
+    assert [quick.weight(i) for i in (1, 100, 117, 118, 500)] == pytest.approx(full_weight, abs=0.01)
