@@ -116,11 +116,13 @@ def _replies(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
              "bleu": "corpus BLEU-4, multi-bleu.perl conventions", "entropy": "Ent-4 (Zhang et al. 2018), nats"})
 def _bleu_and_glove(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
     test = corpus.splits["test"].subset(cfg.eval.test_sentences)
-    return (evaluate_bleu_and_glove(model, test, corpus.vocab, cfg.eval.decode_max_len, cfg.eval.mask_unk,
+    batch_size, past_gold = cfg.train.batch_size, cfg.train.decode_past_gold
+    return (evaluate_bleu_and_glove(model, test, corpus.vocab, batch_size, past_gold, cfg.eval.mask_unk,
                                     cfg.train.max_len),
-            {"pairs": len(test), "responses_per_context": 1, "decoding": "greedy, latents from the prior",
-             "bleu": "sentence BLEU, NLTK smoothing 7", "a_glove": "GloVe 6B 50-d",
-             "decode_max_len": cfg.eval.decode_max_len, "mask_unk": cfg.eval.mask_unk})
+            {"pairs": len(test), "responses_per_context": 1,
+             "decoding": f"greedy, latents from the prior, in batches of {batch_size} consecutive pairs, each up to "
+                         f"its longest gold response + {past_gold} words",
+             "bleu": "sentence BLEU, NLTK smoothing 7", "a_glove": "GloVe 6B 50-d", "mask_unk": cfg.eval.mask_unk})
 
 
 def _response_bound(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:

@@ -15,6 +15,8 @@ length: full rows run the released default of 1M iterations, validating every 10
 are those whose greedy validation responses score the best mean sentence BLEU-4 after iteration 2,000 (the exact
 NLL, or the negative ELBO of latent models, is logged at each validation).
 Evaluation: one greedy response per test context, latents from the prior, no <unk> masking (a plain argmax).
+Responses, in validation and test, are decoded as released: in batches of 256 consecutive pairs, each up to its
+longest gold response + 1 words (the released decoder runs the longest + 2 steps, the first predicting <go>).
 
 Reduced budgets also shrink the models (3 x 768 LSTMs take seconds per step on a CPU) and the batch, and start
 the embeddings at random (they run without the 3.6 GB vectors file); all is labelled by the budget's name in every
@@ -71,7 +73,7 @@ def paper_setup(model_id: str, dataset: str, model: MemoryDialogueConfig) -> Run
                                 batches="sampled",    # the released code draws each batch's pairs at random
                                 # and keeps the weights of the best validation BLEU, every 100 from 2,000 on
                                 valid_every=100, select_by="bleu", select_after=2000)
-    return RunConfig(model_id, dataset, model, train, EvalConfig(decode_max_len=10, mask_unk=False))
+    return RunConfig(model_id, dataset, model, train, EvalConfig(mask_unk=False))
 
 
 def model_id(row: str) -> str:

@@ -206,7 +206,7 @@ class Trainer:
         if getattr(cfg, "select_by", "nll") == "nll":
             return nll < self.best_valid
         valid = self.corpus.splits["valid"].subset(cfg.valid_sentences)
-        bleu = validation_bleu(self.model, valid, self.corpus.vocab, cfg.response_len, cfg.max_len)
+        bleu = validation_bleu(self.model, valid, self.corpus.vocab, cfg.batch_size, cfg.decode_past_gold, cfg.max_len)
         self.curves.valid_bleu.append((self.iteration, bleu))
         if self.iteration <= cfg.select_after or bleu <= self.best_bleu:
             return False

@@ -83,4 +83,4 @@ def test_validation_bleu_is_the_mean_sentence_bleu4_of_the_greedy_responses():
     valid = corpus.splits["valid"]
     golds = [corpus.vocab.decode(valid.pair(i)[1].tolist()) for i in range(len(valid))]
     expected = sum(sentence_bleu([g], g[:2], smoothing_function=SmoothingFunction().method7) for g in golds)
-    assert validation_bleu(Parrot(), valid, corpus.vocab, 10, 20) == pytest.approx(expected / len(golds))
+    assert validation_bleu(Parrot(), valid, corpus.vocab, 4, 1, 20) == pytest.approx(expected / len(golds))
