@@ -302,13 +302,13 @@ class DialogueTrainConfig(TrainConfig):
     """TrainConfig plus VMED's preprocessing window: the last `context_len` words of each context and the first
     `response_len` of each response are kept; and how the weights are selected: by the validation NLL, or
     (`select_by="bleu"`) by the mean sentence BLEU-4 of greedy validation responses, from `select_after` on.
-    Greedy responses (validation and test) are decoded in batches of `batch_size` consecutive pairs, each up to
-    its longest gold response + `decode_past_gold` words (the released decoding length, suite/evaluation/
-    vmed_responses.py)."""
+    Greedy responses (validation and test) are decoded in batches of `batch_size` consecutive pairs, each for
+    its longest gold response + `decode_past_gold` steps (the released decode_length, the first step predicting
+    <go>: suite/evaluation/vmed_responses.py)."""
 
     context_len: int = 20
     response_len: int = 10
-    decode_past_gold: int = 1
+    decode_past_gold: int = 2
     select_by: str = "nll"          # "nll" | "bleu"
     select_after: int = 0           # no weights are selected at or before this iteration
 

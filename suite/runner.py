@@ -120,8 +120,8 @@ def _bleu_and_glove(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
     return (evaluate_bleu_and_glove(model, test, corpus.vocab, batch_size, past_gold, cfg.eval.mask_unk,
                                     cfg.train.max_len),
             {"pairs": len(test), "responses_per_context": 1,
-             "decoding": f"greedy, latents from the prior, in batches of {batch_size} consecutive pairs, each up to "
-                         f"its longest gold response + {past_gold} words",
+             "decoding": f"greedy, latents from the prior, in batches of {batch_size} consecutive pairs, each for "
+                         f"its longest gold response + {past_gold} steps, the first from a zero input",
              "bleu": "sentence BLEU, NLTK smoothing 7", "a_glove": "GloVe 6B 50-d", "mask_unk": cfg.eval.mask_unk})
 
 

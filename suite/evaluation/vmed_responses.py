@@ -15,9 +15,9 @@ from suite.progress import bar
 
 
 def decoding_batches(pairs: PairSet, batch_size: int, past_gold: int) -> list[tuple[torch.Tensor, int]]:
-    """Consecutive batches of `batch_size` pairs, each with the most words its responses may take: its longest
-    gold response + `past_gold`. The released VMED decodes the longest + 2 steps, the first of which predicts
-    <go>; its last batch is the final `batch_size` pairs, so a short last batch takes their longest."""
+    """Consecutive batches of `batch_size` pairs, each with the decoding steps its responses get: its longest
+    gold response + `past_gold` (the released VMED's decode_length: the longest + 2, the first step predicting
+    <go>). The released last batch is the final `batch_size` pairs, so a short last batch takes their longest."""
     lengths = pairs.lengths
     batches = []
     for index in torch.arange(len(pairs)).split(batch_size):

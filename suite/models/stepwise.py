@@ -2,10 +2,12 @@
 
 A model defines `start` (encode the context into a decoding state, batch-first tensors) and `step` (one
 decoding step: logits for the next word, the new state and, for per-step latent models, that step's KL).
-This module unrolls them for training (each step reading the gold previous word, or, as VMED's released training
-does by default, the word the model predicted the step before) and greedily for responding, and holds the
-common pieces: the multi-layer LSTM context encoder, the response encoder the posteriors read, and the
-training objective of VMED's released code (mean cross-entropy per target token + KL weight x mean KL).
+This module unrolls them as the released decoder runs: a first step reads a zero vector and is trained to predict
+<go>, each later step reads the gold previous word, or, as VMED's released training does by default, the word the
+model predicted the step before; for training and greedily for responding. It holds the common pieces: the
+multi-layer LSTM context encoder, the response encoder the posteriors read, and the training objective of VMED's
+released code (mean cross-entropy over the <go> and target predictions + KL weight x the KL averaged over every
+step, padding included).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from suite.data.dialogue import PairBatch
+from suite.data.vocab import EOS, GO, PAD, UNK
 from suite.models.dnc_memory import MemoryState
 from suite.models.greedy import greedy_decode
 
@@ -103,13 +106,23 @@ class ResponseEncoder(nn.Module):
         self.output_dim = hidden
 
     def forward(self, batch: PairBatch) -> torch.Tensor:
-        """(B, T + 1, H): the encoding after each target position (0 past a response's <eos>)."""
-        return batch.packing.unidirectional(self.lstm, self.embedding(batch.targets).detach(), extra=1)
+        """(B, T + 2, H): the encoding after each position of <go> y_1 .. y_n <eos> (0 past a response's <eos>)."""
+        return batch.packing.unidirectional(self.lstm, self.embedding(decoded_targets(batch)).detach(), extra=2)
 
     def final(self, batch: PairBatch) -> torch.Tensor:
         """(B, H): the encoding of the whole response (its <eos> position)."""
         outputs = self(batch)
-        return outputs[torch.arange(len(batch), device=outputs.device), batch.lengths]
+        return outputs[torch.arange(len(batch), device=outputs.device), batch.lengths + 1]
+
+
+def decoded_targets(batch: PairBatch) -> torch.Tensor:
+    """(B, T + 2): what the released decoder's steps predict, <go> y_1 .. y_n <eos> (then padding)."""
+    return torch.cat([batch.inputs[:, :1], batch.targets], 1)
+
+
+def decoded_mask(batch: PairBatch) -> torch.Tensor:
+    """(B, T + 2): the released loss mask over `decoded_targets`, <go> through <eos>."""
+    return torch.cat([torch.ones_like(batch.mask[:, :1]), batch.mask], 1)
 
 
 class StepwiseResponder(nn.Module):
@@ -127,54 +140,66 @@ class StepwiseResponder(nn.Module):
         self.embedding = nn.Embedding(vocab_size, emb_dim)
 
     def unroll(self, batch: PairBatch, teacher_forcing: bool = True) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """z from the posterior, each step after <go> reading the gold previous word (teacher forcing) or the
-        model's own prediction at the step before (its argmax; the released VMED's `use_teacher=False`):
-        per-position NLL (B, T+1) and KL (B, T+1) for per-step latents, (B,) for one latent per response, None
-        without latent."""
+        """z from the posterior; as the released decoder, a first step reads a zero vector and predicts <go>, each
+        later step reads the gold previous word (teacher forcing) or the model's own prediction at the step before
+        (its argmax; the released VMED's `use_teacher=False`): per-position NLL (B, T+2) of `decoded_targets` and
+        KL (B, T+2) for per-step latents, (B,) for one latent per response, None without latent."""
         state, kl = self.start(batch, posterior=True)
         guide = self.response_encoder(batch) if self.per_step_posterior else None
-        words = self.embedding(batch.inputs)
+        targets = decoded_targets(batch)
+        words = self.embedding(batch.inputs)                 # <go> y_1 .. y_n
+        inputs = torch.zeros_like(words[:, 0])
         nll, step_kl = [], []
-        inputs = words[:, 0]                                 # <go>
-        for t in range(words.size(1)):
+        for t in range(targets.size(1)):
             logits, state, kl_t = self.step(inputs, state, None if guide is None else guide[:, t])
-            nll.append(F.cross_entropy(logits, batch.targets[:, t], reduction="none"))
+            nll.append(F.cross_entropy(logits, targets[:, t], reduction="none"))
             step_kl.append(kl_t)
-            if t + 1 < words.size(1):
-                inputs = words[:, t + 1] if teacher_forcing else self.embedding(logits.argmax(-1))
+            if t + 1 < targets.size(1):
+                inputs = words[:, t] if teacher_forcing else self.embedding(logits.argmax(-1))
         nll = torch.stack(nll, 1)
         if self.per_step_posterior:
             kl = torch.stack(step_kl, 1)
         return nll, kl
 
     def training_terms(self, batch: PairBatch, kl_weight: float) -> dict[str, torch.Tensor]:
-        """The released objective: mean cross-entropy per target token + KL weight x mean KL (per target
-        position for per-step latents, per response for one latent)."""
+        """The released objective: cross-entropy averaged over the masked predictions (every <go> and each
+        response's words and <eos>) + KL weight x the KL averaged over all of it, padded steps included (per step
+        for per-step latents, per response for one latent)."""
         nll, kl = self.unroll(batch, self.teacher_forcing)
         real = batch.positions          # real target positions, planned on the host (no device sync)
-        rec = nll.reshape(-1).index_select(0, real).mean()
+        rec = (nll[:, 0].sum() + nll[:, 1:].reshape(-1).index_select(0, real).sum()) / (len(batch) + len(real))
         if kl is None:
             return {"loss": rec, "rec": rec}
-        kl = (kl.reshape(-1).index_select(0, real) if kl.dim() == 2 else kl).mean()
+        kl = kl.mean()
         return {"loss": rec + kl_weight * kl, "rec": rec, "kl": kl}
 
     def deterministic_nll(self, batch: PairBatch) -> torch.Tensor:
-        """Per response: the exact NLL without latent, else the negative ELBO (one posterior sample); the
-        validation score that selects the weights."""
+        """Per response: the exact NLL of <go> y_1 .. y_n <eos> without latent, else the negative ELBO (one
+        posterior sample); the validation score that selects the weights."""
         nll, kl = self.unroll(batch)
-        score = (nll * batch.mask).sum(1)
+        mask = decoded_mask(batch)
+        score = (nll * mask).sum(1)
         if kl is not None:
-            score = score + ((kl * batch.mask).sum(1) if kl.dim() == 2 else kl)
+            score = score + ((kl * mask).sum(1) if kl.dim() == 2 else kl)
         return score
 
     @torch.no_grad()
     def respond(self, batch: PairBatch, max_len: int, mask_unk: bool) -> list[list[int]]:
-        """One greedy response per context, latents drawn from the prior."""
+        """One greedy response per context, latents drawn from the prior, decoded as released: `max_len` steps,
+        the first reading a zero vector (it predicts <go> once trained), each later one the argmax before; a
+        response ends at its first <eos>, and <pad> and <go> are dropped from it."""
         state, _ = self.start(batch, posterior=False)
+        logits, state, _ = self.step(torch.zeros(len(batch), self.embedding.embedding_dim,
+                                                 device=batch.post_words.device), state, None)
+        if mask_unk:
+            logits[:, UNK] = float("-inf")
+        first = logits.argmax(-1)
 
         def step(token, _, state):
             logits, state, _ = self.step(self.embedding(token), state, None)
             return logits, state
 
         rows = torch.zeros(len(batch), 1, device=batch.post_words.device)
-        return greedy_decode(step, state, rows, max_len, mask_unk, keep=select)
+        rest = greedy_decode(step, state, rows, max_len - 1, mask_unk, keep=select, first=first)
+        return [[] if head == EOS else [t for t in [head, *tail] if t not in (PAD, GO)]
+                for head, tail in zip(first.tolist(), rest, strict=True)]

@@ -15,8 +15,8 @@ length: full rows run the released default of 1M iterations, validating every 10
 are those whose greedy validation responses score the best mean sentence BLEU-4 after iteration 2,000 (the exact
 NLL, or the negative ELBO of latent models, is logged at each validation).
 Evaluation: one greedy response per test context, latents from the prior, no <unk> masking (a plain argmax).
-Responses, in validation and test, are decoded as released: in batches of 256 consecutive pairs, each up to its
-longest gold response + 1 words (the released decoder runs the longest + 2 steps, the first predicting <go>).
+Responses, in validation and test, are decoded as released: in batches of 256 consecutive pairs, each for its
+longest gold response + 2 steps, the first reading a zero vector and predicting <go> (suite/models/stepwise.py).
 
 Reduced budgets also shrink the models (3 x 768 LSTMs take seconds per step on a CPU) and the batch, and start
 the embeddings at random (they run without the 3.6 GB vectors file); all is labelled by the budget's name in every

@@ -1,5 +1,5 @@
-"""VMED's models end to end on tiny sizes: finite objectives, decoding consistent with teacher forcing,
-padding that changes nothing."""
+"""VMED's models end to end on tiny sizes: finite objectives averaged as the released masks average them,
+decoding as the released loop decodes, padding that changes nothing."""
 
 from dataclasses import replace
 
@@ -10,7 +10,9 @@ from torch import nn
 
 from suite.config import MemoryDialogueConfig
 from suite.data.dialogue import PairSet
+from suite.data.vocab import EOS, GO, PAD
 from suite.models.build_vmed import VMED_FAMILIES, build_vmed_model
+from suite.models.stepwise import decoded_mask
 
 VOCAB = 30
 TINY = MemoryDialogueConfig(family="lstm-seq2seq", emb_dim=8, enc_hidden=12, dec_hidden=12, latent_dim=4, layers=2,
@@ -43,19 +45,43 @@ def test_objective_is_finite_and_trains(name):
 
 
 @pytest.mark.parametrize("name", ["seq2seq", "seq2seq-att", "dnc"])
-def test_greedy_responses_are_the_argmax_of_teacher_forcing_on_themselves(name):
+def test_greedy_responses_run_as_the_released_decoder_one_context_at_a_time(name):
+    """The released loop: a first step from a zero vector, then each step reads the argmax before, for
+    `max_len` steps; the response stops at <eos> and drops <pad> and <go> (bleu_score keeps ids > 2)."""
     net = model(name).eval()
     batch = PAIRS.batch(torch.arange(3))
     responses = net.respond(batch, max_len=6, mask_unk=False)
     for i, response in enumerate(responses):
-        if len(response) == 6 or not response:       # cut by max_len (no <eos> to check) or empty
-            continue
-        own = PairSet.from_lists([PAIRS.pair(i)[0].tolist()], [response]).batch(torch.arange(1))
-        state, _ = net.start(own, posterior=False)
-        words = net.embedding(own.inputs)
-        for t, token in enumerate(response):
-            logits, state, _ = net.step(words[:, t], state)
-            assert int(logits.argmax(-1)) == token
+        one = PAIRS.batch(torch.tensor([i]))
+        state, _ = net.start(one, posterior=False)
+        inputs, tokens = torch.zeros(1, net.embedding.embedding_dim), []
+        with torch.no_grad():
+            for _ in range(6):
+                logits, state, _ = net.step(inputs, state)
+                token = int(logits.argmax(-1))
+                if token == EOS:
+                    break
+                tokens.append(token)
+                inputs = net.embedding(torch.tensor([token]))
+        assert response == [t for t in tokens if t not in (PAD, GO)]
+
+
+@pytest.mark.parametrize("name", ["seq2seq", "vlstm", "vmed-k3", "cvae"])
+def test_the_objective_averages_as_the_released_masks_do(name):
+    """Cross-entropy over every <go> prediction and each response's words and <eos>; KL over every step of
+    every row, padded ones included."""
+    net = model(name)
+    batch = PAIRS.batch(torch.arange(3))
+    torch.manual_seed(2)
+    terms = net.training_terms(batch, kl_weight=0.5)
+    torch.manual_seed(2)
+    nll, kl = net.unroll(batch, net.teacher_forcing)
+    mask = decoded_mask(batch)
+    assert mask.shape == (3, 5) and int(mask.sum()) == 3 + (3 + 1) + (1 + 1) + (2 + 1)
+    assert torch.allclose(terms["rec"], nll[mask].mean())
+    if kl is not None:
+        assert torch.allclose(terms["kl"], kl.mean())
+        assert torch.allclose(terms["loss"], nll[mask].mean() + 0.5 * kl.mean())
 
 
 @pytest.mark.parametrize("name", ["seq2seq-att", "dnc", "vmed-k3"])
@@ -108,7 +134,8 @@ def test_every_lstm_starts_as_the_released_cell_with_its_forget_bias(name):
 
 @pytest.mark.parametrize("name", ["seq2seq-att", "vlstm", "vmed-k3"])
 def test_without_teacher_forcing_each_step_reads_the_previous_steps_argmax(name):
-    """The released training (use_teacher=False) feeds back the model's own prediction; <go> starts it."""
+    """The released training (use_teacher=False) feeds back the model's own prediction after a first step
+    from a zero vector."""
     net = build_vmed_model(replace(CONFIGS[name], teacher_forcing=False), VOCAB).eval()
     batch = PAIRS.batch(torch.arange(3))
     fed, predicted = [], []
@@ -123,10 +150,11 @@ def test_without_teacher_forcing_each_step_reads_the_previous_steps_argmax(name)
     net.step = recording
     torch.manual_seed(0)
     net.training_terms(batch, kl_weight=1.0)
-    assert torch.equal(fed[0], net.embedding(batch.inputs[:, 0]))
+    assert len(fed) == batch.inputs.size(1) + 1 and not fed[0].any()     # the released first step reads zeros
     for t in range(1, len(fed)):
         assert torch.equal(fed[t], net.embedding(predicted[t - 1]))
     fed.clear()
     net.deterministic_nll(batch)                 # the likelihood (validation, nll_bound) reads the gold words
-    for t in range(len(fed)):
-        assert torch.equal(fed[t], net.embedding(batch.inputs[:, t]))
+    assert not fed[0].any()
+    for t in range(1, len(fed)):
+        assert torch.equal(fed[t], net.embedding(batch.inputs[:, t - 1]))

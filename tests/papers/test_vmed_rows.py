@@ -18,7 +18,7 @@ def test_full_budget_is_the_papers_setup(dataset, hidden):
     assert m.teacher_forcing is False     # released qa_task.py: use_teacher=False, the decoder reads its own argmax
     assert (t.batch_size, t.lr, t.clip_norm, t.context_len, t.response_len) == (256, 1e-3, 10.0, 20, 10)
     assert t.batches == "sampled"         # the released code draws each batch at random, with replacement
-    assert t.decode_past_gold == 1        # responses: the batch's longest gold + 2 steps, the first predicting <go>
+    assert t.decode_past_gold == 2        # responses: the batch's longest gold + 2 steps, the first predicting <go>
     # released alpha = min(epoch / 100, 1), the epoch counted from the pairs seen: 0 through the first epoch
     assert t.kl_anneal == EpochStepAnneal(pairs=TRAIN_PAIRS[dataset], batch=256, epochs=100)
     assert t.kl_anneal.weight(TRAIN_PAIRS[dataset] // 256) == 0.0 and t.kl_anneal.weight(10**6) == 1.0
