@@ -106,8 +106,10 @@ class ResponseEncoder(nn.Module):
         self.output_dim = hidden
 
     def forward(self, batch: PairBatch) -> torch.Tensor:
-        """(B, T + 2, H): the encoding after each position of <go> y_1 .. y_n <eos> (0 past a response's <eos>)."""
-        return batch.packing.unidirectional(self.lstm, self.embedding(decoded_targets(batch)).detach(), extra=2)
+        """(B, T + 2, H): the encoding after each position of <go> y_1 .. y_n <eos>, then of the padding: as the
+        released RNN, it runs over every decoding step, where the posteriors of padded steps (whose KL the loss
+        averages) read it."""
+        return self.lstm(self.embedding(decoded_targets(batch)).detach())[0]
 
     def final(self, batch: PairBatch) -> torch.Tensor:
         """(B, H): the encoding of the whole response (its <eos> position)."""

@@ -158,3 +158,14 @@ def test_without_teacher_forcing_each_step_reads_the_previous_steps_argmax(name)
     assert not fed[0].any()
     for t in range(1, len(fed)):
         assert torch.equal(fed[t], net.embedding(batch.inputs[:, t - 1]))
+
+
+def test_the_response_encoder_runs_over_the_padding_as_the_released_rnn():
+    """Its padded steps (read by the posteriors of padded steps, whose KL the loss averages) continue the RNN;
+    its real steps are those of the response alone."""
+    net = model("vlstm")
+    batch = PAIRS.batch(torch.arange(3))                # responses of 3, 1 and 2 words: <go> .. <eos> in 5 steps
+    outputs = net.response_encoder(batch)
+    assert outputs.shape[:2] == (3, 5) and bool(outputs[1, 3:].abs().sum() > 0)
+    alone = net.response_encoder(PAIRS.batch(torch.tensor([1])))
+    assert torch.allclose(outputs[1, :3], alone[0], atol=1e-6)
