@@ -96,8 +96,9 @@ class ContextEncoder(nn.Module):
 
 
 class ResponseEncoder(nn.Module):
-    """A one-layer LSTM over the target words y_1 .. y_n <eos>, read by the posteriors: output t encodes
-    y_≤t. As in the released code, no gradient reaches the shared word embedding through it."""
+    """A one-layer LSTM over what the decoder's steps predict, <go> y_1 .. y_n <eos>, read by the posteriors:
+    output t encodes the predictions up to and including step t's. As in the released code, no gradient reaches
+    the shared word embedding through it."""
 
     def __init__(self, embedding: nn.Embedding, hidden: int):
         super().__init__()
