@@ -51,7 +51,8 @@ def record_sets(root: Path = RECORDS) -> list[RecordSet]:
             info = json.loads(path.read_text(encoding="utf-8"))
             reason, changes = info["reason"], info["changes"]
         except (json.JSONDecodeError, KeyError, TypeError) as error:
-            raise SuiteError(f"{path}: not a superseded-records file (wants \"reason\" and \"changes\"): {error}")
+            raise SuiteError(f"{path}: not a superseded-records file (wants \"reason\" and \"changes\"): "
+                             f"{error}") from None
         if not isinstance(changes, list) or not all(isinstance(change, str) for change in changes):
             raise SuiteError(f"{path}: \"changes\" is a list of `field: old -> new` lines")
         if not reason or not changes:

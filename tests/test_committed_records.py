@@ -9,8 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from suite.cli import main
-from suite.committed_records import (RECORDS, claims_again, committed_results, judged_again, record_sets,
-                                    saved_tables)
+from suite.committed_records import RECORDS, claims_again, committed_results, judged_again, record_sets, saved_tables
 from suite.compare import FAIL, render
 from suite.errors import SuiteError
 from suite.gate import config_as_recorded, config_changes
@@ -64,7 +63,7 @@ def test_a_moved_number_is_judged_again(tmp_path):
             record["metrics"][line["metric"]] *= 2
             record_path.write_text(json.dumps(record), encoding="utf-8")
             moved.append(record["model"])
-    verdicts = {(l.row, l.metric): l.verdict for l in judged_again(saved, committed_results(saved, tmp_path)).lines}
+    verdicts = {(j.row, j.metric): j.verdict for j in judged_again(saved, committed_results(saved, tmp_path)).lines}
     assert moved and verdicts[(line["row"], line["metric"])] == FAIL
 
 

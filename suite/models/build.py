@@ -25,7 +25,6 @@ from suite.models.sa_vae import SemiAmortized
 from suite.models.transformer_dialogue import TRANSFORMER_KINDS, Backward, Forward, TransformerResponder
 from suite.models.vmf import HypersphericalUniform, VMFPosterior
 
-
 VMF_FAMILIES = ("vmf", "vmf-released")      # exact sampling; the released Coupled-VAE code's sampler
 
 

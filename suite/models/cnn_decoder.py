@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from suite.data.batching import Batch
-from suite.models.decoder import TOKEN_CHUNK, real_targets
+from suite.models.decoder import real_targets, summed_nll
 from suite.models.greedy import greedy_decode
 
 KERNEL = 3
@@ -81,19 +81,14 @@ class DilatedCNNDecoder(nn.Module):
         """-log p(x | h) per sentence (teacher forcing), end-of-sentence included. Logits are computed at real
         positions only. The convolutions run over the padded batch, so in training mode padding enters the
         BatchNorm statistics, as in the released code."""
-        states = self.states(signal, batch.inputs)
-        states, targets = real_targets(states, batch)
-        token_nll = torch.cat([F.cross_entropy(self.to_vocab(s), t, reduction="none")
-                               for s, t in zip(states.split(TOKEN_CHUNK), targets.split(TOKEN_CHUNK))])
-        zeros = torch.zeros(len(batch), dtype=token_nll.dtype, device=token_nll.device)
-        return zeros.index_add(0, batch.rows, token_nll)
+        return summed_nll(self.to_vocab, *real_targets(self.states(signal, batch.inputs), batch), batch)
 
     def advance(self, position: torch.Tensor, pasts: list[torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Runs one new position (B, 2 * emb) through the stack, given each block's past; returns its output
         features (B, filters) and the blocks' updated pasts."""
         x = self.init_conv(position.unsqueeze(-1))
         updated = []
-        for block, past in zip(self.blocks, pasts):
+        for block, past in zip(self.blocks, pasts, strict=True):
             x, past = block.step(x, past)
             updated.append(past)
         return x[..., 0], updated

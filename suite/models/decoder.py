@@ -24,6 +24,14 @@ def real_targets(states: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torc
     return flat, batch.targets.reshape(-1).index_select(0, batch.positions)
 
 
+def summed_nll(logits_of, states: torch.Tensor, targets: torch.Tensor, batch: Batch) -> torch.Tensor:
+    """Cross-entropy per sentence, summed over the (states, targets) that `real_targets` picked; the logits
+    come TOKEN_CHUNK rows at a time. PAD targets, which a batch of static shape keeps, score 0."""
+    token_nll = torch.cat([F.cross_entropy(logits_of(s), t, reduction="none", ignore_index=PAD)
+                           for s, t in zip(states.split(TOKEN_CHUNK), targets.split(TOKEN_CHUNK), strict=True)])
+    return token_nll.new_zeros(len(batch)).index_add(0, batch.rows, token_nll)
+
+
 class OutputHead(nn.Module):
     """dropout -> Linear(hidden, emb) -> tanh -> Linear(emb, vocab)."""
 
@@ -39,10 +47,7 @@ class OutputHead(nn.Module):
     def sentence_nll(self, states: torch.Tensor, batch: Batch) -> torch.Tensor:
         """Summed cross-entropy per sentence over real target positions only; states (B, T+1, hidden). A batch
         of static shape keeps its padded positions too: their target, PAD, scores 0."""
-        states, targets = real_targets(states, batch)
-        token_nll = torch.cat([F.cross_entropy(self(s), t, reduction="none", ignore_index=PAD)
-                               for s, t in zip(states.split(TOKEN_CHUNK), targets.split(TOKEN_CHUNK))])
-        return torch.zeros(len(batch), dtype=token_nll.dtype, device=token_nll.device).index_add(0, batch.rows, token_nll)
+        return summed_nll(self, *real_targets(states, batch), batch)
 
 
 class SignalGRUDecoder(nn.Module):

@@ -35,7 +35,7 @@ class LayerNormLSTM(nn.Module):
         """(B, input_size) inputs and (h, c), each (B, hidden) -> the next (h, c)."""
         h, c = state
         gates = self.kernel(torch.cat([inputs, h], dim=-1)).chunk(4, dim=-1)
-        i, j, f, o = (norm(gate) for norm, gate in zip(self.gate_norms, gates))
+        i, j, f, o = (norm(gate) for norm, gate in zip(self.gate_norms, gates, strict=True))
         c = self.state_norm(c * torch.sigmoid(f + FORGET_BIAS) + torch.sigmoid(i) * torch.tanh(j))
         return torch.tanh(c) * torch.sigmoid(o), c
 

@@ -17,13 +17,12 @@ row reduces it over the batch as its released model does (`BatchObjective`).
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from suite.config import BatchObjective, ModelConfig, SentenceModelConfig
 from suite.data.batching import Batch
 from suite.data.vocab import PAD
-from suite.models.decoder import real_targets
+from suite.models.decoder import real_targets, summed_nll
 from suite.models.greedy import greedy_decode
 from suite.models.layer_norm_lstm import LayerNormLSTM, at_last_step, reverse_each
 from suite.models.posteriors import GaussianPosterior, PointPosterior, StandardNormal
@@ -64,9 +63,7 @@ class LatentLSTMDecoder(nn.Module):
         """-log p(x | z) per sentence, <eos> included, teacher-forced on `inputs` (default: the batch's)."""
         words = self.embedding(batch.inputs if inputs is None else inputs)
         steps = torch.cat([words, z.unsqueeze(1).expand(-1, words.size(1), -1)], dim=-1)
-        states, targets = real_targets(self.lstm(self.dropout(steps)), batch)
-        token_nll = F.cross_entropy(self.out(states), targets, reduction="none")
-        return torch.zeros(len(batch), dtype=token_nll.dtype, device=z.device).index_add(0, batch.rows, token_nll)
+        return summed_nll(self.out, *real_targets(self.lstm(self.dropout(steps)), batch), batch)
 
     @torch.no_grad()
     def greedy(self, z: torch.Tensor, max_len: int, mask_unk: bool = True) -> list[list[int]]:

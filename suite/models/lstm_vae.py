@@ -11,12 +11,11 @@ the LSTM outputs, a bias-free output layer. Every weight starts uniform in (-0.0
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from suite.data.batching import Batch, Packing
 from suite.data.vocab import EOS, GO, PAD
-from suite.models.decoder import TOKEN_CHUNK, real_targets
+from suite.models.decoder import real_targets, summed_nll
 from suite.models.greedy import greedy_decode
 from suite.models.posteriors import DiagGaussian
 
@@ -76,10 +75,7 @@ class LSTMDecoder(nn.Module):
         steps = torch.cat([words, z.unsqueeze(1).expand(-1, words.size(1), -1)], dim=-1)
         states, _ = self.lstm(steps, self.initial_state(z))
         states, targets = real_targets(states, batch)
-        states = self.output_dropout(states)
-        token_nll = torch.cat([F.cross_entropy(self.to_vocab(s), t, reduction="none")
-                               for s, t in zip(states.split(TOKEN_CHUNK), targets.split(TOKEN_CHUNK), strict=True)])
-        return torch.zeros(len(batch), dtype=token_nll.dtype, device=token_nll.device).index_add(0, batch.rows, token_nll)
+        return summed_nll(self.to_vocab, self.output_dropout(states), targets, batch)
 
     @torch.no_grad()
     def greedy(self, z: torch.Tensor, max_len: int, mask_unk: bool = True) -> list[list[int]]:

@@ -92,11 +92,16 @@ def twins(name: str, model: ModelConfig, anneal: Callable[[str], int] = lambda d
                                                  **setup))
 
 
+def early_row(name: str, model: ModelConfig, **setup):
+    """A row whose KL annealing starts early (`early_anneal`)."""
+    row(name, lambda d: paper_setup(name, d, model, early_anneal(d), **setup))
+
+
 # --- Table 1 / 2 rows -------------------------------------------------------------------------------------------
 row("gru-lm", lambda d: paper_setup("gru-lm", d, LM))
 # The analysis models track gradient norms w.r.t. e during training (Figure 2).
 row("dae", lambda d: paper_setup("dae", d, DAE, track_gradients=True))
-row("vae", lambda d: paper_setup("vae", d, VAE, early_anneal(d), track_gradients=True))
+early_row("vae", VAE, track_gradients=True)
 row("coupled-vae", lambda d: paper_setup("coupled-vae", d,
                                          coupled(VAE, distance="euclidean" if d == "yahoo" else "rq"), early_anneal(d)))
 for beta in (0.8, 1.2):
@@ -115,14 +120,12 @@ twins("prefb-vae", PREFB, early_anneal, init_from="dae")
 for distance, lambda_match, lambda_rec in [("rq", 1.0, 1.0), ("rq", 5.0, 1.0), ("rq", 0.1, 0.0), ("rq", 0.1, 0.5),
                                            ("rq", 0.1, 5.0), ("euclidean", 0.1, 1.0), ("euclidean", 1.0, 1.0),
                                            ("euclidean", 5.0, 1.0)]:
-    name = f"coupled-vae-{'eucl' if distance == 'euclidean' else 'rq'}-lm{lambda_match}-lr{lambda_rec}"
-    row(name, lambda d, n=name, m=coupled(VAE, lambda_match, lambda_rec, distance): paper_setup(n, d, m,
-                                                                                                 early_anneal(d)))
-row("coupled-vae-lm0", lambda d: paper_setup("coupled-vae-lm0", d, coupled(VAE, 0.0), early_anneal(d)))
+    early_row(f"coupled-vae-{'eucl' if distance == 'euclidean' else 'rq'}-lm{lambda_match}-lr{lambda_rec}",
+              coupled(VAE, lambda_match, lambda_rec, distance))
+early_row("coupled-vae-lm0", coupled(VAE, 0.0))
 row("coupled-vae-nf-lm0", lambda d: paper_setup("coupled-vae-nf-lm0", d, coupled(NF, 0.0)))
 row("coupled-vmf-vae-lm0", lambda d: paper_setup("coupled-vmf-vae-lm0", d, coupled(VMF, 0.0)))
-row("coupled-vae-lm10.0", lambda d: paper_setup("coupled-vae-lm10.0", d, coupled(VAE, 10.0), early_anneal(d),
-                                                track_gradients=True))
+early_row("coupled-vae-lm10.0", coupled(VAE, 10.0), track_gradients=True)
 
 # --- † rows (Tables 1, 2): "modifying open-source implementation which does not follow our setup and evaluation".
 # They use He et al. (2019)'s released LSTM VAE, training and evaluation (vae-lagging-encoder: its Yahoo/Yelp

@@ -132,8 +132,9 @@ def graphs_pay() -> bool:
     VAE (`test_cuda_training_steps_per_second`, both ways); about a minute. The outputs stay in WORK."""
     def pytest(name: str, *args: str) -> subprocess.CompletedProcess:
         with open(WORK / f"{name}.txt", "w") as log:
-            return subprocess.run(["timeout", "300", sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                                   *args], cwd=ROOT, env=environment(), stdout=log, stderr=subprocess.STDOUT, check=False)
+            command = ["timeout", "300", sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
+            return subprocess.run(command, cwd=ROOT, env=environment(), stdout=log, stderr=subprocess.STDOUT,
+                                  check=False)
 
     if pytest("graphs-tests", "tests/training/test_cuda_graphs.py").returncode != 0:
         note("CUDA graphs: their tests failed (graphs-tests.txt); the runs step eagerly")

@@ -71,7 +71,7 @@ def test_training_epoch_visits_every_sentence_once_in_length_buckets(ptb):
     assert sorted(torch.cat(batches).tolist()) == list(range(len(train)))
     assert padding_per_token(train, batches) < 0.05     # a shuffling loader pads about as much as it reads
     again = training_batches(train, 32, torch.Generator().manual_seed(0))
-    assert all(torch.equal(a, b) for a, b in zip(batches, again))
+    assert all(torch.equal(a, b) for a, b in zip(batches, again, strict=True))
 
 
 def test_a_shuffled_epoch_mixes_lengths_as_a_shuffling_loader_does(ptb):

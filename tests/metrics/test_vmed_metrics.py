@@ -39,7 +39,7 @@ def test_bleu_matches_nltk_on_random_pairs_and_averages():
         hyp = [w if rng.random() < 0.6 else rng.choice(words) for w in ref][:rng.randint(1, 10)]
         hyps.append(hyp)
         refs.append(ref)
-    expected = [np.mean([sentence_bleu([r], h, w, smooth) for h, r in zip(hyps, refs)]) for w in WEIGHTS]
+    expected = [np.mean([sentence_bleu([r], h, w, smooth) for h, r in zip(hyps, refs, strict=True)]) for w in WEIGHTS]
     assert mean_sentence_bleu(hyps, refs) == pytest.approx(expected)
 
 

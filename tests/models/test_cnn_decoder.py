@@ -123,7 +123,7 @@ def test_greedy_follows_the_teacher_forced_argmax(mask_unk):
     lengths = [len(tokens) for tokens in decoded]
     assert min(lengths) < max_len // 2 and max(lengths) == max_len  # both the early-stop and full-length paths
     choices = teacher_forced_choices(model, signal, decoded, mask_unk)
-    for tokens, chosen in zip(decoded, choices.tolist()):
+    for tokens, chosen in zip(decoded, choices.tolist(), strict=True):
         assert EOS not in tokens
         expected = tokens + [EOS] if len(tokens) < max_len else tokens
         assert chosen[:len(expected)] == expected

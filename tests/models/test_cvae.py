@@ -94,7 +94,7 @@ def step_by_step_nll(model: GRUEncoderDecoder, post: torch.Tensor, response: lis
     context = model.post.to_context(torch.cat([states[0, 0], states[1, 0]]))
     _, hidden = decoder.gru(torch.cat([context, context]).view(1, 1, -1))
     total = 0.0
-    for previous, target in zip([GO] + response, response + [EOS]):
+    for previous, target in zip([GO] + response, response + [EOS], strict=True):
         step = torch.cat([embedding(torch.tensor(previous)), context]).view(1, 1, -1)
         out, hidden = decoder.gru(step, hidden)
         total -= float(F.log_softmax(decoder.head(out[0, 0]), -1)[target])

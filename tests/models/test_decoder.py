@@ -23,7 +23,7 @@ def step_by_step_nll(model, signal, sentence):
     """Teacher forcing one token at a time, straight from the decoder's definition."""
     _, state = model.gru(torch.cat([signal, signal]).view(1, 1, -1))
     total = 0.0
-    for previous, target in zip([GO] + sentence, sentence + [EOS]):
+    for previous, target in zip([GO] + sentence, sentence + [EOS], strict=True):
         step = torch.cat([model.embedding(torch.tensor([previous]))[0], signal]).view(1, 1, -1)
         out, state = model.gru(step, state)
         total += F.cross_entropy(model.head(out[0]), torch.tensor([target]))

@@ -105,7 +105,7 @@ def planar_1d(u: float, w: float, b: float):
 def invert(steps, y: float) -> float:
     """Each 1-D step is strictly increasing and moves z by at most |û|, so brentq brackets its inverse."""
     for step, reach in reversed(steps):
-        y = brentq(lambda z: step(z) - y, y - reach - 1, y + reach + 1, xtol=1e-14)
+        y = brentq(lambda z, step=step, y=y: step(z) - y, y - reach - 1, y + reach + 1, xtol=1e-14)
     return y
 
 

@@ -21,7 +21,7 @@ def tf_step(cell: LayerNormLSTM, x: np.ndarray, h: np.ndarray, c: np.ndarray):
 
     kernel = cell.kernel.weight.detach().numpy().T                      # TF stores [input + hidden, 4 * hidden]
     i, j, f, o = np.split(np.concatenate([x, h], -1) @ kernel, 4, axis=-1)
-    i, j, f, o = (layer_norm(g, n) for g, n in zip((i, j, f, o), cell.gate_norms))
+    i, j, f, o = (layer_norm(g, n) for g, n in zip((i, j, f, o), cell.gate_norms, strict=True))
     c = layer_norm(c * sigmoid(f + 1.0) + sigmoid(i) * np.tanh(j), cell.state_norm)
     return np.tanh(c) * sigmoid(o), c
 
@@ -43,7 +43,7 @@ def test_a_step_is_tensorflows_layer_norm_basic_lstm_cell():
     x, h, c = rng.normal(size=(3, 5)), rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
     ours = cell.step(torch.from_numpy(x), (torch.from_numpy(h), torch.from_numpy(c)))
     reference = tf_step(cell, x, h, c)
-    for got, want in zip(ours, reference):
+    for got, want in zip(ours, reference, strict=True):
         np.testing.assert_allclose(got.detach().numpy(), want, rtol=1e-10, atol=1e-12)
 
 

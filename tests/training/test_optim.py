@@ -60,7 +60,7 @@ def test_reproduces_the_duplicated_embedding_semantics(tiny_batch, coupling, cop
         backward_both((ours, reference), tiny_batch, step)
         optimizer.step()
         reference_step(listed_parameters(reference), state, cfg.lr, cfg.betas, clip)
-    for a, b in zip(ours.parameters(), reference.parameters()):
+    for a, b in zip(ours.parameters(), reference.parameters(), strict=True):
         assert torch.allclose(a, b, atol=1e-6)
 
 
@@ -76,5 +76,5 @@ def test_without_duplication_it_is_plain_adam_with_norm_clipping(tiny_batch):
         optimizer.step()
         torch.nn.utils.clip_grad_norm_(reference.parameters(), cfg.clip_norm)
         torch_adam.step()
-    for a, b in zip(ours.parameters(), reference.parameters()):
+    for a, b in zip(ours.parameters(), reference.parameters(), strict=True):
         assert torch.allclose(a, b, atol=1e-6)
