@@ -151,7 +151,7 @@ def _availability(name: str, data_dir: Path | None) -> str:
 
 def _word_vectors(table, data_dir: Path | None) -> str:
     """The word-vector files the table's rows start from at the full budget (VMED's), each present or absent."""
-    names = {getattr(registry.get_model(r.model).config(table.datasets[0]).model, "word_vectors", None)
+    names = {registry.get_model(r.model).config(table.datasets[0]).model.vectors_file
              for r in registry.table_rows(table) if r.model}
     names.discard(None)
     return "".join(f"\n  full budget also needs: {name} "

@@ -81,6 +81,11 @@ class ModelConfig:
     coupling: Coupling | None = None
     transformer: Transformer | None = None   # families "transformer", "transformer-mmi", "transformer-ami"
 
+    @property
+    def vectors_file(self) -> str | None:
+        """The pretrained word-vector file in the data directory that its embedding starts from, if any."""
+        return None
+
 
 @dataclass(frozen=True)
 class Word2Vec:
@@ -131,6 +136,10 @@ class MemoryDialogueConfig(ModelConfig):
     word_vectors: str | None = None
     # training reads the gold previous word; False: the word the model predicted (the released VMED's default)
     teacher_forcing: bool = True
+
+    @property
+    def vectors_file(self) -> str | None:
+        return self.word_vectors
 
 
 @dataclass(frozen=True)

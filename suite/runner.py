@@ -300,7 +300,7 @@ def require_inputs(spec: RunSpec):
     """Fails in one line, before any work starts, when `spec` has to train and a file its row starts from is absent
     from the data directory (VMED's word vectors at the full budget)."""
     cfg = registry.get_model(spec.model_id).run_config(spec.dataset, spec.budget)
-    name = getattr(cfg.model, "word_vectors", None)
+    name = cfg.model.vectors_file
     if name is not None and not finished(spec):
         vectors_path(name, spec.data_dir)
 
@@ -404,7 +404,7 @@ def _word2vec(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model) -> str | Non
 def _word_vectors(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model) -> str | None:
     """Start the embedding of a row whose paper starts it from pretrained vectors (VMED: Google's word2vec) from
     the file in the data directory; what was read, or None for every other row."""
-    name = getattr(cfg.model, "word_vectors", None)
+    name = cfg.model.vectors_file
     if name is None:
         return None
     path = vectors_path(name, spec.data_dir)
