@@ -17,7 +17,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from suite.data.dialogue import PairBatch
-from suite.data.vocab import EOS, GO, PAD, UNK
+from suite.data.vocab import GO, PAD
 from suite.models.dnc_memory import MemoryState
 from suite.models.greedy import greedy_decode
 
@@ -192,17 +192,13 @@ class StepwiseResponder(nn.Module):
         the first reading a zero vector (it predicts <go> once trained), each later one the argmax before; a
         response ends at its first <eos>, and <pad> and <go> are dropped from it."""
         state, _ = self.start(batch, posterior=False)
-        logits, state, _ = self.step(torch.zeros(len(batch), self.embedding.embedding_dim,
-                                                 device=batch.post_words.device), state, None)
-        if mask_unk:
-            logits[:, UNK] = float("-inf")
-        first = logits.argmax(-1)
+        first_input = [torch.zeros(len(batch), self.embedding.embedding_dim, device=batch.post_words.device)]
 
         def step(token, _, state):
-            logits, state, _ = self.step(self.embedding(token), state, None)
+            inputs = first_input.pop() if first_input else self.embedding(token)
+            logits, state, _ = self.step(inputs, state, None)
             return logits, state
 
         rows = torch.zeros(len(batch), 1, device=batch.post_words.device)
-        rest = greedy_decode(step, state, rows, max_len - 1, mask_unk, keep=select, first=first)
-        return [[] if head == EOS else [t for t in [head, *tail] if t not in (PAD, GO)]
-                for head, tail in zip(first.tolist(), rest, strict=True)]
+        return [[t for t in response if t not in (PAD, GO)]
+                for response in greedy_decode(step, state, rows, max_len, mask_unk, keep=select)]
