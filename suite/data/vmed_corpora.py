@@ -1,7 +1,9 @@
 """VMED's corpora: Cornell Movie-Dialogs, OpenSubtitles, and the authors' pickles of their LJ and Reddit crawls,
-each cut into (context, response) pairs with the paper's preprocessing (supplement §4): contexts keep their last
-20 words, responses their first 10, and the vocabulary the most frequent 20k (Cornell, LJ) or 40k
-(OpenSubtitles) training words; the pickles keep the vocabulary they come with (Reddit: ~16k words).
+each cut into (context, response) pairs as the paper (supplement §4) and the released code do: Cornell and
+OpenSubtitles lines go through the released preprocessing (suite/data/deepqa.py: contexts keep their last whole
+sentences within 20 words, responses their first, cut to 10; the vocabulary is the most frequent 20k (Cornell) or
+40k (OpenSubtitles) words); the pickles are that preprocessing's output and keep the vocabulary they come with
+(Reddit: ~16k words).
 
 Splits follow the released qa_task.py: the last 10k pairs are validation, the 10k before them test, the rest
 training (a corpus under 100k pairs holds out a tenth for each instead, so that small files still split).
@@ -14,11 +16,13 @@ import io
 import pickle
 import re
 import xml.etree.ElementTree as ET
-from collections import Counter
+from datetime import datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 from suite.data.corpus import Corpus, checksum
-from suite.data.dialogue import PairSet, consecutive_pairs, tokenize
+from suite.data.deepqa import released_pairs
+from suite.data.dialogue import PairSet
 from suite.data.vocab import SPECIALS, Vocab
 from suite.errors import DataMissing, SuiteError
 
@@ -37,21 +41,14 @@ def split_sizes(n: int) -> tuple[int, int]:
     return n - 2 * holdout, holdout
 
 
-def top_vocab(pairs: list[Pair], size: int | None) -> Vocab:
-    counts = Counter(w for context, response in pairs for w in context + response if w not in SPECIALS)
-    return Vocab(SPECIALS + tuple(w for w, _ in counts.most_common(size)))
-
-
-def pair_corpus(name: str, pairs: list[Pair], raw: list[bytes], vocab_size: int | None = None,
-                vocab: Vocab | None = None) -> Corpus:
-    """Windowed pairs in corpus order split train / test / valid (released order); the vocabulary from train."""
+def pair_corpus(name: str, pairs: list[Pair], raw: list[bytes], vocab: Vocab) -> Corpus:
+    """Windowed pairs in corpus order split train / test / valid (released order)."""
     pairs = [(c[-CONTEXT_LEN:], r[:RESPONSE_LEN]) for c, r in pairs if c and r]
     if len(pairs) < 10:
         raise SuiteError(f"dataset {name!r}: only {len(pairs)} (context, response) pairs found; is it the right file?")
     train_end, holdout = split_sizes(len(pairs))
     parts = {"train": pairs[:train_end], "test": pairs[train_end:train_end + holdout],
              "valid": pairs[train_end + holdout:]}
-    vocab = vocab or top_vocab(parts["train"], vocab_size)
     splits = {split: PairSet.from_lists([vocab.encode(c) for c, _ in part], [vocab.encode(r) for _, r in part])
               for split, part in parts.items()}
     return Corpus(name, vocab, splits, checksum(raw))
@@ -69,57 +66,78 @@ def require(paths: list[Path], name: str, source: str, data_dir: Path | None):
 # --- Cornell Movie-Dialogs ------------------------------------------------------------------------------------
 
 
-def cornell_pairs(lines_text: str, conversations_text: str) -> list[Pair]:
-    """Consecutive lines of every conversation (movie_conversations.txt lists each one's line ids in order)."""
+def lines_of(text: str) -> list[str]:
+    """Lines as Python's text files read them (str.splitlines would also break at the corpus's \\x85 and \\x0c)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def cornell_conversations(lines_text: str, conversations_text: str) -> list[list[str]]:
+    """Each conversation's lines, in the order movie_conversations.txt lists their ids."""
     lines = {}
-    for row in lines_text.splitlines():
+    for row in lines_of(lines_text):
         fields = row.split(CORNELL_SEPARATOR)
         if len(fields) == 5:
-            lines[fields[0]] = tokenize(fields[4])
-    pairs = []
-    for row in conversations_text.splitlines():
+            lines[fields[0]] = fields[4]
+    conversations = []
+    for row in lines_of(conversations_text):
         fields = row.split(CORNELL_SEPARATOR)
-        if len(fields) != 4:
-            continue
-        ids = re.findall(r"L\d+", fields[3])
-        pairs += consecutive_pairs([lines.get(i, []) for i in ids])
-    return pairs
+        if len(fields) == 4:
+            conversations.append([lines.get(i, "") for i in re.findall(r"L\d+", fields[3])])
+    return conversations
 
 
 def load_cornell(data_dir: Path | None) -> Corpus:
     paths = [data_dir / "cornell" / f for f in ("movie_lines.txt", "movie_conversations.txt")] if data_dir else []
     require(paths, "cornell", CORNELL_SOURCE, data_dir)
     raw = [p.read_bytes() for p in paths]
-    pairs = cornell_pairs(*(r.decode("iso-8859-1") for r in raw))     # the corpus's own encoding
-    return pair_corpus("cornell", pairs, raw, vocab_size=20_000)
+    conversations = cornell_conversations(*(r.decode("iso-8859-1") for r in raw))     # the corpus's own encoding
+    vocab, pairs = released_pairs(conversations, vocab_size=20_000)
+    return pair_corpus("cornell", pairs, raw, vocab=vocab)
 
 
 # --- OpenSubtitles ----------------------------------------------------------------------------------------------
 
-
-def opus_sentences(raw: bytes) -> list[list[str]]:
-    """The <s> sentences of one OPUS XML subtitle file, each from its <w> tokens (or its text)."""
-    root = ET.fromstring(raw)
-    sentences = []
-    for s in root.iter("s"):
-        words = [w.text for w in s.iter("w") if w.text]
-        sentences.append(tokenize(" ".join(words) if words else "".join(s.itertext())))
-    return sentences
+MARKUP = re.compile(r"<!--.*?-->|<[^>]*>")
+GAP = timedelta(seconds=1)
 
 
-def opensubtitles_pairs(files: list[tuple[str, bytes]]) -> list[Pair]:
-    """Consecutive utterances within each file: OPUS XML (.xml, .xml.gz) or text, one utterance a line."""
-    pairs = []
+def subtitle_line(text: str) -> str:
+    return MARKUP.sub("", text).replace("\\'", "'").strip()
+
+
+def opus_exchanges(raw: bytes) -> list[list[str]]:
+    """The released reader's exchanges in one OPUS XML file: the words between each start and end <time> mark make
+    a line, paired with the next line when that starts at most a second after this one ends (times to the second)."""
+    spans, text, start = [], "", datetime.min
+    for sentence in ET.fromstring(raw):
+        for element in sentence:
+            if element.tag != "time":
+                text += " " + (element.text or "")
+                continue
+            time = datetime.strptime(element.attrib["value"][:-4], "%H:%M:%S")
+            if element.attrib["id"].endswith("S"):
+                start = time
+            else:
+                spans.append((subtitle_line(text), start, time))
+                text = ""
+    return [[line, reply] for (line, _, end), (reply, reply_start, _) in pairwise(spans)
+            if reply_start - end <= GAP]
+
+
+def opensubtitles_conversations(files: list[tuple[str, bytes]]) -> list[list[str]]:
+    """OPUS XML (.xml, .xml.gz) files give timed exchanges as released; a text file, one utterance a line, is one
+    conversation."""
+    conversations = []
     for name, raw in files:
         if name.endswith(".gz"):
             raw, name = gzip.decompress(raw), name[:-3]
         try:
-            utterances = (opus_sentences(raw) if name.endswith(".xml")
-                          else [tokenize(line) for line in raw.decode("utf-8").splitlines()])
-        except (ET.ParseError, UnicodeDecodeError) as error:
-            raise SuiteError(f"opensubtitles/{name}: unreadable ({error}); {OPENSUBTITLES_SOURCE}") from None
-        pairs += consecutive_pairs(utterances)
-    return pairs
+            conversations += (opus_exchanges(raw) if name.endswith(".xml")
+                              else [[subtitle_line(line) for line in lines_of(raw.decode("utf-8"))]])
+        except (ET.ParseError, UnicodeDecodeError, KeyError, ValueError) as error:
+            raise SuiteError(f"opensubtitles/{name}: unreadable ({type(error).__name__}: {error}); "
+                             f"{OPENSUBTITLES_SOURCE}") from None
+    return conversations
 
 
 def load_opensubtitles(data_dir: Path | None) -> Corpus:
@@ -130,7 +148,8 @@ def load_opensubtitles(data_dir: Path | None) -> Corpus:
         raise DataMissing(f"dataset 'opensubtitles': no .xml, .xml.gz or .txt file under {root}; "
                           f"{OPENSUBTITLES_SOURCE}")
     files = [(str(p.relative_to(root)), p.read_bytes()) for p in paths]
-    return pair_corpus("opensubtitles", opensubtitles_pairs(files), [raw for _, raw in files], vocab_size=40_000)
+    vocab, pairs = released_pairs(opensubtitles_conversations(files), vocab_size=40_000)
+    return pair_corpus("opensubtitles", pairs, [raw for _, raw in files], vocab=vocab)
 
 
 # --- LJ and Reddit: VMED's pickle -------------------------------------------------------------------------------

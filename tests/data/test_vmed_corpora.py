@@ -4,8 +4,9 @@ import gzip
 import pickle
 
 import pytest
+from nltk.tokenize.punkt import PunktSentenceTokenizer
 
-from suite.data import vmed_corpora
+from suite.data import deepqa
 from suite.data.vmed_corpora import load_cornell, load_opensubtitles, load_vmed_pickle
 from suite.errors import DataMissing, SuiteError
 
@@ -17,31 +18,51 @@ def decoded(corpus, split, i):
     return corpus.vocab.decode(context.tolist()), corpus.vocab.decode(response.tolist())
 
 
-def test_cornell_pairs_consecutive_lines_of_each_conversation(tmp_path):
+@pytest.fixture
+def punkt(monkeypatch):
+    """NLTK's English Punkt model is a download (absent here): a Punkt without learned parameters stands in."""
+    monkeypatch.setattr(deepqa, "english_punkt", lambda: PunktSentenceTokenizer().tokenize)
+
+
+def test_cornell_pairs_consecutive_lines_of_each_conversation_preprocessed_as_released(tmp_path, punkt):
     (tmp_path / "cornell").mkdir()
-    lines = [f"L{i}{SEP}u0{SEP}m0{SEP}BIANCA{SEP}line {i} words" for i in range(1, 41)]
+    lines = [f"L{i}{SEP}u0{SEP}m0{SEP}BIANCA{SEP}Line {i},\x85words!" for i in range(1, 41)]
+    lines.append(f"L98{SEP}u0{SEP}m0{SEP}BIANCA{SEP}" + " ".join(f"w{i}" for i in range(30)) + ". Short one")
     lines.append(f"L99{SEP}u0{SEP}m0{SEP}BIANCA{SEP}" + " ".join(f"w{i}" for i in range(30)))
     (tmp_path / "cornell" / "movie_lines.txt").write_bytes("\n".join(lines).encode("iso-8859-1"))
-    conversations = [f"u0{SEP}u2{SEP}m0{SEP}['L99', 'L99']"]
+    conversations = [f"u0{SEP}u2{SEP}m0{SEP}['L98', 'L99']", f"u0{SEP}u2{SEP}m0{SEP}['L99', 'L98']"]
     conversations += [f"u0{SEP}u2{SEP}m0{SEP}['L{i}', 'L{i + 1}', 'L{i + 2}']" for i in range(1, 40, 3)]
     (tmp_path / "cornell" / "movie_conversations.txt").write_text("\n".join(conversations))
     corpus = load_cornell(tmp_path)
-    assert sum(len(s) for s in corpus.splits.values()) == 2 * 13 + 1
-    assert decoded(corpus, "train", 1) == (["line", "1", "words"], ["line", "2", "words"])
-    context, response = decoded(corpus, "train", 0)             # windowed: the context's last 20, response's first 10
-    assert context == [f"w{i}" for i in range(10, 30)] and response == [f"w{i}" for i in range(10)]
+    # \x85 (NEL) does not end a line, as in the released reader; L99 is one sentence of 30 words: a pair with it
+    # as either side has nothing left of it and is dropped
+    assert sum(len(s) for s in corpus.splits.values()) == 2 * 13
+    assert decoded(corpus, "train", 0) == (["line", "1", "words", "!"], ["line", "2", "words", "!"])
 
 
-def test_opensubtitles_reads_opus_xml_and_text(tmp_path):
+def test_opensubtitles_pairs_timed_lines_a_second_apart_and_text_lines(tmp_path, punkt):
     root = tmp_path / "opensubtitles"
     (root / "en" / "1999").mkdir(parents=True)
-    sentences = "".join(f'<s id="{i}"><w id="{i}.1">Hello</w><w id="{i}.2">{i}</w></s>' for i in range(1, 13))
-    (root / "en" / "1999" / "a.xml.gz").write_bytes(gzip.compress(f"<document>{sentences}</document>".encode()))
-    (root / "b.txt").write_text("\n".join(f"text line {i}" for i in range(12)))
+    def span(i, start, end, *words):
+        return (f'<s id="{i}"><time id="T{i}S" value="00:00:{start:02d},500"/>'
+                + "".join(f"<w>{w}</w>" for w in words) + f'<time id="T{i}E" value="00:00:{end:02d},900"/></s>')
+    # the second line starts a second after the first ends (times read to the second): a pair; the third, 5 s
+    # after the second: none
+    spans = span(1, 1, 2, "Hello", "there", ".") + span(2, 3, 4, "Hi", "!") + span(3, 9, 10, "Later")
+    for i in range(6):
+        (root / "en" / "1999" / f"{i}.xml.gz").write_bytes(gzip.compress(f"<document>{spans}</document>".encode()))
+    (root / "b.txt").write_text("\n".join(f"text line {i}" for i in range(7)))
     corpus = load_opensubtitles(tmp_path)
-    assert sum(len(s) for s in corpus.splits.values()) == 22
+    assert sum(len(s) for s in corpus.splits.values()) == 6 + 6
     assert decoded(corpus, "train", 0) == (["text", "line", "0"], ["text", "line", "1"])   # b.txt sorts first
-    assert decoded(corpus, "train", 11) == (["hello", "1"], ["hello", "2"])
+    assert decoded(corpus, "train", 6) == (["hello", "there", "."], ["hi", "!"])
+
+
+def test_opensubtitles_bad_time_is_a_one_line_error(tmp_path):
+    (tmp_path / "opensubtitles").mkdir()
+    (tmp_path / "opensubtitles" / "a.xml").write_text('<document><s><time id="T1S" value="soon"/></s></document>')
+    with pytest.raises(SuiteError, match="opensubtitles/a.xml: unreadable"):
+        load_opensubtitles(tmp_path)
 
 
 def test_vmed_pickle_maps_ids_through_tok2str(tmp_path):
@@ -53,12 +74,6 @@ def test_vmed_pickle_maps_ids_through_tok2str(tmp_path):
     corpus = load_vmed_pickle("lj", tmp_path)
     assert decoded(corpus, "test", 0) == (["hi", "there"], ["friend", "hi"])
     assert corpus.vocab.words[4:] == ("hi", "there", "friend")
-
-
-def test_vocabulary_keeps_the_most_frequent_training_words():
-    pairs = [(["a", "b"], ["a", "c"])] * 30 + [(["d"], ["a"])] * 10
-    corpus = vmed_corpora.pair_corpus("x", pairs, [b""], vocab_size=2)
-    assert corpus.vocab.words[4:] == ("a", "b")
 
 
 def test_absent_and_wrong_files_are_one_line_errors(tmp_path):
