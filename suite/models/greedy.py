@@ -11,10 +11,10 @@ from suite.data.vocab import EOS, GO, UNK
 
 def greedy_decode(step: Callable, state, signal: torch.Tensor, max_len: int, mask_unk: bool,
                   keep: Callable) -> list[list[int]]:
-    """From <go>, feed each sentence its own argmax token (never <unk> when `mask_unk`, as
-    the released decoders) until <eos> (excluded) or `max_len` tokens. `step(token, signal_rows, state) -> (logits,
-    state)` advances the decoder one position; `keep(state, running)` keeps the state of the sentences still
-    running, so finished ones leave the batch and the cost follows the real output lengths."""
+    """From <go>, feed each sentence its own argmax token (never <unk> when `mask_unk`, as the released decoders)
+    until <eos> (excluded) or `max_len` tokens. `step(token, signal_rows, state) -> (logits, state)` advances the
+    decoder one position; `keep(state, running)` keeps the state of the sentences still running, so finished ones
+    leave the batch and the cost follows the real output lengths."""
     token = torch.full((len(signal),), GO, dtype=torch.long, device=signal.device)
     active = torch.arange(len(signal), device=signal.device)
     outputs: list[list[int]] = [[] for _ in range(len(signal))]
