@@ -27,7 +27,7 @@ def _family(cfg: MemoryDialogueConfig, vocab_size: int) -> nn.Module:
     if cfg.family == "lstm-seq2seq":
         return LSTMSeq2Seq(**sizes, attention=cfg.attention)
     if cfg.family == "lstm-cvae":
-        return LSTMCVAE(**sizes, latent_dim=cfg.latent_dim)
+        return LSTMCVAE(**sizes)     # z as wide as the LSTM, as released
     if cfg.family == "vlstm":
         return VLSTM(**sizes, latent_dim=cfg.latent_dim)
     if cfg.family == "dnc":

@@ -52,8 +52,13 @@ class GaussianHead(nn.Module):
         self.net = nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(), nn.Linear(hidden, 2 * latent_dim))
 
     def forward(self, x: torch.Tensor) -> DiagGaussian:
-        loc, scale = self.net(x).chunk(2, dim=-1)
-        return DiagGaussian(loc, F.softplus(scale) + 1e-4)     # a floor keeps the KL finite
+        return softplus_gaussian(self.net(x))
+
+
+def softplus_gaussian(params: torch.Tensor) -> DiagGaussian:
+    """(..., 2d) -> N(first half, softplus(second half)): VMED's released split into a mean and a scale."""
+    loc, scale = params.chunk(2, dim=-1)
+    return DiagGaussian(loc, F.softplus(scale) + 1e-4)     # a floor keeps the KL finite
 
 
 class MemoryMixturePrior(nn.Module):

@@ -169,3 +169,36 @@ def test_the_response_encoder_runs_over_the_padding_as_the_released_rnn():
     assert outputs.shape[:2] == (3, 5) and bool(outputs[1, 3:].abs().sum() > 0)
     alone = net.response_encoder(PAIRS.batch(torch.tensor([1])))
     assert torch.allclose(outputs[1, :3], alone[0], atol=1e-6)
+
+
+def test_the_cvae_replaces_each_layers_h_by_a_latent_and_counts_the_top_layers_kl_only():
+    """As the released --single_KL model: z_l (as wide as the LSTM) from the prior for responses, from the
+    posterior for training; the KL that of the top layer, against torch.distributions."""
+    net = model("cvae")
+    batch = PAIRS.batch(torch.arange(3))
+    _, h, c, _ = net.encoder(batch)
+    torch.manual_seed(3)
+    state, kl = net.start(batch, posterior=False)
+    torch.manual_seed(3)
+    prior = net.prior(torch.cat([c, h], -1))
+    loc, scale = prior.chunk(2, -1)
+    assert kl is None and state["h"].shape == (3, 2, 12) and torch.equal(state["c"], c)
+    assert torch.allclose(state["h"], loc + (nn.functional.softplus(scale) + 1e-4) * torch.randn_like(loc))
+
+    _, kl = net.start(batch, posterior=True)
+    h_y, c_y = net.response_state(batch)
+    q_loc, q_scale = torch.tanh(net.posterior(torch.cat([c + c_y, h + h_y], -1))).chunk(2, -1)
+    per_layer = torch.distributions.kl_divergence(
+        torch.distributions.Normal(q_loc, nn.functional.softplus(q_scale) + 1e-4),
+        torch.distributions.Normal(loc, nn.functional.softplus(scale) + 1e-4)).sum(-1)        # (B, L)
+    assert torch.allclose(kl, per_layer[:, -1], atol=1e-5)
+    assert not torch.allclose(kl, per_layer.sum(-1), atol=1e-3)
+
+
+def test_the_cvae_reads_the_response_with_the_context_encoder_over_the_padding():
+    net = model("cvae")
+    h_y, _ = net.response_state(PAIRS.batch(torch.arange(3)))       # row 1's response (1 word) padded by 2 steps
+    _, (h_alone, _) = net.encoder.lstm(net.embedding(torch.tensor([[GO, 17, EOS, PAD, PAD]])))
+    assert torch.allclose(h_y[1], h_alone[:, 0], atol=1e-6)
+    h_unpadded, _ = net.response_state(PAIRS.batch(torch.tensor([1])))
+    assert not torch.allclose(h_y[1], h_unpadded[0], atol=1e-4)
