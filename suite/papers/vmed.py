@@ -1,14 +1,14 @@
 """Le, Tran, Nguyen & Venkatesh (NeurIPS 2018), "Variational Memory Encoder-Decoder" (VMED).
 Published numbers: tables/vmed-1.yaml ... vmed-4.yaml (Cornell, OpenSubtitles, LJ, Reddit).
 
-Full-budget configs follow the supplement (§4) and, where it is silent, the released code (thaihungle/VMED):
-word embeddings 96 shared by every part and started from Google's word2vec vectors (GoogleNews 300-d, which the
-user brings, reduced to 96 by an SVD as released: suite/data/word_vectors.py), LSTM controllers of 3 layers with
-hidden 768 (1024 on OpenSubtitles), memory 16 slots x 64, latent z_t of 32 dimensions (half the slot width, as
-released), weights initialised N(0, 0.1), each LSTM's forget gate 1 higher (the released cell's forget bias); batch
-256, Adam 1e-3, gradient clipping at 10; contexts of at most 20 words, responses of 10, preprocessed as released
-(suite/data/deepqa.py); training without teacher forcing (each decoding step reads the model's own argmax at the
-step before, the released default).
+Full-budget configs follow the supplement (§4) and, where it is silent, the released code (thaihungle/VMED): word
+embeddings 96 shared by every part and started from Google's word2vec vectors (GoogleNews 300-d, which the user
+brings, reduced to 96 by an SVD as released: suite/data/word_vectors.py), LSTM controllers of 3 layers with hidden
+768 (1024 on OpenSubtitles), memory 16 slots x 64, latent z_t of 32 dimensions (half the slot width, as released;
+the CVAE's one z per layer is as wide as the LSTM, suite/models/lstm_cvae.py), weights initialised N(0, 0.1), each
+LSTM's forget gate 1 higher (the released cell's forget bias); batch 256, Adam 1e-3, gradient clipping at 10;
+contexts of at most 20 words, responses of 10, preprocessed as released (suite/data/deepqa.py); training without
+teacher forcing (each decoding step reads the model's own argmax at the step before, the released default).
 KL annealing from 0 to 1 over 100 epochs (TOTAL_ANNEAL_EPOCH): the released weight is min(epoch / 100, 1), so
 it rises by 0.01 at the start of each epoch, an epoch being the training pairs / 256 iterations, the pairs
 being each corpus's published size less the released 20k validation + test pairs. The paper gives no training
