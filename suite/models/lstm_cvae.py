@@ -52,7 +52,7 @@ class LSTMCVAE(StepwiseResponder):
         return h.transpose(0, 1), c.transpose(0, 1)
 
     def start(self, batch: PairBatch, posterior: bool):
-        _, h, c, _ = self.encoder(batch)
+        _, h, c = self.encoder(batch)
         prior = softplus_gaussian(self.prior(torch.cat([c, h], -1)))
         if not posterior:
             return {"h": prior.rsample().z, "c": c}, None

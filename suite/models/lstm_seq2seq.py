@@ -12,16 +12,16 @@ from suite.models.stepwise import ContextEncoder, StackedLSTM, StepwiseResponder
 
 
 class AdditiveAttention(nn.Module):
-    """softmax_i v·tanh(U e_i + W s) over the unpadded encoder outputs e_i; returns Σ α_i e_i."""
+    """softmax_i v·tanh(U e_i + W s) over every encoder output e_i, the batch's padding included, as released;
+    returns Σ α_i e_i."""
 
     def __init__(self, hidden: int, attend: int):
         super().__init__()
         self.keys, self.query = nn.Linear(hidden, attend, bias=False), nn.Linear(hidden, attend, bias=False)
         self.score = nn.Linear(attend, 1, bias=False)
 
-    def forward(self, query: torch.Tensor, values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        scores = self.score(torch.tanh(self.keys(values) + self.query(query).unsqueeze(1)))[..., 0]
-        weights = scores.masked_fill(~mask, float("-inf")).softmax(-1)
+    def forward(self, query: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        weights = self.score(torch.tanh(self.keys(values) + self.query(query).unsqueeze(1)))[..., 0].softmax(-1)
         return (weights.unsqueeze(-1) * values).sum(1)
 
 
@@ -35,14 +35,14 @@ class LSTMSeq2Seq(StepwiseResponder):
         initialise_as_released(self)
 
     def start(self, batch: PairBatch, posterior: bool):
-        outputs, h, c, mask = self.encoder(batch)
+        outputs, h, c = self.encoder(batch)
         state = {"h": h, "c": c}
         if self.attention is not None:
-            state.update(values=outputs, mask=mask)
+            state["values"] = outputs
         return state, None
 
     def step(self, words: torch.Tensor, state, guide=None):
         if self.attention is not None:
-            words = torch.cat([words, self.attention(state["h"][:, -1], state["values"], state["mask"])], -1)
+            words = torch.cat([words, self.attention(state["h"][:, -1], state["values"])], -1)
         top, h, c = self.decoder(words, state["h"], state["c"])
         return self.out(top), {**state, "h": h, "c": c}, None

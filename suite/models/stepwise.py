@@ -5,9 +5,9 @@ decoding step: logits for the next word, the new state and, for per-step latent 
 This module unrolls them as the released decoder runs: a first step reads a zero vector and is trained to predict
 <go>, each later step reads the gold previous word, or, as VMED's released training does by default, the word the
 model predicted the step before; for training and greedily for responding. It holds the common pieces: the
-multi-layer LSTM context encoder, the response encoder the posteriors read, and the training objective of VMED's
-released code (mean cross-entropy over the <go> and target predictions + KL weight x the KL averaged over every
-step, padding included).
+context as the released encoders read it, the multi-layer LSTM context encoder, the response encoder the
+posteriors read, and the training objective of VMED's released code (mean cross-entropy over the <go> and target
+predictions + KL weight x the KL averaged over every step, padding included).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from suite.data.dialogue import PairBatch
-from suite.data.vocab import GO, PAD
+from suite.data.vocab import EOS, GO, PAD
 from suite.models.dnc_memory import MemoryState
 from suite.models.greedy import greedy_decode
 
@@ -41,23 +41,13 @@ def initialise_as_released(model: nn.Module):
                         bias[module.hidden_size:2 * module.hidden_size] += FORGET_BIAS
 
 
-def each_tensor(value, fn, *others):
-    """fn over a state entry's tensors (a MemoryState's one by one), with the matching ones of `others`."""
-    if isinstance(value, MemoryState):
-        return MemoryState(**{n: fn(t, *(o.tensors()[n] for o in others)) for n, t in value.tensors().items()})
-    return fn(value, *others)
-
-
 def select(state: State, rows: torch.Tensor) -> State:
-    """The state of the rows still decoding."""
-    return {k: each_tensor(v, lambda t: t[rows]) for k, v in state.items()}
-
-
-def keep_rows(mask: torch.Tensor, new: State, old: State) -> State:
-    """`new` where mask (B,) is true, `old` elsewhere: padded steps of an encoder leave its state alone."""
-    def pick(a, b):
-        return torch.where(mask.view(-1, *[1] * (a.dim() - 1)), a, b)
-    return {k: each_tensor(v, pick, old[k]) for k, v in new.items()}
+    """The state of the rows still decoding (a MemoryState's tensors one by one)."""
+    def pick(value):
+        if isinstance(value, MemoryState):
+            return MemoryState(**{n: t[rows] for n, t in value.tensors().items()})
+        return value[rows]
+    return {k: pick(v) for k, v in state.items()}
 
 
 class StackedLSTM(nn.Module):
@@ -78,8 +68,19 @@ class StackedLSTM(nn.Module):
         return x, torch.stack(hs, 1), torch.stack(cs, 1)
 
 
+def released_context(batch: PairBatch) -> torch.Tensor:
+    """(B, W + 1): the contexts as the released batches feed every encoder (data_util.prepare_sample_batch): each
+    left-padded to the batch's longest (W words) and closed by <eos>. The encoders read the padding too, so a
+    context's encoding depends on its batch, as it did in the released code."""
+    words, lengths = batch.post_words, batch.post_lengths
+    width = words.size(1)
+    source = torch.arange(width, device=words.device) - (width - lengths).unsqueeze(1)    # index into the row's words
+    padded = words.gather(1, source.clamp(min=0)).masked_fill(source < 0, PAD)
+    return torch.cat([padded, torch.full_like(words[:, :1], EOS)], 1)
+
+
 class ContextEncoder(nn.Module):
-    """L-layer LSTM over the context words: outputs (B, T, H), final h and c (B, L, H), the padding mask."""
+    """L-layer LSTM over `released_context`: outputs (B, W + 1, H), final h and c (B, L, H)."""
 
     def __init__(self, embedding: nn.Embedding, hidden: int, layers: int):
         super().__init__()
@@ -87,12 +88,8 @@ class ContextEncoder(nn.Module):
         self.lstm = nn.LSTM(embedding.embedding_dim, hidden, layers, batch_first=True)
 
     def forward(self, batch: PairBatch):
-        packed = batch.post.packing.pack(self.embedding(batch.post_words))
-        outputs, (h, c) = self.lstm(packed)
-        outputs, _ = nn.utils.rnn.pad_packed_sequence(outputs, batch_first=True,
-                                                      total_length=batch.post_words.size(1))
-        mask = torch.arange(batch.post_words.size(1), device=outputs.device) < batch.post_lengths.unsqueeze(1)
-        return outputs, h.transpose(0, 1), c.transpose(0, 1), mask
+        outputs, (h, c) = self.lstm(self.embedding(released_context(batch)))
+        return outputs, h.transpose(0, 1), c.transpose(0, 1)
 
 
 class ResponseEncoder(nn.Module):

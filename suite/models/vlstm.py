@@ -36,7 +36,7 @@ class VLSTM(StepwiseResponder):
         initialise_as_released(self)
 
     def start(self, batch: PairBatch, posterior: bool):
-        _, h, c, _ = self.encoder(batch)
+        _, h, c = self.encoder(batch)
         return {"h": h, "c": c}, None
 
     def step(self, words, state, guide=None):

@@ -23,13 +23,13 @@ from suite.models.stepwise import (
     StackedLSTM,
     StepwiseResponder,
     initialise_as_released,
-    keep_rows,
+    released_context,
 )
 
 
 class MemoryEncoder(nn.Module):
-    """An L-layer LSTM controller over the context words, reading [word; last read vector] and writing the
-    memory after each word; padded steps leave the state unchanged."""
+    """An L-layer LSTM controller over `released_context` (the batch's left padding, the words, <eos>), reading
+    [word; last read vector] and writing the memory after each step, as released."""
 
     def __init__(self, embedding: nn.Embedding, hidden: int, layers: int, slots: int, width: int):
         super().__init__()
@@ -38,7 +38,7 @@ class MemoryEncoder(nn.Module):
         self.access = MemoryAccess(hidden, slots, width, heads=1)
 
     def forward(self, batch: PairBatch) -> dict:
-        words = self.embedding(batch.post_words)
+        words = self.embedding(released_context(batch))
         size, device = len(batch), words.device
         zeros = torch.zeros(size, self.layers, self.hidden, device=device)
         state = {"h": zeros, "c": zeros, "memory": self.access.empty(size, device)}
@@ -46,8 +46,7 @@ class MemoryEncoder(nn.Module):
             memory = state["memory"]
             top, h, c = self.controller(torch.cat([words[:, t], memory.read_vectors.flatten(1)], -1),
                                   state["h"], state["c"])
-            new = {"h": h, "c": c, "memory": self.access(top, memory)}
-            state = keep_rows(batch.post_lengths > t, new, state)
+            state = {"h": h, "c": c, "memory": self.access(top, memory)}
         return state
 
 

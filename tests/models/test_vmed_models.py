@@ -12,7 +12,7 @@ from suite.config import MemoryDialogueConfig
 from suite.data.dialogue import PairSet
 from suite.data.vocab import EOS, GO, PAD
 from suite.models.build_vmed import VMED_FAMILIES, build_vmed_model
-from suite.models.stepwise import decoded_mask
+from suite.models.stepwise import decoded_mask, released_context
 
 VOCAB = 30
 TINY = MemoryDialogueConfig(family="lstm-seq2seq", emb_dim=8, enc_hidden=12, dec_hidden=12, latent_dim=4, layers=2,
@@ -84,17 +84,23 @@ def test_the_objective_averages_as_the_released_masks_do(name):
         assert torch.allclose(terms["loss"], nll[mask].mean() + 0.5 * kl.mean())
 
 
-@pytest.mark.parametrize("name", ["seq2seq-att", "dnc", "vmed-k3"])
-def test_padding_the_context_changes_nothing(name):
+def test_contexts_are_left_padded_to_the_batch_and_closed_by_eos_as_released():
+    batch = PAIRS.batch(torch.arange(3))                         # contexts of 4, 2 and 3 words
+    assert released_context(batch).tolist() == [[5, 6, 7, 8, EOS], [PAD, PAD, 9, 10, EOS], [PAD, 11, 12, 13, EOS]]
+
+
+@pytest.mark.parametrize("name", ["seq2seq-att", "dnc", "vmed-k3", "cvae", "vlstm"])
+def test_every_encoder_reads_the_batchs_padding_as_released(name):
+    """A short context next to a longer one is encoded as if its left padding were words of its own."""
     net = model(name).eval()
-    alone = PAIRS.batch(torch.tensor([1]))           # the short context on its own ...
-    padded = PAIRS.batch(torch.tensor([1, 0]))       # ... and padded next to a longer one (first: same noise)
-    assert padded.post_words.shape[1] > alone.post_words.shape[1]
-    torch.manual_seed(1)
-    nll_alone, _ = net.unroll(alone)
-    torch.manual_seed(1)
-    nll_padded, _ = net.unroll(padded)
-    assert torch.allclose(nll_alone[0, :2], nll_padded[0, :2], atol=1e-3)
+
+    def final_h(posts):
+        encoded = net.encoder(PairSet.from_lists(posts, [[17]] * len(posts)).batch(torch.arange(len(posts))))
+        return (encoded["h"] if isinstance(encoded, dict) else encoded[1])[0]
+
+    padded = final_h([[9, 10], [5, 6, 7, 8]])                    # [9, 10] next to a context of 4 words
+    assert torch.allclose(padded, final_h([[PAD, PAD, 9, 10]]), atol=1e-6)
+    assert not torch.allclose(padded, final_h([[9, 10]]), atol=1e-4)
 
 
 def released_cell(x, h, c, kernel, bias, forget_bias=1.0):
@@ -176,7 +182,7 @@ def test_the_cvae_replaces_each_layers_h_by_a_latent_and_counts_the_top_layers_k
     posterior for training; the KL that of the top layer, against torch.distributions."""
     net = model("cvae")
     batch = PAIRS.batch(torch.arange(3))
-    _, h, c, _ = net.encoder(batch)
+    _, h, c = net.encoder(batch)
     torch.manual_seed(3)
     state, kl = net.start(batch, posterior=False)
     torch.manual_seed(3)
