@@ -94,25 +94,26 @@ class ContextEncoder(nn.Module):
 
 class ResponseEncoder(nn.Module):
     """A one-layer LSTM over what the decoder's steps predict, <go> y_1 .. y_n <eos>, read by the posteriors:
-    output t encodes the predictions up to and including step t's. As in the released code, no gradient reaches
-    the shared word embedding through it."""
+    output t is its state [c; h] after step t's prediction, both halves, as the released `encode_gt_rnn` hands
+    them to the posterior. As in the released code, no gradient reaches the shared word embedding through it."""
 
     def __init__(self, embedding: nn.Embedding, hidden: int):
         super().__init__()
         self.embedding = embedding
-        self.lstm = nn.LSTM(embedding.embedding_dim, hidden, batch_first=True)
-        self.output_dim = hidden
+        self.cell = nn.LSTMCell(embedding.embedding_dim, hidden)
+        self.output_dim = 2 * hidden
 
     def forward(self, batch: PairBatch) -> torch.Tensor:
-        """(B, T + 2, H): the encoding after each position of <go> y_1 .. y_n <eos>, then of the padding: as the
+        """(B, T + 2, 2H): the state after each position of <go> y_1 .. y_n <eos>, then of the padding: as the
         released RNN, it runs over every decoding step, where the posteriors of padded steps (whose KL the loss
         averages) read it."""
-        return self.lstm(self.embedding(decoded_targets(batch)).detach())[0]
-
-    def final(self, batch: PairBatch) -> torch.Tensor:
-        """(B, H): the encoding of the whole response (its <eos> position)."""
-        outputs = self(batch)
-        return outputs[torch.arange(len(batch), device=outputs.device), batch.lengths + 1]
+        words = self.embedding(decoded_targets(batch)).detach()
+        h = c = words.new_zeros(len(batch), self.cell.hidden_size)
+        states = []
+        for t in range(words.size(1)):
+            h, c = self.cell(words[:, t], (h, c))
+            states.append(torch.cat([c, h], -1))
+        return torch.stack(states, 1)
 
 
 def decoded_targets(batch: PairBatch) -> torch.Tensor:

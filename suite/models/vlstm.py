@@ -29,7 +29,7 @@ class VLSTM(StepwiseResponder):
         self.encoder = ContextEncoder(self.embedding, hidden, layers)
         self.response_encoder = ResponseEncoder(self.embedding, hidden)
         self.prior = GaussianHead(hidden, 2 * latent_dim, latent_dim)
-        self.posterior = GaussianHead(hidden + hidden, 2 * latent_dim, latent_dim)
+        self.posterior = GaussianHead(hidden + self.response_encoder.output_dim, 2 * latent_dim, latent_dim)
         self.from_z = nn.Linear(latent_dim, 2 * latent_dim, bias=False)
         self.decoder = StackedLSTM(emb_dim + 2 * latent_dim, hidden, layers)
         self.out = nn.Linear(hidden, vocab_size)

@@ -93,7 +93,7 @@ class VMED(MemoryDecoder):
         super().__init__(vocab_size, emb_dim, hidden, layers, slots, width, heads=modes, input_dim=width)
         self.response_encoder = ResponseEncoder(self.embedding, hidden)
         self.prior = MemoryMixturePrior(width, latent_dim)
-        self.posterior = GaussianHead(width + hidden, width, latent_dim)
+        self.posterior = GaussianHead(width + self.response_encoder.output_dim, width, latent_dim)
         self.from_z = nn.Linear(latent_dim, width, bias=False)
         initialise_as_released(self)
 

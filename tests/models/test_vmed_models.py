@@ -12,7 +12,7 @@ from suite.config import MemoryDialogueConfig
 from suite.data.dialogue import PairSet
 from suite.data.vocab import EOS, GO, PAD
 from suite.models.build_vmed import VMED_FAMILIES, build_vmed_model
-from suite.models.stepwise import decoded_mask, released_context
+from suite.models.stepwise import decoded_mask, decoded_targets, released_context
 
 VOCAB = 30
 TINY = MemoryDialogueConfig(family="lstm-seq2seq", emb_dim=8, enc_hidden=12, dec_hidden=12, latent_dim=4, layers=2,
@@ -175,6 +175,22 @@ def test_the_response_encoder_runs_over_the_padding_as_the_released_rnn():
     assert outputs.shape[:2] == (3, 5) and bool(outputs[1, 3:].abs().sum() > 0)
     alone = net.response_encoder(PAIRS.batch(torch.tensor([1])))
     assert torch.allclose(outputs[1, :3], alone[0], atol=1e-6)
+
+
+def test_the_posteriors_read_both_halves_of_the_response_lstms_state():
+    """[c_t; h_t] at each step, as the released encode_gt_rnn concatenates its LSTMStateTuple: checked against
+    nn.LSTM with the same weights."""
+    net = model("vlstm")
+    batch = PAIRS.batch(torch.arange(3))
+    cell = net.response_encoder.cell
+    lstm = nn.LSTM(cell.input_size, cell.hidden_size, batch_first=True)
+    for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        getattr(lstm, f"{name}_l0").data.copy_(getattr(cell, name))
+    words = net.embedding(decoded_targets(batch))
+    hs, (_, c_last) = lstm(words)
+    states = net.response_encoder(batch)
+    assert states.shape == (3, 5, 24)
+    assert torch.allclose(states[..., 12:], hs, atol=1e-6) and torch.allclose(states[:, -1, :12], c_last[0], atol=1e-6)
 
 
 def test_the_cvae_replaces_each_layers_h_by_a_latent_and_counts_the_top_layers_kl_only():
