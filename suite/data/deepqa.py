@@ -33,7 +33,7 @@ SentenceSplitter = Callable[[str], list[str]]
 
 MAX_LENGTH = 20         # the released maxLength: the words of whole sentences each side keeps
 RESPONSE_LEN = 10       # the released maxLengthDeco: responses are cut to it last
-MAX_UNKNOWN = 1                         # the released filterUknown
+MAX_UNKNOWN = 1         # the released filterUknown
 CONTRACTIONS = (("i'm", "i am"), ("he's", "he is"), ("she's", "she is"), ("it's", "it is"), ("that's", "that is"),
                 ("what's", "that is"), ("where's", "where is"), ("how's", "how is"), ("'ll", " will"),
                 ("'ve", " have"), ("'re", " are"), ("'d", " would"), ("won't", "will not"), ("can't", "cannot"),

@@ -21,19 +21,16 @@ from itertools import pairwise
 from pathlib import Path
 
 from suite.data.corpus import Corpus, checksum
-from suite.data.deepqa import released_pairs
+from suite.data.deepqa import MAX_LENGTH, RESPONSE_LEN, Pair, released_pairs
 from suite.data.dialogue import PairSet
 from suite.data.vocab import SPECIALS, Vocab
 from suite.errors import DataMissing, SuiteError
 
-CONTEXT_LEN, RESPONSE_LEN = 20, 10
 HOLDOUT = 10_000
 CORNELL_SEPARATOR = " +++$+++ "
 CORNELL_SOURCE = "download cornell_movie_dialogs_corpus.zip from cs.cornell.edu/~cristian"
 OPENSUBTITLES_SOURCE = "an English OpenSubtitles release from opus.nlpl.eu (OPUS XML) or text, one utterance a line"
 PICKLE_SOURCE = "VMED's own pickle (str2tok, tok2str, dialogs); the crawl was never published"
-
-Pair = tuple[list[str], list[str]]
 
 
 def split_sizes(n: int) -> tuple[int, int]:
@@ -43,7 +40,7 @@ def split_sizes(n: int) -> tuple[int, int]:
 
 def pair_corpus(name: str, pairs: list[Pair], raw: list[bytes], vocab: Vocab) -> Corpus:
     """Windowed pairs in corpus order split train / test / valid (released order)."""
-    pairs = [(c[-CONTEXT_LEN:], r[:RESPONSE_LEN]) for c, r in pairs if c and r]
+    pairs = [(c[-MAX_LENGTH:], r[:RESPONSE_LEN]) for c, r in pairs if c and r]
     if len(pairs) < 10:
         raise SuiteError(f"dataset {name!r}: only {len(pairs)} (context, response) pairs found; is it the right file?")
     train_end, holdout = split_sizes(len(pairs))
