@@ -89,7 +89,7 @@ class MemoryAccess(nn.Module):
         self.sizes = {"read_keys": heads * width, "read_strengths": heads, "write_key": width, "write_strength": 1,
                       "erase": width, "write_vector": width, "free_gates": heads, "allocation_gate": 1,
                       "write_gate": 1, "read_modes": 3 * heads}
-        self.interface = nn.Linear(controller_dim, sum(self.sizes.values()))
+        self.interface = nn.Linear(controller_dim, sum(self.sizes.values()), bias=False)   # as released
 
     def empty(self, batch: int, device=None) -> MemoryState:
         return MemoryState.empty(batch, self.slots, self.width, self.heads, device)

@@ -43,7 +43,7 @@ class LSTMCVAE(StepwiseResponder):
         self.prior = nn.Linear(2 * hidden, 2 * hidden, bias=False)
         self.posterior = nn.Linear(2 * hidden, 2 * hidden, bias=False)
         self.decoder = StackedLSTM(emb_dim, hidden, layers)
-        self.out = nn.Linear(hidden, vocab_size)
+        self.out = nn.Linear(hidden, vocab_size, bias=False)
         initialise_as_released(self)
 
     def response_state(self, batch: PairBatch) -> tuple[torch.Tensor, torch.Tensor]:

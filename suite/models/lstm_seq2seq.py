@@ -31,7 +31,7 @@ class LSTMSeq2Seq(StepwiseResponder):
         self.encoder = ContextEncoder(self.embedding, hidden, layers)
         self.attention = AdditiveAttention(hidden, hidden) if attention else None
         self.decoder = StackedLSTM(emb_dim + (hidden if attention else 0), hidden, layers)
-        self.out = nn.Linear(hidden, vocab_size)
+        self.out = nn.Linear(hidden, vocab_size, bias=False)
         initialise_as_released(self)
 
     def start(self, batch: PairBatch, posterior: bool):

@@ -45,11 +45,13 @@ class GaussianMixture:
 
 class GaussianHead(nn.Module):
     """input -> Linear -> ReLU -> Linear -> (mean, softplus scale): the two-layer maps VMED's released code uses
-    from a read vector (prior mode) or from [read; response encoding] (posterior) to a Gaussian."""
+    from a read vector (prior mode) or from [read; response encoding] (posterior) to a Gaussian; bare matrices
+    there (WLz_*), so no biases here."""
 
     def __init__(self, in_dim: int, hidden: int, latent_dim: int):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(), nn.Linear(hidden, 2 * latent_dim))
+        self.net = nn.Sequential(nn.Linear(in_dim, hidden, bias=False), nn.ReLU(),
+                                 nn.Linear(hidden, 2 * latent_dim, bias=False))
 
     def forward(self, x: torch.Tensor) -> DiagGaussian:
         return softplus_gaussian(self.net(x))

@@ -7,7 +7,8 @@ This module unrolls them as the released decoder runs: a first step reads a zero
 model predicted the step before; for training and greedily for responding. It holds the common pieces: the
 context as the released encoders read it, the multi-layer LSTM context encoder, the response encoder the
 posteriors read, and the training objective of VMED's released code (mean cross-entropy over the <go> and target
-predictions + KL weight x the KL averaged over every step, padding included).
+predictions + KL weight x the KL averaged over every step, padding included). The released maps are bare
+matrices (tf.matmul with no bias): only the LSTM cells of these models carry biases.
 """
 
 from __future__ import annotations

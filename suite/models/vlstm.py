@@ -32,7 +32,7 @@ class VLSTM(StepwiseResponder):
         self.posterior = GaussianHead(hidden + self.response_encoder.output_dim, 2 * latent_dim, latent_dim)
         self.from_z = nn.Linear(latent_dim, 2 * latent_dim, bias=False)
         self.decoder = StackedLSTM(emb_dim + 2 * latent_dim, hidden, layers)
-        self.out = nn.Linear(hidden, vocab_size)
+        self.out = nn.Linear(hidden, vocab_size, bias=False)
         initialise_as_released(self)
 
     def start(self, batch: PairBatch, posterior: bool):

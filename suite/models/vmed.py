@@ -60,7 +60,7 @@ class MemoryDecoder(StepwiseResponder):
         self.heads = heads
         self.controller = StackedLSTM(emb_dim + input_dim, hidden, layers)
         self.access = MemoryAccess(hidden, slots, width, heads)
-        self.out = nn.Linear(hidden, vocab_size)
+        self.out = nn.Linear(hidden, vocab_size, bias=False)
         self.read_out = nn.Linear(heads * width, vocab_size, bias=False)
 
     def start(self, batch: PairBatch, posterior: bool):

@@ -45,24 +45,22 @@ def test_objective_is_finite_and_trains(name):
 
 
 @pytest.mark.parametrize("name", ["seq2seq", "seq2seq-att", "dnc"])
-def test_greedy_responses_run_as_the_released_decoder_one_context_at_a_time(name):
-    """The released loop: a first step from a zero vector, then each step reads the argmax before, for
-    `max_len` steps; the response stops at <eos> and drops <pad> and <go> (bleu_score keeps ids > 2)."""
+def test_greedy_responses_run_as_the_released_decoder_loop(name):
+    """The released loop over the whole batch (each context encoded with the batch's padding, as released): a
+    first step from a zero vector, then each step reads the argmax before, for `max_len` steps; a response
+    stops at its first <eos> and drops <pad> and <go> (bleu_score keeps ids > 2)."""
     net = model(name).eval()
     batch = PAIRS.batch(torch.arange(3))
     responses = net.respond(batch, max_len=6, mask_unk=False)
-    for i, response in enumerate(responses):
-        one = PAIRS.batch(torch.tensor([i]))
-        state, _ = net.start(one, posterior=False)
-        inputs, tokens = torch.zeros(1, net.embedding.embedding_dim), []
-        with torch.no_grad():
-            for _ in range(6):
-                logits, state, _ = net.step(inputs, state)
-                token = int(logits.argmax(-1))
-                if token == EOS:
-                    break
-                tokens.append(token)
-                inputs = net.embedding(torch.tensor([token]))
+    state, _ = net.start(batch, posterior=False)
+    inputs, steps = torch.zeros(3, net.embedding.embedding_dim), []
+    with torch.no_grad():
+        for _ in range(6):
+            logits, state, _ = net.step(inputs, state)
+            steps.append(logits.argmax(-1))
+            inputs = net.embedding(steps[-1])
+    for response, tokens in zip(responses, torch.stack(steps, 1).tolist(), strict=True):
+        tokens = tokens[:tokens.index(EOS)] if EOS in tokens else tokens
         assert response == [t for t in tokens if t not in (PAD, GO)]
 
 
@@ -136,6 +134,16 @@ def test_every_lstm_starts_as_the_released_cell_with_its_forget_bias(name):
         h_new, c_new = cell(x, (h, c))
     np.testing.assert_allclose(h_new.numpy(), expected_h, atol=1e-5)
     np.testing.assert_allclose(c_new.numpy(), expected_c, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_only_the_lstm_cells_carry_biases_as_released(name):
+    """The released output, interface, attention and Gaussian maps are bare matrices: every parameter outside
+    the LSTM cells is one."""
+    net = model(name)
+    in_lstms = {id(p) for m in net.modules() if isinstance(m, (nn.LSTM, nn.LSTMCell)) for p in m.parameters()}
+    vectors = [n for n, p in net.named_parameters() if id(p) not in in_lstms and p.dim() < 2]
+    assert in_lstms and not vectors, vectors
 
 
 @pytest.mark.parametrize("name", ["seq2seq-att", "vlstm", "vmed-k3"])
