@@ -7,7 +7,8 @@ the budget's iterations (rounded up to the epoch end where the run finishes its 
 evaluation sample counts; decoding is counted as 1.5x a teacher-forced pass per text, except beam search (the
 Transformer rows), which is timed on a few test contexts, decoding as long as their gold responses. Only models
 with runs still to do are measured, rows that share a network and training procedure share one measurement, and
-measurements are cached in <results-dir>/plan-throughput.json (per machine, device, thread count and code).
+measurements are cached in <results-dir>/plan-throughput.json (per machine, device, thread count and code),
+except those taken while other work keeps half the cores busy: the plan says so, since they overstate.
 
 With `--jobs N` each network is measured packed, as the runs will train: N probe processes with the workers'
 thread count step it at the same time (on a GPU they contend for the device as N runs do), and the runs are
@@ -20,6 +21,7 @@ import hashlib
 import heapq
 import json
 import multiprocessing
+import os
 import platform
 import statistics
 import time
@@ -51,6 +53,7 @@ from suite.training.trainer import Trainer
 
 STEPS, EVAL_BATCHES, EVAL_SAMPLES, REPLY_CONTEXTS, TRACK_BATCHES = 10, 4, 10, 8, 4
 CACHE = "plan-throughput.json"
+BUSY_SHARE = 0.5    # other work on this share of the cores would slow the probes
 DECODE_COST = 1.5
 
 
@@ -193,17 +196,43 @@ def measurement_key(cfg: RunConfig, device: str, jobs: int = 1, threads: int | N
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def cpu_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU time of every core since boot, in clock ticks (Linux's /proc/stat)."""
+    ticks = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]                # idle and iowait
+    return sum(ticks) - idle, sum(ticks)
+
+
+def busy_machine(window: float = 0.5) -> str | None:
+    """What other work keeps this machine's cores busy over `window` seconds (this process idles meanwhile), or
+    None. Probes timed beside other work overstate a free machine's time: on 2 cores beside one 2-thread
+    training run, a full-budget VAE row was planned at 31.8 h against 3.7 h with the run paused."""
+    try:
+        busy, total = cpu_jiffies()
+        time.sleep(window)
+        busy_after, total_after = cpu_jiffies()
+    except (OSError, ValueError, IndexError):      # no /proc/stat (not Linux): nothing to tell
+        return None
+    share = (busy_after - busy) / max(1, total_after - total)
+    return f"{share:.0%} of its {os.cpu_count()} cores busy with other work" if share >= BUSY_SHARE else None
+
+
 def cached_measure(cfg: RunConfig, corpus, device: str, cache_path: Path, echo=print, jobs: int = 1,
-                   threads: int | None = None, data_dir: Path | None = None) -> Throughput:
+                   threads: int | None = None, data_dir: Path | None = None, busy: str | None = None) -> Throughput:
+    """The run's throughput, measured unless cached; a measurement made while the machine is `busy` is used for
+    this plan only, never cached."""
     try:
         cache = json.loads(cache_path.read_text())
     except (OSError, ValueError):
         cache = {}
     key = f"{corpus.checksum[:12]}:{measurement_key(cfg, device, jobs, threads)}"
     if len(cache.get(key, ())) != len(Throughput._fields):      # absent, or written by an older plan
-        echo(f"measuring {cfg.model_id} on {device}" + (f", {jobs} at once" if jobs > 1 else ""))
+        echo(f"measuring {cfg.model_id} on {device}" + (f", {jobs} at once" if jobs > 1 else "")
+             + (f" (busy machine, {busy}: not cached)" if busy else ""))
         cache[key] = list(measure(cfg, corpus, device) if jobs == 1
                           else measure_packed(cfg, data_dir, device, jobs, threads))
+        if busy:
+            return Throughput(*cache[key])
         try:
             atomic_write_json(cache_path, cache)
         except Exception:      # noqa: BLE001 - a cache that cannot be written only costs a re-measurement
@@ -296,6 +325,7 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
     for spec in (spec for specs in runs.values() for spec in specs):
         require_inputs(spec)                    # a file the runs start from (VMED's word vectors), likewise
     cells, total, durations, shared = [], 0.0, [], {}
+    busy = busy_machine()              # measured before this plan's own probes load the machine
     for position, (model_id, specs) in enumerate(runs.items(), 1):
         cfg = registry.get_model(model_id).run_config(dataset, options.budget)
         run_corpus = load_run_corpus(cfg, options.data_dir)       # VMED's rows read a window of the corpus
@@ -307,7 +337,7 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
         def counted(message: str, position=position):       # a CPU measures a 24-model table for minutes
             echo(f"[{position}/{len(models)}] {message}")
         throughput = cached_measure(cfg, run_corpus, options.device, options.results_dir / CACHE, counted, jobs,
-                                    threads, options.data_dir)
+                                    threads, options.data_dir, busy)
         vectors = uncached_word2vec(cfg, run_corpus, options.results_dir)
         if vectors is not None and vectors not in shared:
             counted(f"timing word2vec on {run_corpus.name}")
@@ -335,6 +365,9 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
                  f"{jobs} at a time ({threads} CPU thread(s) each): estimated "
                  f"{_hours(shared_seconds + wall_time(durations, jobs))} "
                  f"wall-clock, {_hours(total / max(1, pending_total))} per run while packed")]
+    if busy and pending_total:
+        header.append(f"this machine was busy as the plan began ({busy}): throughput measured now (\"not "
+                      f"cached\" above) overstates a free machine's time; plan again when it is free")
     body = tabulate(cells, ["model", "runs to do", "finished", "training / run", "evaluation / run", "total"],
                     tablefmt="simple", disable_numparse=True)
     return "\n".join(header) + "\n\n" + body + "\n"

@@ -6,7 +6,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from suite import registry
+from suite import plan, registry
 from suite.budgets import BUDGETS
 from suite.cli import main
 from suite.data import word2vec
@@ -77,7 +77,8 @@ def test_gradient_tracking_at_each_validation_is_costed(ptb, smoke_gru_lm_and_va
 
 
 @pytest.mark.slow
-def test_plan_with_jobs_measures_packed_and_reports_wall_clock(tmp_path):
+def test_plan_with_jobs_measures_packed_and_reports_wall_clock(tmp_path, monkeypatch):
+    monkeypatch.setattr(plan, "busy_machine", lambda: None)   # a busy machine's measurement is not cached
     args = ["plan", "coupled-9", "--dataset", "ptb", "--rows", "vae", "--budget", "smoke", "--seeds", "2",
             "--results-dir", str(tmp_path)]
     result = CliRunner().invoke(main, [*args, "--jobs", "2"])
@@ -166,3 +167,26 @@ def test_a_plan_of_rows_whose_word_vectors_are_absent_fails_before_measuring(tmp
                                        "--data-dir", str(tmp_path), "--results-dir", str(tmp_path)])
     assert result.exit_code == 2 and "measuring" not in result.output, result.output
     assert "GoogleNews-vectors-negative300.bin not found" in result.output
+
+
+def test_a_busy_machine_is_other_works_share_of_the_cores_over_the_window(monkeypatch):
+    readings = iter([(100, 1000), (160, 1100), (100, 1000), (120, 1100)])     # (busy, total) ticks
+    monkeypatch.setattr(plan, "cpu_jiffies", lambda: next(readings))
+    assert "60% of its" in plan.busy_machine(window=0)
+    assert plan.busy_machine(window=0) is None                                 # 20%: free enough
+
+
+def test_a_plan_measured_on_a_busy_machine_says_so_and_caches_nothing(tmp_path, monkeypatch):
+    """Probes timed beside other work run several times slower; cached, they would mislead every later plan."""
+    monkeypatch.setattr(plan, "measure", lambda cfg, corpus, device: Throughput(0.1, 0.001, 0.0, True, 0.0))
+    args = ["plan", "coupled-9", "--dataset", "ptb", "--rows", "vae", "--budget", "smoke", "--results-dir",
+            str(tmp_path)]
+    monkeypatch.setattr(plan, "busy_machine", lambda: "90% of its 2 cores busy with other work")
+    busy = CliRunner().invoke(main, args)
+    assert busy.exit_code == 0, busy.output
+    assert "(busy machine, 90% of its 2 cores busy with other work: not cached)" in busy.output
+    assert "busy as the plan began" in busy.output and not (tmp_path / plan.CACHE).exists()
+    monkeypatch.setattr(plan, "busy_machine", lambda: None)
+    free = CliRunner().invoke(main, args)
+    assert "measuring vae" in free.output and "busy" not in free.output and (tmp_path / plan.CACHE).exists()
+    assert "measuring" not in CliRunner().invoke(main, args).output
