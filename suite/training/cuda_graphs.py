@@ -87,11 +87,12 @@ class CapturedSteps:
     """`forward_backward(batch, kl_weight)` then `update()` (which returns the gradient norm), captured once per
     batch shape and replayed for every later batch of that shape. The optimiser must already hold its state (a
     capture records the work but does not run it, so state made during a capture would be remade at each
-    replay): the trainer takes its first step eagerly."""
+    replay): the trainer takes its first step eagerly. `buffers` are the model's (BatchNorm's running statistics):
+    the warm-up before each capture must leave them as they were."""
 
     def __init__(self, forward_backward: Callable[[Batch, torch.Tensor], dict[str, torch.Tensor]],
-                 update: Callable[[], torch.Tensor], device):
-        self.forward_backward, self.update = forward_backward, update
+                 update: Callable[[], torch.Tensor], device, buffers: list[torch.Tensor] = ()):
+        self.forward_backward, self.update, self.buffers = forward_backward, update, list(buffers)
         self.kl_weight = torch.zeros((), device=device)
         self.graphs: dict[tuple[int, ...], Captured] = {}
         # Warm-ups and captures share one side stream, so that libraries' per-stream handles and workspaces are
@@ -101,11 +102,15 @@ class CapturedSteps:
     def capture(self, batch: Batch) -> Captured:
         inputs = _with_own_tensors(batch)
         # A pass outside the graph first (as PyTorch's whole-network capture does), so that cuDNN and cuBLAS make
-        # their plans and workspaces for this shape; it updates nothing.
+        # their plans and workspaces for this shape. It takes no optimiser step, and its update of BatchNorm's
+        # running statistics (NF posteriors) is undone: the eager steps make no such extra update.
+        saved = [buffer.clone() for buffer in self.buffers]
         self.stream.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(self.stream):
             self.forward_backward(inputs, self.kl_weight)
         torch.cuda.current_stream().wait_stream(self.stream)
+        for buffer, value in zip(self.buffers, saved, strict=True):
+            buffer.copy_(value)
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph, stream=self.stream):
             outputs = self.forward_backward(inputs, self.kl_weight)

@@ -105,7 +105,8 @@ class Trainer:
         captures = (cuda_graphs.requested() and self.device.type == "cuda" and self.CAPTURABLE
                     and cuda_graphs.why_not_capturable(model) is None)
         self.optimizer = PaperAdam(model, cfg, capturable=captures)
-        self.captured = (cuda_graphs.CapturedSteps(self.forward_backward, self.optimizer.step, self.device)
+        self.captured = (cuda_graphs.CapturedSteps(self.forward_backward, self.optimizer.step, self.device,
+                                                   list(model.buffers()))
                          if captures else None)
         self.log_every = max(1, cfg.iterations // log_points)
         self.iteration, self.epoch, self.position = 0, 0, 0

@@ -94,10 +94,11 @@ cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA de
 
 
 @cuda
-@pytest.mark.parametrize("model_id", ["vae", "coupled-vae"])
+@pytest.mark.parametrize("model_id", ["vae", "coupled-vae", "vae-nf"])
 def test_replayed_graphs_compute_the_eager_steps(ptb, no_noise, model_id):
     """Six steps over batches of two padded widths (so two graphs, each replayed again), the learning rate halved
-    before the last two: losses, gradient norms and weights as the same steps run eagerly, within float32."""
+    before the last two: losses, gradient norms, weights and BatchNorm's running statistics (VAE-NF; each
+    capture's warm-up pass must not move them) as the same steps run eagerly, within float32."""
     batches = [b.static_shape(static_width(b.words.size(1))) for b in ptb_batches(ptb, 6)]
     assert len({b.words.shape for b in batches}) >= 2
     results = {}
@@ -106,7 +107,8 @@ def test_replayed_graphs_compute_the_eager_steps(ptb, no_noise, model_id):
             model, cfg = model_for(model_id, len(ptb.vocab), "cuda", torch.float32)
             trainer = Trainer(model, ptb, cfg.train, seed=0)
             trainer.optimizer = PaperAdam(model, cfg.train, capturable=captured)
-            steps = CapturedSteps(trainer.forward_backward, trainer.optimizer.step, "cuda") if captured else None
+            steps = (CapturedSteps(trainer.forward_backward, trainer.optimizer.step, "cuda", list(model.buffers()))
+                     if captured else None)
             values = []
             for i, batch in enumerate(b.to("cuda") for b in batches):
                 if i == 4:
@@ -118,7 +120,8 @@ def test_replayed_graphs_compute_the_eager_steps(ptb, no_noise, model_id):
                 else:
                     step = steps(batch, 0.5)
                 values.append({name: float(value) for name, value in step.items()})
-            results[captured] = (values, {n: p.detach().cpu() for n, p in model.named_parameters()})
+            results[captured] = (values, {n: p.detach().cpu().double() for n, p in
+                                          [*model.named_parameters(), *model.named_buffers()]})
             if captured:
                 assert len(steps.graphs) == len({b.words.shape for b in batches[1:]})
     (eager_values, eager_weights), (graph_values, graph_weights) = results[False], results[True]
