@@ -59,7 +59,7 @@ class Transformer:
     label_smoothing: float = 0.0
     beam: int = 5                   # OpenNMT translate.py's default beam size
     n_best: int = 1                 # hypotheses kept from the beam (the MMI n-best list)
-    mmi_lambda: float = 0.0         # weight of log p(x | y) when reranking the n-best list
+    mmi_lambda: float = 0.0         # reranking by (1 − λ)·log p(y | x) + λ·log p(x | y)
 
 
 @dataclass(frozen=True)
@@ -222,6 +222,9 @@ class Game:
     block: int = 8                  # gm_iter_count
     samples: int = 5                # noise draws per batch (wh_sample_num)
     noise_lambda: float = 0.1       # h + λ·δ: the supplement's λ of latent noise sampling
+    # train.sh's game command passes no -label_smoothing (OpenNMT-py's default 0), and the released reward-weighted
+    # loss only runs unsmoothed (it reshapes the criterion's per-token output, which smoothing makes per word too)
+    label_smoothing: float = 0.0
     strength_weight: float = 0.1    # reward for the noise's norm (wh_disturb_ratio) ...
     strength_limit: float = 1.0     # ... while the norm is at most this (noise_l2)
     lr: float = 0.01                # SGD for forward and backward (train.sh: --learning_rate 0.01)

@@ -19,6 +19,13 @@ Deliberate differences from the released code: δ is scaled by λ in every step 
 the norm over the model dimension averaged over real positions (the code took it over the batch axis); the backward
 network's per-pair weights multiply each pair's own loss (the code's broadcast multiplied every pair by every
 weight); a synthetic response keeps at most as many words as the gold one has, so its <eos> always fits.
+Also different from the released trainer (trainer_conv.py), not reproduced: it never clears the backward network's
+gradients in the game (train_m and train_m_adv zero them only when accum_count > 1, and _accum_batches sets it to
+1), so each backward step also applies the previous steps' gradients; its forward adversarial step lets gradients
+reach the encoder through δ (we draw δ without them); its 1 - cos weights compare the encoder's embedded inputs
+(word vectors × √d plus positions, dropout on, <s> and </s> included), ours the raw word vectors; λ is the
+supplement's 0.1 where the code's default is 1.0; its preprocessing drops training pairs whose source or target
+passes 50 tokens (OpenNMT-py's defaults), ours keeps them. The game's MLE steps are unsmoothed, as there (`Game`).
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from suite.config import Game, Transformer
+from suite.config import Game
 from suite.data.batching import Batch
 from suite.data.dialogue import PairBatch
 from suite.data.vocab import EOS, PAD
@@ -77,9 +84,9 @@ def token_mean(sentence_nll: torch.Tensor, target: Batch) -> torch.Tensor:
 class AMIResponder(nn.Module):
     likelihood = "exact"
 
-    def __init__(self, forward: Forward, backward: Backward, noise: LatentNoise, shape: Transformer):
+    def __init__(self, forward: Forward, backward: Backward, noise: LatentNoise):
         super().__init__()
-        self.forward_model, self.backward_model, self.noise, self.shape = forward, backward, noise, shape
+        self.forward_model, self.backward_model, self.noise = forward, backward, noise
 
     def initialise_from(self, mmi: nn.Module):
         """Start from the pretrained forward and backward networks (the MMI row's)."""
@@ -115,11 +122,11 @@ class AMIResponder(nn.Module):
 
     # --- the players' losses ---------------------------------------------------------------------------------
 
-    def forward_mle(self, batch: PairBatch) -> torch.Tensor:
-        return self.forward_model.nll(batch, self.shape.label_smoothing).mean()
+    def forward_mle(self, batch: PairBatch, game: Game) -> torch.Tensor:
+        return self.forward_model.nll(batch, game.label_smoothing).mean()
 
-    def backward_mle(self, batch: PairBatch) -> torch.Tensor:
-        return self.backward_model.nll(batch, batch.response, self.shape.label_smoothing).mean()
+    def backward_mle(self, batch: PairBatch, game: Game) -> torch.Tensor:
+        return self.backward_model.nll(batch, batch.response, game.label_smoothing).mean()
 
     def forward_adversarial(self, batch: PairBatch, game: Game) -> torch.Tensor:
         """mean over noise draws of mean[-log p_f(ŷ | x) · log p_b(x | ŷ)]; only the forward network learns."""

@@ -90,7 +90,7 @@ def build_transformer_model(cfg: ModelConfig, vocab_size: int) -> nn.Module:
     backward = Backward(vocab_size, cfg.transformer, cfg.dropout)
     if cfg.family == "transformer-mmi":
         return MMIResponder(forward, backward, cfg.transformer)
-    return AMIResponder(forward, backward, LatentNoise(cfg.transformer.d_model), cfg.transformer)
+    return AMIResponder(forward, backward, LatentNoise(cfg.transformer.d_model))
 
 
 def build_model(cfg: ModelConfig, vocab_size: int) -> nn.Module:

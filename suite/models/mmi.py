@@ -1,7 +1,9 @@
 """Transformer + MMI: maximum-mutual-information decoding by reranking (Li et al. 2016, MMI-bidi).
 
 The forward network's beam search proposes an n-best list; each candidate y is scored by
-log p(y | x) + λ·log p(x | y) with the backward network, and the best is the response. The forward network is the
+(1 − λ)·log p(y | x) + λ·log p(x | y) with the backward network (Li et al.'s MMI-bidi), and the best is the
+response. The authors' reranker (ami_data_pro/select_results.py) keeps the candidate whose backward score
+(OpenNMT's gold_score: the summed log p(x | y)) is highest: λ = 1. The forward network is the
 Transformer row's (trained at the same budget and seed and copied in, then frozen); only the backward network
 trains here, so this row differs from the Transformer row by the reranking alone.
 """
@@ -18,8 +20,8 @@ from suite.models.transformer_dialogue import Backward, Forward, as_source
 
 
 def mmi_scores(forward_log_p: torch.Tensor, backward_log_p: torch.Tensor, weight: float) -> torch.Tensor:
-    """log p(y | x) + λ·log p(x | y) for each candidate."""
-    return forward_log_p + weight * backward_log_p
+    """(1 − λ)·log p(y | x) + λ·log p(x | y) for each candidate."""
+    return (1 - weight) * forward_log_p + weight * backward_log_p
 
 
 def rerank(candidates: list[list[tuple[float, list[int]]]], backward_log_p: list[torch.Tensor],

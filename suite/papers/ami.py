@@ -12,7 +12,8 @@ Full-budget setup: supplement B.1 and, where it is silent, the authors' code (ZJ
     (OpenNMT translate.py's defaults).
   - + MMI (Li et al. 2016, MMI-bidi): the Transformer row's forward network (copied, frozen) proposes a 10-best
     list by beam search; a backward network trained like it (100k steps, same schedule) scores log p(x | y), and
-    log p(y | x) + λ·log p(x | y) picks the response, λ = 0.5 (neither paper gives λ for this setting).
+    the candidate it scores highest is the response, as the authors' select_results.py picks it (λ = 1 in Li et
+    al.'s (1 − λ)·log p(y | x) + λ·log p(x | y); no paper gives the list size).
   - + AMI: starts from both pretrained networks (the MMI row's), pretrains the noise for 10k steps (SGD 0.01, as
     train.sh), then plays the game (suite/models/ami.py, suite/training/game.py) with SGD 0.01 and clipping 0.1
     (train.sh), the noise at 1% of that (the code), 5 noise draws, λ = 0.1 (B.1). train.sh sets no length or
@@ -34,7 +35,7 @@ DATASETS = ("personachat", "chitchat")       # chitchat: the labelled stand-in, 
 
 SHAPE = Transformer(d_model=512, inner=2048, heads=8, layers=6, label_smoothing=0.1, beam=5, n_best=1)
 TRANSFORMER = ModelConfig(family="transformer", regulariser=Regulariser("none"), dropout=0.1, transformer=SHAPE)
-MMI = replace(TRANSFORMER, family="transformer-mmi", transformer=replace(SHAPE, beam=10, n_best=10, mmi_lambda=0.5))
+MMI = replace(TRANSFORMER, family="transformer-mmi", transformer=replace(SHAPE, beam=10, n_best=10, mmi_lambda=1.0))
 AMI = replace(TRANSFORMER, family="transformer-ami")
 
 # OpenNMT-py sorts its training pools (pool_factor 8192: all of PersonaChat) by the network's source length,

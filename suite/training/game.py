@@ -93,7 +93,7 @@ class GameTrainer(Trainer):
             norm = self.optimizer.step("noise", loss, pretraining)
             values["noise"] = loss.detach()
         else:
-            mle = model.forward_mle(batch) if player == "forward" else model.backward_mle(batch)
+            mle = model.forward_mle(batch, game) if player == "forward" else model.backward_mle(batch, game)
             norm = self.optimizer.step(player, mle)
             values[f"{player}_mle"] = mle.detach()
             loss = mle

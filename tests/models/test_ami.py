@@ -42,7 +42,7 @@ def test_strength_averages_norms_over_real_positions():
 
 def model_and_batch(seed: int = 0):
     torch.manual_seed(seed)
-    model = AMIResponder(Forward(14, SHAPE, 0.0), Backward(14, SHAPE, 0.0), LatentNoise(16), SHAPE)
+    model = AMIResponder(Forward(14, SHAPE, 0.0), Backward(14, SHAPE, 0.0), LatentNoise(16))
     pairs = PairSet.from_lists([[4, 5, 6], [7, 8], [9]], [[10, 11], [12, 4, 5], [6]],
                                earlier=[[13, 2], [], [4, 2, 5, 2]])
     return model, pairs.batch(torch.arange(3))
@@ -63,8 +63,8 @@ def measure(model, loss, batch, seed: int = 7) -> float:
 
 
 LOSSES = {
-    "forward": [lambda m, b: m.forward_mle(b), lambda m, b: m.forward_adversarial(b, GAME)],
-    "backward": [lambda m, b: m.backward_mle(b), lambda m, b: m.backward_adversarial(b, GAME)],
+    "forward": [lambda m, b: m.forward_mle(b, GAME), lambda m, b: m.forward_adversarial(b, GAME)],
+    "backward": [lambda m, b: m.backward_mle(b, GAME), lambda m, b: m.backward_adversarial(b, GAME)],
     "noise": [lambda m, b: m.noise_loss(b, GAME)],
 }
 

@@ -17,9 +17,10 @@ def test_reranking_trades_likelihood_for_mutual_information():
     candidates = [[(-1.0, GENERIC), (-2.0, SPECIFIC)]]
     backward = [torch.tensor([-5.0, -1.0])]
     assert rerank(candidates, backward, 0.0) == [GENERIC]          # plain beam search
-    assert rerank(candidates, backward, 0.5) == [SPECIFIC]         # -3.5 < -2.5
-    assert rerank(candidates, backward, 0.2) == [GENERIC]          # -2.0 > -2.2
-    assert mmi_scores(torch.tensor([-1.0, -2.0]), backward[0], 0.5).tolist() == [-3.5, -2.5]
+    assert rerank(candidates, backward, 0.5) == [SPECIFIC]         # -3.0 < -1.5
+    assert rerank(candidates, backward, 0.1) == [GENERIC]          # -1.4 > -1.9
+    assert rerank(candidates, backward, 1.0) == [SPECIFIC]         # the backward score alone, as released
+    assert mmi_scores(torch.tensor([-1.0, -2.0]), backward[0], 0.5).tolist() == [-3.0, -1.5]
 
 
 def test_reranking_handles_several_lists_and_empty_ones():

@@ -25,7 +25,8 @@ def test_transformer_row_is_b1():
 def test_mmi_and_ami_build_on_the_rows_before_them():
     mmi, ami = config("transformer-mmi"), config("transformer-ami")
     assert mmi.train.init_from == "transformer" and mmi.model.transformer.n_best == 10
-    assert mmi.model.transformer.mmi_lambda > 0
+    assert mmi.model.transformer.mmi_lambda == 1.0     # select_results.py: the backward score alone
+    assert ami.model.transformer.label_smoothing == 0.1 and ami.train.game.label_smoothing == 0.0   # yml; train.sh
     assert ami.train.init_from == "transformer-mmi" and ami.train.game.noise_lambda == 0.1
     # train.sh sets no game length or schedule: OpenNMT-py's defaults (100k steps a network, halving from 50k)
     game = ami.train.game
