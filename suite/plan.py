@@ -17,6 +17,7 @@ laid out first come, first served on N workers, as the pool executor takes them,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import json
@@ -25,6 +26,7 @@ import os
 import platform
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import NamedTuple
@@ -218,25 +220,26 @@ def busy_machine(window: float = 0.5) -> str | None:
 
 
 def cached_measure(cfg: RunConfig, corpus, device: str, cache_path: Path, echo=print, jobs: int = 1,
-                   threads: int | None = None, data_dir: Path | None = None, busy: str | None = None) -> Throughput:
-    """The run's throughput, measured unless cached; a measurement made while the machine is `busy` is used for
-    this plan only, never cached."""
+                   threads: int | None = None, data_dir: Path | None = None,
+                   busy: Callable[[], str | None] = lambda: None) -> Throughput:
+    """The run's throughput, measured unless cached; a measurement made while `busy()` tells of other work is used
+    for this plan only, never cached."""
     try:
         cache = json.loads(cache_path.read_text())
     except (OSError, ValueError):
         cache = {}
     key = f"{corpus.checksum[:12]}:{measurement_key(cfg, device, jobs, threads)}"
     if len(cache.get(key, ())) != len(Throughput._fields):      # absent, or written by an older plan
+        other_work = busy()
         echo(f"measuring {cfg.model_id} on {device}" + (f", {jobs} at once" if jobs > 1 else "")
-             + (f" (busy machine, {busy}: not cached)" if busy else ""))
+             + (f" (busy machine, {other_work}: not cached)" if other_work else ""))
         cache[key] = list(measure(cfg, corpus, device) if jobs == 1
                           else measure_packed(cfg, data_dir, device, jobs, threads))
-        if busy:
-            return Throughput(*cache[key])
-        try:
-            atomic_write_json(cache_path, cache)
-        except Exception:      # noqa: BLE001 - a cache that cannot be written only costs a re-measurement
-            pass
+        if not other_work:
+            try:
+                atomic_write_json(cache_path, cache)
+            except Exception:      # noqa: BLE001 - a cache that cannot be written only costs a re-measurement
+                pass
     return Throughput(*cache[key])
 
 
@@ -325,7 +328,7 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
     for spec in (spec for specs in runs.values() for spec in specs):
         require_inputs(spec)                    # a file the runs start from (VMED's word vectors), likewise
     cells, total, durations, shared = [], 0.0, [], {}
-    busy = busy_machine()              # measured before this plan's own probes load the machine
+    busy = functools.cache(busy_machine)   # sampled at the first measurement, before any probe loads the machine
     for position, (model_id, specs) in enumerate(runs.items(), 1):
         cfg = registry.get_model(model_id).run_config(dataset, options.budget)
         run_corpus = load_run_corpus(cfg, options.data_dir)       # VMED's rows read a window of the corpus
@@ -365,7 +368,7 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
                  f"{jobs} at a time ({threads} CPU thread(s) each): estimated "
                  f"{_hours(shared_seconds + wall_time(durations, jobs))} "
                  f"wall-clock, {_hours(total / max(1, pending_total))} per run while packed")]
-    if busy and pending_total:
+    if busy.cache_info().currsize and busy():                  # something was measured, on a busy machine
         header.append(f"this machine was busy as the plan began ({busy}): throughput measured now (\"not "
                       f"cached\" above) overstates a free machine's time; plan again when it is free")
     body = tabulate(cells, ["model", "runs to do", "finished", "training / run", "evaluation / run", "total"],
