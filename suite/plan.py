@@ -368,8 +368,8 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
                  f"{jobs} at a time ({threads} CPU thread(s) each): estimated "
                  f"{_hours(shared_seconds + wall_time(durations, jobs))} "
                  f"wall-clock, {_hours(total / max(1, pending_total))} per run while packed")]
-    if busy.cache_info().currsize and busy():                  # something was measured, on a busy machine
-        header.append(f"this machine was busy as the plan began ({busy}): throughput measured now (\"not "
+    if busy.cache_info().currsize and (other_work := busy()):    # something was measured, on a busy machine
+        header.append(f"this machine was busy as the plan began ({other_work}): throughput measured now (\"not "
                       f"cached\" above) overstates a free machine's time; plan again when it is free")
     body = tabulate(cells, ["model", "runs to do", "finished", "training / run", "evaluation / run", "total"],
                     tablefmt="simple", disable_numparse=True)
