@@ -69,8 +69,8 @@ class Budget:
 
 
 BUDGETS = {b.name: b for b in [
-    Budget("full", "the paper's setup exactly: 60k iterations, N = 100 importance samples, full test set",
-           judged=True),
+    Budget("full", "the paper's setup exactly: its iterations or epochs, sample counts and full test set "
+           "(Coupled-VAE rows: 60k iterations, N = 100 importance samples)", judged=True),
     Budget("quick", "CPU-sized: 1,500 iterations (about one PTB epoch) with the schedules compressed to fit; "
            "N = 10 importance samples on the full test set", judged=False,
            iterations=1500, valid_every=500, valid_sentences=500, valid_samples=5, track_sentences=256,

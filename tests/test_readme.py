@@ -70,3 +70,24 @@ def test_the_readme_option_rows_name_real_options_of_table():
     budget = next(p for p in main.commands["table"].params if p.name == "budget")
     listed = re.search(r"^\| `  --budget ([a-z\\|]+)`", readme, re.MULTILINE).group(1).split("\\|")
     assert set(listed) == set(budget.type.choices)
+
+
+def test_the_readme_smoke_output_agrees_with_the_recorded_baselines():
+    """The example output is "copied from a real run": each number stays within its model's smoke-baseline
+    tolerance of seed 0's recorded value, so a change that moves the baselines also renews the example."""
+    import json
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    example = re.search(r"copied from a real run:\n\n```\n(.*?)```", readme, re.DOTALL).group(1)
+    assert "budget: smoke" in example and "seed 0" in example
+    models = {"GRU-LM*": "gru-lm", "VAE": "vae", "Coupled-VAE": "coupled-vae"}
+    checked = 0
+    cells = re.findall(r"^(\S+)\s+(NLL|KL|PPL)\s+\S+\s+([\d.]+)", example, re.MULTILINE)   # row, metric, ours
+    for label, metric, ours in cells:
+        recorded = json.loads((ROOT / "baselines" / "ptb" / f"{models[label]}.json").read_text())
+        assert recorded["seed"] == 0
+        expected = recorded["metrics"][metric.lower()]
+        assert abs(float(ours) - expected["value"]) <= expected["tolerance"] + 0.005, (label, metric, ours, expected)
+        checked += 1
+    assert checked == 8
