@@ -1,5 +1,5 @@
-"""Outputs that are not comparison tables: Figure 2 (training dynamics of gradient norms, from training records)
-and the Table 7 interpolation (decoded text)."""
+"""Outputs that are not comparison tables, drawn from finished runs: the Coupled-VAE paper's Figure 2 (training
+dynamics of gradient norms) and Table 7 interpolation (decoded text), the Stochastic WAE paper's Figures 2-3."""
 
 from __future__ import annotations
 
@@ -13,34 +13,13 @@ from suite.budgets import Budget
 from suite.errors import unknown
 from suite.evaluation.interpolation import TABLE_7, interpolate, random_pairs
 from suite.records import atomic_save_figure, atomic_write_text
-from suite.runner import RunSpec, run_model, trained_model
+from suite.runner import trained_model
 from suite.wae_figures import sigma_histograms, weighted_kl_curves
 
 PANELS = (("grad_rec", "‖∂L_rec/∂e‖² (Coupled: ‖∂(L_rec + L^c_rec)/∂e‖²)"),
           ("grad_reg", "‖∂L_reg/∂e‖²"),
           ("grad_h", "‖∂h/∂e‖_F² / ‖h‖²"))
 MARKERS = ("o", "s", "^", "D")
-
-
-@dataclass(frozen=True)
-class FigureSpec:
-    id: str
-    title: str
-    models: tuple[str, ...]
-    # A figure drawn from other records: `plot(figure, records) -> values as text`, after evaluating `metrics`
-    plot: Callable | None = None
-    metrics: tuple[str, ...] = ()
-    width: float = 15.0
-
-
-FIGURES = {f.id: f for f in [
-    FigureSpec("coupled-fig2", "Training dynamics of DAE, VAE and Coupled-VAE (λm = 10) on the test set",
-           ("dae", "vae", "coupled-vae-lm10.0")),
-    FigureSpec("wae-fig2", "Histograms of the posterior σ of WAE-S (test sentences)",
-               ("wae1-wae-s-lkl0.0", "wae1-wae-s-lkl0.01", "wae1-wae-s-lkl0.1"), sigma_histograms, ("bleu",)),
-    FigureSpec("wae-fig3", "λ·KL during training: VAE with fixed λ and with annealing",
-               ("wae1-vae-fixed-kl0.1", "wae1-vae-fixed-kl1.0", "wae1-vae"), weighted_kl_curves, (), 10.0),
-]}
 
 
 def panel_value(values: dict, panel: str) -> float | None:
@@ -56,19 +35,8 @@ def _series(record: dict, panel: str) -> tuple[list[int], list[float]]:
     return [it for it, _ in kept], [v for _, v in kept]
 
 
-def draw_figure(figure_id: str, dataset: str, budget: Budget, seed: int, results_dir: Path,
-                data_dir: Path | None = None, device: str = "cpu", echo=print) -> Path:
-    if figure_id not in FIGURES:
-        raise unknown("figure", figure_id, FIGURES)
-    figure = FIGURES[figure_id]
-    records = {}
-    for model_id in figure.models:
-        echo(f"{model_id} on {dataset} ({budget.name} budget, seed {seed})")
-        records[model_id] = run_model(RunSpec(model_id, dataset, budget, seed, results_dir, data_dir,
-                                              device=device), figure.metrics)
-    if figure.plot is not None:
-        return _save(figure, records, dataset, budget, seed, results_dir)
-    fig = Figure(figsize=(5 * len(PANELS), 4))     # no pyplot: no display backend, no global state
+def gradient_norm_panels(fig: Figure, records: dict[str, dict]) -> str:
+    """One panel per gradient norm, one line per model; returns the values as tab-separated text."""
     axes = fig.subplots(1, len(PANELS))
     for axis, (panel, label) in zip(axes, PANELS, strict=True):
         for number, (model_id, record) in enumerate(records.items()):
@@ -79,17 +47,44 @@ def draw_figure(figure_id: str, dataset: str, budget: Budget, seed: int, results
         axis.set_xlabel("iteration")
         axis.set_title(label, fontsize=9)
         axis.legend(fontsize=8)
-    stand_in = any(r["stand_in"] for r in records.values())
-    fig.suptitle(f"{figure.title} — {dataset}{' [STAND-IN]' if stand_in else ''}, budget {budget.label}", fontsize=9)
-    fig.tight_layout()
-    path = results_dir / "figures" / f"{figure_id}_{dataset}_{budget.name}_seed{seed}.png"
-    atomic_save_figure(fig, path, dpi=120)
-    atomic_write_text(path.with_suffix(".txt"), _table(records))
-    return path
+    lines = ["model\titeration\t" + "\t".join(p for p, _ in PANELS)]
+    for model_id, record in records.items():
+        for iteration, values in record["training"]["curves"].get("gradient_norms", []):
+            cells = [panel_value(values, panel) for panel, _ in PANELS]
+            lines.append("\t".join([model_id, str(iteration)] + ["–" if c is None else f"{c:.4f}" for c in cells]))
+    return "\n".join(lines) + "\n"
 
 
-def _save(figure: FigureSpec, records: dict, dataset: str, budget: Budget, seed: int, results_dir: Path) -> Path:
-    fig = Figure(figsize=(figure.width, 4))
+@dataclass(frozen=True)
+class FigureSpec:
+    id: str
+    title: str
+    models: tuple[str, ...]
+    plot: Callable[[Figure, dict[str, dict]], str]     # draws into the figure, returns its values as text
+    metrics: tuple[str, ...] = ()                       # evaluated before plotting
+    width: float = 15.0
+
+
+FIGURES = {f.id: f for f in [
+    FigureSpec("coupled-fig2", "Training dynamics of DAE, VAE and Coupled-VAE (λm = 10) on the test set",
+               ("dae", "vae", "coupled-vae-lm10.0"), gradient_norm_panels),
+    FigureSpec("wae-fig2", "Histograms of the posterior σ of WAE-S (test sentences)",
+               ("wae1-wae-s-lkl0.0", "wae1-wae-s-lkl0.01", "wae1-wae-s-lkl0.1"), sigma_histograms, ("bleu",)),
+    FigureSpec("wae-fig3", "λ·KL during training: VAE with fixed λ and with annealing",
+               ("wae1-vae-fixed-kl0.1", "wae1-vae-fixed-kl1.0", "wae1-vae"), weighted_kl_curves, (), 10.0),
+]}
+
+
+def get_figure(figure_id: str) -> FigureSpec:
+    if figure_id not in FIGURES:
+        raise unknown("figure", figure_id, FIGURES)
+    return FIGURES[figure_id]
+
+
+def draw_figure(figure: FigureSpec, records: dict[str, dict], dataset: str, budget: Budget, seed: int,
+                results_dir: Path) -> Path:
+    """Plot `figure` from the finished records of its models (by model id) and write its values beside it."""
+    fig = Figure(figsize=(figure.width, 4))     # no pyplot: no display backend, no global state
     values = figure.plot(fig, records)
     stand_in = any(r["stand_in"] for r in records.values())
     fig.suptitle(f"{figure.title} — {dataset}{' [STAND-IN]' if stand_in else ''}, budget {budget.label}", fontsize=9)
@@ -100,18 +95,9 @@ def _save(figure: FigureSpec, records: dict, dataset: str, budget: Budget, seed:
     return path
 
 
-def _table(records: dict) -> str:
-    lines = ["model\titeration\t" + "\t".join(p for p, _ in PANELS)]
-    for model_id, record in records.items():
-        for iteration, values in record["training"]["curves"].get("gradient_norms", []):
-            cells = [panel_value(values, panel) for panel, _ in PANELS]
-            lines.append("\t".join([model_id, str(iteration)] + ["–" if c is None else f"{c:.4f}" for c in cells]))
-    return "\n".join(lines) + "\n"
-
-
 def interpolation_report(specs, pairs: int) -> str:
-    """Table 7 for the models of `specs` (same dataset, budget and seed): the paper's PTB pair, then `pairs`
-    random test pairs, each path decoded by every model."""
+    """Table 7 for the models of `specs` (same dataset, budget and seed; trained here unless finished): the
+    paper's PTB pair, then `pairs` random test pairs, each path decoded by every model."""
     trained = {spec.model_id: trained_model(spec) for spec in specs}
     first = specs[0]
     corpus = next(iter(trained.values()))[1]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import wraps
 from pathlib import Path
 
@@ -12,7 +12,7 @@ import torch
 from tabulate import tabulate
 
 from suite import gate, progress, registry, runs
-from suite.analyses import draw_figure, interpolation_report
+from suite.analyses import draw_figure, get_figure, interpolation_report
 from suite.budgets import BUDGETS, Budget, get_budget
 from suite.claims import check_claims
 from suite.committed_records import RECORDS, claims_again, committed_results, judged_again, record_sets, saved_tables
@@ -292,14 +292,18 @@ def _claims_table(table, checks, seeds: int) -> str:
 @click.option("--pairs", default=3, show_default=True, help="Random test-sentence pairs besides Table 7's.")
 @with_options
 def interpolate_command(dataset, models, pairs, options: Options):
-    """Decode along the line between two sentences' posterior means (Table 7); writes a text file."""
+    """Decode along the line between two sentences' posterior means (Table 7); writes a text file per seed."""
     get_dataset(dataset)
-    seed = options.seeds[0]
-    report = interpolation_report([options.spec(m, dataset, seed) for m in _list(models)], pairs)
-    path = options.results_dir / "interpolation" / f"{dataset}_{options.budget.name}_seed{seed}.txt"
-    atomic_write_text(path, report)
-    click.echo(report)
-    _echo(f"written: {path}")
+    specs = [options.spec(m, dataset, seed) for seed in options.seeds for m in _list(models)]
+    for spec in specs:
+        require_inputs(spec)
+    options.executor.run(specs, (), echo=_echo)       # trains (or retrains, --force) them as `table` would
+    for seed in options.seeds:
+        report = interpolation_report([replace(s, force=False) for s in specs if s.seed == seed], pairs)
+        path = options.results_dir / "interpolation" / f"{dataset}_{options.budget.name}_seed{seed}.txt"
+        atomic_write_text(path, report)
+        click.echo(report)
+        _echo(f"written: {path}")
 
 
 @main.command("run")
@@ -332,11 +336,17 @@ def run_command(model_id, dataset, metrics, options: Options):
 @click.option("--dataset", default="ptb", show_default=True)
 @with_options
 def figure_command(figure_id, dataset, options: Options):
-    """Train (or reuse) a figure's models and plot it, e.g. coupled-fig2 (gradient-norm dynamics)."""
+    """Train (or reuse) a figure's models and plot it per seed, e.g. coupled-fig2 (gradient-norm dynamics)."""
     get_dataset(dataset)
-    path = draw_figure(figure_id, dataset, options.budget, options.seeds[0], options.results_dir, options.data_dir,
-                       options.device, echo=_echo)
-    click.echo(f"written: {path} (values: {path.with_suffix('.txt')})")
+    figure = get_figure(figure_id)
+    specs = [options.spec(m, dataset, seed) for seed in options.seeds for m in figure.models]
+    for spec in specs:
+        require_inputs(spec)
+    records = iter(options.executor.run(specs, figure.metrics, echo=_echo))
+    for seed in options.seeds:
+        path = draw_figure(figure, {m: next(records) for m in figure.models}, dataset, options.budget, seed,
+                           options.results_dir)
+        click.echo(f"written: {path} (values: {path.with_suffix('.txt')})")
 
 
 @main.command("runs")
