@@ -177,6 +177,11 @@ def list_tables(paper: str | None, data_dir: Path | None):
                  for r in registry.table_rows(table)]
         click.echo(tabulate(cells, ["row", "model", "status"], tablefmt="plain"))
     click.echo("\nbudgets: " + "; ".join(f"{b.name} = {b.description}" for b in BUDGETS.values()))
+    click.echo("\ndatasets:")
+    for dataset in DATASETS.values():
+        present = dataset.is_present(data_dir)
+        click.echo(f"  {dataset.name}: {dataset.description} ({'present' if present else 'absent'})"
+                   + ("" if present else f"\n    files under --data-dir: {dataset.expected}; {dataset.how_to_get}"))
     for error in table_errors().values():
         _echo(f"warning: left out a malformed table file: {error}")
 
@@ -231,8 +236,8 @@ def plan_command(table_id, dataset, rows, options: Options):
                                             "finished runs only and list the missing ones).")
 @with_options
 def claims_command(table_id, dataset, rows, train, options: Options):
-    """Check the paper's directional claims (every Coupled-X beats X) on your finished results for TABLE_ID,
-    with a one-sided paired t-test over seeds."""
+    """Check the paper's directional claims (every Coupled-X beats X; each row against its base where the table
+    pairs them) on your finished results for TABLE_ID, with a one-sided paired t-test over seeds."""
     table = get_table(table_id)
     if not table.claims:
         raise SuiteError(f"table {table.id} carries no directional claims (tables with claims: "

@@ -355,7 +355,7 @@ class EpochTrainConfig:
 
 @dataclass(frozen=True)
 class EvalConfig:
-    """How the paper measured (METRICS.md); reduced budgets override some counts."""
+    """How the paper measured (../shared/METRICS.md); reduced budgets override some counts."""
 
     nll_samples: int = 100
     test_sentences: int | None = None

@@ -40,7 +40,8 @@ def gate_models() -> list[str]:
 
 
 def gate_dataset(model_id: str) -> str:
-    """PTB for every unconditional model; the chitchat stand-in for the dialogue models (Table 8)."""
+    """PTB for every unconditional model; the chitchat stand-in for the dialogue models (Coupled-VAE Table 8,
+    VMED, AMI, Stochastic WAE Table 2)."""
     datasets = registry.get_model(model_id).datasets
     return next(d for d in GATE_DATASETS if d in datasets)
 

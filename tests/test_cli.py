@@ -26,6 +26,16 @@ def test_list_shows_every_table_row_and_dataset_status():
         "full budget also needs: GoogleNews-vectors-negative300.bin (absent)") == 4      # vmed-1 ... vmed-4 only
 
 
+def test_list_says_where_each_absent_dataset_goes_and_how_to_get_it(tmp_path):
+    (tmp_path / "snli").mkdir()
+    for split in ("train", "dev", "test"):
+        (tmp_path / "snli" / f"snli_1.0_{split}.jsonl").touch()
+    listing = invoke("list", "--data-dir", str(tmp_path)).output.split("\ndatasets:\n")[1]
+    assert "  snli: SNLI 1.0 sentences (present)\n  dailydialog" in listing          # present: nothing to fetch
+    assert "  yelp: Yelp (Yang et al. 2017 splits) (absent)\n    files under --data-dir: yelp/train.txt" in listing
+    assert "github.com/jxhe/vae-lagging-encoder" in listing
+
+
 @pytest.mark.parametrize("args,message", [
     (("table", "coupled-10", "--dataset", "ptb"), "unknown table: 'coupled-10' (did you mean coupled-1"),
     (("table", "coupled-1", "--dataset", "ptb", "--rows", "vea"), "did you mean vae"),

@@ -1,5 +1,6 @@
-"""Padded batches of sentences, and the orders a training epoch draws them in: shuffled as a released loader
-draws them, grouped by length so that little compute is spent on padding, or sorted in pools as OpenNMT-py does.
+"""Padded batches of sentences, and the orders a training epoch draws them in (`BATCH_ORDERS`): shuffled as a
+released loader draws them, shuffled once for the whole run (the Stochastic WAE code), sampled with replacement
+(the VMED code), grouped by length so that little compute is spent on padding, or sorted in pools as OpenNMT-py does.
 
 The batch planners take any split with `lengths` (a tensor) and `len()`; the split builds the batch itself. The
 pool-sorted orders also need each pair's source and target lengths (`PairSet.sort_keys`).

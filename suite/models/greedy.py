@@ -1,4 +1,4 @@
-"""Greedy decoding, the loop shared by the autoregressive decoders (GRU, LSTM, dilated CNN)."""
+"""Greedy decoding, the loop shared by the autoregressive decoders (GRU, LSTM, dilated CNN, VMED's stepwise)."""
 
 from __future__ import annotations
 

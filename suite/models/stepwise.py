@@ -177,7 +177,7 @@ class StepwiseResponder(nn.Module):
 
     def deterministic_nll(self, batch: PairBatch) -> torch.Tensor:
         """Per response: the exact NLL of <go> y_1 .. y_n <eos> without latent, else the negative ELBO (one
-        posterior sample); the validation score that selects the weights."""
+        posterior sample); logged at each validation (the VMED rows select their weights by BLEU)."""
         nll, kl = self.unroll(batch)
         mask = decoded_mask(batch)
         score = (nll * mask).sum(1)

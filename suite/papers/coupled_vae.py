@@ -1,13 +1,13 @@
 """Wu, Wang & Wang (ACL 2020), "On the Encoder-Decoder Incompatibility in Variational Text Modeling and
 Beyond" (Coupled-VAE). Published numbers: tables/coupled-*.yaml.
 
-Full-budget configs follow appendix C and, where it is silent, the released code (METRICS.md): bi-GRU encoder
+Full-budget configs follow appendix C and, where it is silent, the released code (../shared/METRICS.md): bi-GRU encoder
 (hidden 128 on PTB, 256 on Yelp/Yahoo), decoder hidden twice that, embeddings 200, latent 32, dropout 0.2;
 Adam 1e-3, batch 32, 60k iterations, halving the learning rate every 2k after 30k, clip 30; linear KL
 annealing over 40k iterations from 2k; λr = 1, λm = 0.1 with the rational-quadratic distance.
 
 Where the released code's configuration (config.py) differs from the paper's text or fills a gap, the row
-follows the code, as METRICS.md asks, and tables/coupled-1.yaml notes it:
+follows the code, as ../shared/METRICS.md asks, and tables/coupled-1.yaml notes it:
   - KL annealing starts at 1k instead of 2k on Yelp AND Yahoo for (Coupled-)VAE and (Coupled-)β-VAE (the
     paper names Yelp only), and on Yelp and Yahoo for (Coupled-)CycAnn-VAE and (Coupled-)PreFB-VAE;
   - Coupled-VAE on Yahoo matches signals with the Euclidean distance;

@@ -1,7 +1,8 @@
-"""The training loop of the Coupled-VAE setup (METRICS.md, 'Details of the released code worth matching').
+"""The training loop of the Coupled-VAE setup (../shared/METRICS.md, 'Details of the released code worth matching').
 
 Per iteration: KL weight from the annealing schedule, one Adam step with norm clipping; every
-`valid_every` iterations the validation NLL (N = 10 importance samples) selects the best weights; after
+`valid_every` iterations the validation NLL (N = 10 importance samples), or the dialogue rows' validation BLEU
+(`select_by`), selects the best weights; after
 `lr_decay_start`, the learning rate halves every `lr_decay_every` iterations (or follows the Transformer's Noam
 schedule, `noam`); training stops at `TrainConfig.final_iteration`, the end of the epoch that reaches `iterations`.
 The state is checkpointed at each validation so a killed run resumes.

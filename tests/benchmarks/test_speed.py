@@ -1,6 +1,6 @@
 """Speed at the paper's PTB dimensions (run with `pytest tests/benchmarks --benchmark-only`).
 
-Reference points, the authors' released code on a 2-core CPU (METRICS.md): VAE 338 ms and Coupled-VAE
+Reference points, the authors' released code on a 2-core CPU (../shared/METRICS.md): VAE 338 ms and Coupled-VAE
 643 ms per batch of 32, about 2,030 and 1,050 real tokens/s (half of each batch is padding); importance-
 sampled NLL with N = 100 about 2.1 s per test sentence. Targets: at least 2x their training tokens/s and
 10x their evaluation speed. Real tokens = words + end-of-sentence, padding excluded.
