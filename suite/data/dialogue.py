@@ -11,7 +11,6 @@ Corpora:
 
 from __future__ import annotations
 
-import io
 import json
 import pickle
 import re
@@ -23,6 +22,7 @@ import torch
 
 from suite.data.batching import Batch
 from suite.data.corpus import SPLITS, Corpus, SentenceSet, checksum
+from suite.data.plain_pickle import read_plain_pickle
 from suite.data.vocab import EOS, Vocab
 from suite.errors import DataMissing, SuiteError
 
@@ -210,20 +210,11 @@ def pair_corpus(name: str, dialogues: dict[str, list[Dialogue]], raw_texts: list
 # --- Switchboard (Zhao et al. 2017) -----------------------------------------------------------------
 
 
-class _PlainUnpickler(pickle.Unpickler):
-    """Reads containers, strings and numbers only: a pickle can run arbitrary code, and Zhao et al.'s holds
-    nothing else (lists of dialogues, each a dict with 'utts' = [(speaker, text, features)])."""
-
-    def find_class(self, module: str, name: str):
-        raise SuiteError(f"{SWITCHBOARD_FILE}: holds a {module}.{name} object, which Zhao et al.'s pickle does not; "
-                         f"is this the right file? ({SWITCHBOARD_SOURCE})")
-
-
 def read_switchboard_pickle(raw: bytes) -> dict[str, list[list[list[str]]]]:
-    """Split -> dialogues -> tokenised utterances. The file was written by Python 2; latin-1 decodes its byte
-    strings one to one, so ASCII text (all that Zhao et al.'s JSON copy of the data shows) reads unchanged."""
+    """Split -> dialogues -> tokenised utterances (Zhao et al.'s pickle: lists of dialogues, each a dict with
+    'utts' = [(speaker, text, features)]; its text is ASCII, as their JSON copy of the data shows)."""
     try:
-        data = _PlainUnpickler(io.BytesIO(raw), encoding="latin1").load()
+        data = read_plain_pickle(raw, f"Zhao et al.'s {SWITCHBOARD_FILE} ({SWITCHBOARD_SOURCE})")
         return {split: [[tokenize(text) for _, text, _ in dialogue["utts"]] for dialogue in data[split]]
                 for split in SPLITS}
     except (pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError) as error:

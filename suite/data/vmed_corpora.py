@@ -12,7 +12,6 @@ training (a corpus under 100k pairs holds out a tenth for each instead, so that 
 from __future__ import annotations
 
 import gzip
-import io
 import pickle
 import re
 import xml.etree.ElementTree as ET
@@ -23,6 +22,7 @@ from pathlib import Path
 from suite.data.corpus import Corpus, checksum
 from suite.data.deepqa import MAX_LENGTH, RESPONSE_LEN, Pair, released_pairs
 from suite.data.dialogue import PairSet
+from suite.data.plain_pickle import read_plain_pickle
 from suite.data.vocab import SPECIALS, Vocab
 from suite.errors import DataMissing, SuiteError
 
@@ -152,17 +152,10 @@ def load_opensubtitles(data_dir: Path | None) -> Corpus:
 # --- LJ and Reddit: VMED's pickle -------------------------------------------------------------------------------
 
 
-class _PlainUnpickler(pickle.Unpickler):
-    """Containers, strings and numbers only: a pickle can run code, and VMED's holds nothing else."""
-
-    def find_class(self, module: str, name: str):
-        raise SuiteError(f"the pickle holds a {module}.{name} object, which {PICKLE_SOURCE} does not")
-
-
 def read_vmed_pickle(raw: bytes, name: str) -> tuple[Vocab, list[Pair]]:
     """(str2tok, tok2str, dialogs): ids 0, 1, 2 are pad, go and eos; each dialog is [context ids, response ids]."""
     try:
-        _, tok2str, dialogs = _PlainUnpickler(io.BytesIO(raw), encoding="latin1").load()
+        _, tok2str, dialogs = read_plain_pickle(raw, PICKLE_SOURCE)
         words = [tok2str[i] for i in sorted(tok2str) if i > 2]
         pairs = [([tok2str[i] for i in context if i > 2], [tok2str[i] for i in response if i > 2])
                  for context, response in dialogs]
