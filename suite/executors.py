@@ -17,7 +17,7 @@ from suite.runner import RunSpec, finished, run_model
 
 
 class LocalExecutor:
-    name = "local"
+    """Runs one after another, in this process."""
 
     def run(self, specs: list[RunSpec], metrics: Iterable[str], echo: Callable = print) -> list[dict]:
         records = []
@@ -49,8 +49,6 @@ class PoolExecutor:
     leaves it idle while the host launches kernels, and the other runs' kernels fill those gaps. On a CPU each
     worker gets an equal share of the cores. A run's numbers do not depend on what runs beside it (its own
     process, seed and random streams); on a CPU they are those of a sequential run with the same `threads`."""
-
-    name = "pool"
 
     def __init__(self, jobs: int, threads: int | None = None):
         self.jobs = jobs
@@ -87,8 +85,6 @@ def _run_task(spec: RunSpec, metrics: list[str], threads: int) -> dict:
 class RayExecutor:
     """Each run is a Ray task asking for `cpus` CPUs (and `gpus` GPUs, which moves it to CUDA). All nodes must
     have the suite installed and see the same results directory (a shared filesystem)."""
-
-    name = "ray"
 
     def __init__(self, address: str | None = None, cpus: int = 1, gpus: float = 0.0):
         try:
