@@ -153,7 +153,9 @@ def heading(comparison: Comparison) -> list[str]:
         lines.append("Reduced budget: numbers are shown but not judged against the paper.")
     if not any(has_published(row) for row in table.rows):
         lines.append("No published values: " + (table.notes[0] if table.notes else "the paper prints none."))
-    return lines + [f"Note: {note}" for note in comparison.notes]
+    shown = {line.row for line in comparison.lines}
+    row_notes = [f"{row.label}: {row.note}" for row in table.rows if row.id in shown and row.note]
+    return lines + row_notes + [f"Note: {note}" for note in comparison.notes]
 
 
 def render(comparison: Comparison, fmt: str) -> str:

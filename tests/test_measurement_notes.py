@@ -19,3 +19,15 @@ def test_notes_of_the_records_appear_once_in_every_format():
     assert comparison.notes == (note,) and comparison.to_dict()["notes"] == [note]
     for fmt in ("text", "markdown", "latex"):
         assert render(comparison, fmt).count(note) == 1
+
+
+def test_the_notes_of_the_rows_shown_appear_once_in_every_format():
+    """A row's note explains its symbols and empty cells (GRU-LM's '-' KL); rows not shown bring no notes."""
+    table = all_tables()["coupled-1"]
+    results = {"gru-lm": [{"status": "trained", "metrics": {"nll": 105.0, "ppl": 125.0}, "evaluations": {}}]}
+    comparison = compare(table, "ptb", results, BUDGETS["full"], [0], False)
+    gru_lm = next(row for row in table.rows if row.id == "gru-lm")
+    for fmt in ("text", "markdown", "latex"):
+        rendered = render(comparison, fmt)
+        assert rendered.count(f"GRU-LM*: {gru_lm.note}") == 1
+        assert "modified open-source implementation" not in rendered          # SA-VAE's note: not shown
