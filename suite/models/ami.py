@@ -99,8 +99,7 @@ class AMIResponder(nn.Module):
     @torch.no_grad()
     def respond(self, batch: PairBatch, max_len: int, mask_unk: bool) -> list[list[int]]:
         """AMI answers with its forward network alone (beam search)."""
-        return [hypotheses[0][1] if hypotheses else [] for hypotheses in
-                self.forward_model.n_best(batch, max_len, mask_unk, 1)]
+        return self.forward_model.best(batch, max_len, mask_unk)
 
     # --- synthetic responses ------------------------------------------------------------------------------
 

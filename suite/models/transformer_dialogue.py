@@ -59,6 +59,10 @@ class Forward(nn.Module):
     def n_best(self, batch: PairBatch, max_len: int, mask_unk: bool, n: int) -> list[list[tuple[float, list[int]]]]:
         return self.net.beam_search(self.encode(batch), self.shape.beam, min(n, self.shape.beam), max_len, mask_unk)
 
+    def best(self, batch: PairBatch, max_len: int, mask_unk: bool) -> list[list[int]]:
+        """The best beam-search response per context (empty when the beam finished none)."""
+        return [hypotheses[0][1] if hypotheses else [] for hypotheses in self.n_best(batch, max_len, mask_unk, 1)]
+
 
 class Backward(nn.Module):
     """p(x | y): from (earlier turns, response) to the post."""
@@ -92,8 +96,7 @@ class TransformerResponder(nn.Module):
     @torch.no_grad()
     def respond(self, batch: PairBatch, max_len: int, mask_unk: bool) -> list[list[int]]:
         """The best beam-search response per context."""
-        return [hypotheses[0][1] if hypotheses else [] for hypotheses in
-                self.forward_model.n_best(batch, max_len, mask_unk, 1)]
+        return self.forward_model.best(batch, max_len, mask_unk)
 
 
 TRANSFORMER_KINDS = ("transformer", "transformer-mmi", "transformer-ami")
