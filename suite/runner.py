@@ -30,7 +30,7 @@ from suite.evaluation.fluency import fluency_lm, lm_corpus
 from suite.evaluation.generation import evaluate_prior_samples, evaluate_reconstruction
 from suite.evaluation.gradients import ANALYSIS_BATCH, NAMES, evaluate_gradient_norms
 from suite.evaluation.likelihood import evaluate_likelihood, sentence_scores
-from suite.evaluation.mutual_info import evaluate_mi, evaluate_mi_minibatch
+from suite.evaluation.mutual_info import HE_MI_BATCH, evaluate_mi, evaluate_mi_minibatch
 from suite.evaluation.replies import evaluate_replies
 from suite.evaluation.response_generation import (
     DIST_DEFINITION,
@@ -79,7 +79,8 @@ def _mi(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
     test = corpus.splits["test"].subset(cfg.eval.test_sentences)
     if cfg.eval.mi_estimator == "minibatch":
         return (evaluate_mi_minibatch(model, test, cfg.train.max_len),
-                {"sentences": len(test), "estimator": "He et al. minibatch (one sample, j = i kept, batches of 32)"})
+                {"sentences": len(test),
+                 "estimator": f"He et al. minibatch (one sample, j = i kept, batches of {HE_MI_BATCH})"})
     return (evaluate_mi(model, test, cfg.eval.mi_samples, cfg.eval.mi_batch, cfg.train.max_len),
             {"sentences": len(test), "samples": cfg.eval.mi_samples, "others": cfg.eval.mi_batch - 1})
 

@@ -31,12 +31,15 @@ def evaluate_mi(model, sentences: SentenceSet, n_samples: int, batch_size: int, 
     return {"mi": float(torch.cat(per_sentence).double().mean())}
 
 
+HE_MI_BATCH = 32     # He et al.'s evaluation batch size
+
+
 @torch.no_grad()
-def evaluate_mi_minibatch(model, sentences: SentenceSet, max_len: int | None, batch_size: int = 32) -> dict[str, float]:
-    """He et al.'s estimator, on their same-length batches of `batch_size`, weighted by batch size."""
+def evaluate_mi_minibatch(model, sentences: SentenceSet, max_len: int | None) -> dict[str, float]:
+    """He et al.'s estimator, on their same-length batches of HE_MI_BATCH, weighted by batch size."""
     model.eval()
     total = 0.0
-    for index in same_length_batches(sentences, batch_size):
+    for index in same_length_batches(sentences, HE_MI_BATCH):
         posterior = model.posterior(sentences.batch(index, max_len).to(device_of(model)))
         draw = posterior.rsample(1)
         total += len(index) * mutual_information_minibatch(posterior.negative_entropy(),
