@@ -38,7 +38,7 @@ from suite.harness import (
 )
 from suite.plan import plan_table
 from suite.records import atomic_write_text
-from suite.runner import RunSpec, finished, require_inputs
+from suite.runner import RunSpec, finished
 from suite.tables import all_tables, get_table, table_errors
 
 RESULTS = Path("results")
@@ -300,8 +300,6 @@ def interpolate_command(dataset, models, pairs, options: Options):
     """Decode along the line between two sentences' posterior means (Table 7); writes a text file per seed."""
     get_dataset(dataset)
     specs = [options.spec(m, dataset, seed) for seed in options.seeds for m in _list(models)]
-    for spec in specs:
-        require_inputs(spec)
     options.executor.run(specs, (), echo=_echo)       # trains (or retrains, --force) them as `table` would
     for seed in options.seeds:
         report = interpolation_report([replace(s, force=False) for s in specs if s.seed == seed], pairs)
@@ -321,8 +319,6 @@ def run_command(model_id, dataset, metrics, options: Options):
     get_dataset(dataset)
     registry.get_model(model_id)
     specs = [options.spec(model_id, dataset, seed) for seed in options.seeds]
-    for spec in specs:
-        require_inputs(spec)
     reused = [finished(spec) for spec in specs]
     records = options.executor.run(specs, _list(metrics), echo=_echo)
     for spec, was_reused, record in zip(specs, reused, records, strict=True):
@@ -345,8 +341,6 @@ def figure_command(figure_id, dataset, options: Options):
     get_dataset(dataset)
     figure = get_figure(figure_id)
     specs = [options.spec(m, dataset, seed) for seed in options.seeds for m in figure.models]
-    for spec in specs:
-        require_inputs(spec)
     records = iter(options.executor.run(specs, figure.metrics, echo=_echo))
     for seed in options.seeds:
         path = draw_figure(figure, {m: next(records) for m in figure.models}, dataset, options.budget, seed,

@@ -1,6 +1,7 @@
 """Where runs execute: one after another in this process (default), several at once in worker processes on this
 machine (`--jobs N`: packed onto one GPU, or sharing the CPU cores), or as Ray tasks, so a table's rows x seeds
-fan out over a cluster. Every executor returns the runs' records in the order of the specs it was given."""
+fan out over a cluster. Every executor first checks that the files the runs start from are there, and returns
+the runs' records in the order of the specs it was given."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from suite import progress
 from suite.cpu import fix_threads, keep_large_allocations
 from suite.errors import SuiteError
-from suite.runner import RunSpec, finished, run_model
+from suite.runner import RunSpec, finished, require_inputs, run_model
 
 
 class LocalExecutor:
     """Runs one after another, in this process."""
 
     def run(self, specs: list[RunSpec], metrics: Iterable[str], echo: Callable = print) -> list[dict]:
+        require_inputs(specs)
         records = []
         for number, spec in enumerate(specs, 1):
             run = (f"[{number}/{len(specs)}] {spec.model_id} on {spec.dataset} ({spec.budget.name} budget, "
@@ -55,6 +57,7 @@ class PoolExecutor:
         self.threads = threads or max(1, (os.cpu_count() or 1) // jobs)
 
     def run(self, specs: list[RunSpec], metrics: Iterable[str], echo: Callable = print) -> list[dict]:
+        require_inputs(specs)
         records: list[dict | None] = [None] * len(specs)
         reused = [finished(spec) for spec in specs]
         labels = [f"{spec.model_id} on {spec.dataset} ({spec.budget.name} budget, seed {spec.seed})" for spec in specs]
@@ -94,6 +97,7 @@ class RayExecutor:
         self.ray, self.address, self.cpus, self.gpus = ray, address, cpus, gpus
 
     def run(self, specs: list[RunSpec], metrics: Iterable[str], echo: Callable = print) -> list[dict]:
+        require_inputs(specs)
         ray = self.ray
         if not ray.is_initialized():
             try:

@@ -13,7 +13,7 @@ from suite.errors import DataMissing, SuiteError
 from suite.evaluation.qualitative import qualitative_report
 from suite.executors import LocalExecutor
 from suite.records import RECORD, atomic_write_json, atomic_write_text, read_record
-from suite.runner import RunSpec, require_inputs
+from suite.runner import RunSpec
 from suite.tables import get_table
 
 EXTENSIONS = {"text": "txt", "markdown": "md", "latex": "tex"}
@@ -47,8 +47,6 @@ def run_rows(table_id: str, dataset: str, budget: Budget, seeds: list[int], resu
     if not force:     # refuse unreadable or foreign records before any work starts
         for spec in specs:
             read_record(spec.directory / RECORD)
-    for spec in specs:
-        require_inputs(spec)
     records = dict(zip([(s.model_id, s.seed) for s in specs],
                        (executor or LocalExecutor()).run(specs, table.metrics, echo), strict=True))
     results = {e.row: [records[(e.model, seed)] for seed in seeds] if e.model else "not implemented"

@@ -325,8 +325,7 @@ def plan_table(table_id: str, dataset: str, options, rows: list[str] | None, ech
     jobs = min(getattr(options.executor, "jobs", 1), len(models) * len(options.seeds))   # no more at once than runs
     runs = {model_id: [RunSpec(model_id, dataset, options.budget, seed, options.results_dir, options.data_dir,
                                options.force, options.device) for seed in options.seeds] for model_id in models}
-    for spec in (spec for specs in runs.values() for spec in specs):
-        require_inputs(spec)                    # a file the runs start from (VMED's word vectors), likewise
+    require_inputs(spec for specs in runs.values() for spec in specs)     # VMED's word vectors, likewise
     cells, total, durations, shared = [], 0.0, [], {}
     busy = functools.cache(busy_machine)   # sampled at the first measurement, before any probe loads the machine
     for position, (model_id, specs) in enumerate(runs.items(), 1):

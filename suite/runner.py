@@ -297,13 +297,13 @@ def finished(spec: RunSpec) -> bool:
     return _reusable(read_record(spec.directory / RECORD), key, spec.directory)
 
 
-def require_inputs(spec: RunSpec):
-    """Fails in one line, before any work starts, when `spec` has to train and a file its row starts from is absent
-    from the data directory (VMED's word vectors at the full budget)."""
-    cfg = registry.get_model(spec.model_id).run_config(spec.dataset, spec.budget)
-    name = cfg.model.vectors_file
-    if name is not None and not finished(spec):
-        vectors_path(name, spec.data_dir)
+def require_inputs(specs: Iterable[RunSpec]):
+    """Fails in one line, before any work starts, when one of `specs` has to train and a file its row starts from
+    is absent from the data directory (VMED's word vectors at the full budget)."""
+    for spec in specs:
+        name = registry.get_model(spec.model_id).run_config(spec.dataset, spec.budget).model.vectors_file
+        if name is not None and not finished(spec):
+            vectors_path(name, spec.data_dir)
 
 
 def _pretrain(spec: RunSpec, cfg: RunConfig, model) -> dict:

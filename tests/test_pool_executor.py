@@ -4,7 +4,8 @@ records of the same runs one after another in a single worker (same thread count
 import pytest
 
 from suite.budgets import BUDGETS
-from suite.executors import PoolExecutor
+from suite.errors import DataMissing
+from suite.executors import LocalExecutor, PoolExecutor
 from suite.runner import RunSpec
 
 METRICS = ["nll", "kl", "ppl", "bleu1"]
@@ -33,3 +34,12 @@ def test_reused_runs_are_not_retrained(tmp_path):
     again = PoolExecutor(jobs=2, threads=1).run(specs(tmp_path)[:1], METRICS, lines.append)
     assert again[0]["provenance"]["created"] == first[0]["provenance"]["created"]      # the same record
     assert "0 run(s) to train" in lines[0] and "reusing 1" in lines[0]
+
+
+@pytest.mark.parametrize("executor", [LocalExecutor(), PoolExecutor(jobs=2, threads=1)], ids=["local", "pool"])
+def test_a_missing_start_file_stops_every_executor_before_any_run(tmp_path, executor):
+    runs = [RunSpec("vae", "ptb", BUDGETS["smoke"], 0, tmp_path),        # would train, were it not for the next
+            RunSpec("vmed-k1", "chitchat", BUDGETS["full"], 0, tmp_path, data_dir=tmp_path)]
+    with pytest.raises(DataMissing, match="GoogleNews-vectors-negative300.bin not found"):
+        executor.run(runs, ["nll"], lambda message: None)
+    assert not (tmp_path / "runs").exists()
