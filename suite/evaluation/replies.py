@@ -4,16 +4,12 @@ One response per context: each model's `respond` (beam search; for MMI, the rera
 
 from __future__ import annotations
 
-import torch
-
 from suite.data.dialogue import PairSet
 from suite.data.vocab import EOS, Vocab
+from suite.evaluation.dialogue import respond_to_all
 from suite.metrics.bleu import corpus_bleu4
 from suite.metrics.diversity import distinct_n, ngram_entropy
-from suite.models import device_of
-from suite.progress import bar
 
-REPLY_BATCH = 32
 EXAMPLES = 5
 
 
@@ -30,13 +26,8 @@ def turns(pairs: PairSet, vocab: Vocab, i: int) -> list[str]:
     return texts + [" ".join(vocab.decode(pairs.posts.sentence(i).tolist()))]
 
 
-@torch.no_grad()
 def evaluate_replies(model, pairs: PairSet, vocab: Vocab, max_len_decode: int, mask_unk: bool, max_len: int) -> dict:
-    model.eval()
-    responses = []
-    for index in bar(torch.arange(len(pairs)).split(REPLY_BATCH), desc="replies"):
-        generated = model.respond(pairs.batch(index, max_len).to(device_of(model)), max_len_decode, mask_unk)
-        responses += [vocab.decode(ids) for ids in generated]
+    responses = respond_to_all(model, pairs, vocab, max_len_decode, mask_unk, max_len, desc="replies")
     golds = [vocab.decode(pairs.responses.sentence(i).tolist()) for i in range(len(pairs))]
     examples = [{"context": turns(pairs, vocab, i), "response": " ".join(responses[i]), "gold": " ".join(golds[i])}
                 for i in range(min(EXAMPLES, len(pairs)))]
