@@ -153,9 +153,11 @@ def heading(comparison: Comparison) -> list[str]:
         lines.append("Reduced budget: numbers are shown but not judged against the paper.")
     if not any(has_published(row) for row in table.rows):
         lines.append("No published values: " + (table.notes[0] if table.notes else "the paper prints none."))
+    measured = [f"{table.metrics[metric].label} as the paper measures it: {how}"
+                for metric, how in table.evaluation.items()]
     shown = {line.row for line in comparison.lines}
     row_notes = [f"{row.label}: {row.note}" for row in table.rows if row.id in shown and row.note]
-    return lines + row_notes + [f"Note: {note}" for note in comparison.notes]
+    return lines + measured + row_notes + [f"Note: {note}" for note in comparison.notes]
 
 
 def render(comparison: Comparison, fmt: str) -> str:

@@ -1,4 +1,5 @@
-"""A measurement that differs from the paper's (Stochastic WAE's PPL from another LM) says so in every table."""
+"""Every table says how the paper measured each metric, and a measurement that differs from the paper's
+(Stochastic WAE's PPL from another LM) says so."""
 
 from suite.budgets import BUDGETS
 from suite.compare import compare, render
@@ -31,3 +32,14 @@ def test_the_notes_of_the_rows_shown_appear_once_in_every_format():
         rendered = render(comparison, fmt)
         assert rendered.count(f"GRU-LM*: {gru_lm.note}") == 1
         assert "modified open-source implementation" not in rendered          # SA-VAE's note: not shown
+
+
+def test_how_the_paper_measured_each_metric_appears_once_in_every_format():
+    table = all_tables()["coupled-1"]
+    results = {"vae": [{"status": "trained", "metrics": {"nll": 103.0, "kl": 9.0, "ppl": 112.0}, "evaluations": {}}]}
+    comparison = compare(table, "ptb", results, BUDGETS["full"], [0], False)
+    for fmt in ("text", "markdown", "latex"):
+        rendered = render(comparison, fmt)
+        assert rendered.count("NLL as the paper measures it: importance sampling with N = 100 samples") == 1
+        assert rendered.count("KL as the paper measures it: Monte Carlo mean") == 1
+        assert rendered.count("PPL as the paper measures it: exp(sum of NLL / sum of (length + 1))") == 1
