@@ -17,6 +17,8 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 from suite.data.vocab import EOS, GO, PAD
 from suite.errors import SuiteError, unknown
 
+LENGTH_POOL_BATCHES = 100      # batches per length-sorted pool: little padding, yet batches still vary
+
 
 def _to_device(tensor: torch.Tensor, device) -> torch.Tensor:
     """Copy to `device` without making the host wait: from pinned memory, asynchronously, when it is a GPU."""
@@ -186,13 +188,12 @@ class Batch:
                      (self.rows + copies * len(self)).reshape(-1))
 
 
-def length_grouped_batches(sentences, batch_size: int, generator: torch.Generator,
-                           pool_batches: int = 100) -> list[torch.Tensor]:
+def length_grouped_batches(sentences, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
     """One epoch of shuffled batch indices. Sentences are shuffled, then sorted by length within pools of
-    `pool_batches` batches, so batches hold sentences of similar length (little padding); the batch order is
-    shuffled again."""
+    `LENGTH_POOL_BATCHES` batches, so batches hold sentences of similar length (little padding); the batch order
+    is shuffled again."""
     order = torch.randperm(len(sentences), generator=generator)
-    pool = batch_size * pool_batches
+    pool = batch_size * LENGTH_POOL_BATCHES
     batches = []
     for start in range(0, len(order), pool):
         chunk = order[start:start + pool]
@@ -287,15 +288,15 @@ def training_batches(sentences, batch_size: int, generator: torch.Generator,
     return BATCH_ORDERS[order](sentences, batch_size, generator)
 
 
-def evaluation_batches(sentences, max_tokens: int, max_batch: int | None = None) -> list[torch.Tensor]:
+def evaluation_batches(sentences, max_tokens: int) -> list[torch.Tensor]:
     """Deterministic batches over a whole split, sorted by length, each holding at most `max_tokens`
-    padded positions (and at most `max_batch` sentences)."""
+    padded positions."""
     order = torch.argsort(sentences.lengths, stable=True)
     batches, current, width = [], [], 0
     for i in order.tolist():
         length = int(sentences.lengths[i]) + 1
         grown = max(width, length)
-        if current and (grown * (len(current) + 1) > max_tokens or len(current) == max_batch):
+        if current and grown * (len(current) + 1) > max_tokens:
             batches.append(torch.tensor(current))
             current, grown = [], length
         current.append(i)

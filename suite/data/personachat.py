@@ -40,7 +40,7 @@ def read_episodes(text: str, name: str) -> list[list[str]]:
     return episodes
 
 
-def load_personachat(data_dir: Path | None, min_count: int = 1) -> Corpus:
+def load_personachat(data_dir: Path | None) -> Corpus:
     """Every word is kept (OpenNMT-py's default vocabulary of up to 50k words holds all of PersonaChat's)."""
     missing = [f for f in FILES.values() if data_dir is None or not (data_dir / f).is_file()]
     if missing:
@@ -49,5 +49,5 @@ def load_personachat(data_dir: Path | None, min_count: int = 1) -> Corpus:
     raws = {split: (data_dir / f).read_bytes() for split, f in FILES.items()}
     dialogues = {split: [[tokenize(u) for u in episode] for episode in read_episodes(raw.decode("utf-8"), FILES[split])]
                  for split, raw in raws.items()}
-    return pair_corpus("personachat", dialogues, list(raws.values()), stand_in=False, min_count=min_count,
+    return pair_corpus("personachat", dialogues, list(raws.values()), stand_in=False, min_count=1,
                        history=HISTORY)
