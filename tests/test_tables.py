@@ -24,7 +24,9 @@ def test_spot_cells_transcribed_from_the_papers():
     assert tables["coupled-1"].published("coupled-vae", "ptb") == {"nll": 103.1, "kl": 9.5, "ppl": 110.5}
     assert tables["coupled-1"].published("coupled-beta1.2-vae", "yahoo") == {"nll": 342.3, "kl": 11.3, "ppl": 72.7}
     assert tables["coupled-2"].published("coupled-lagging-vae", "yelp") == {"mi": 2.36, "bleu1": None, "bleu2": None}
-    assert tables["coupled-8"].published("coupled-cvae-lm1.0", "switchboard")["dist1"] is None
+    assert tables["coupled-8"].published("coupled-cvae-lm0.5", "switchboard") == {
+        "nll": None, "kl": None, "ppl": 42.5, "dist1": 0.78, "dist2": 3.63}
+    assert set(tables["coupled-8"].published("coupled-cvae-lm2.0", "switchboard").values()) == {None}   # garbled
     assert tables["coupled-9"].published("coupled-vae-lm10.0", "yahoo") == {"dist1": 0.0075, "dist2": 0.0397}
     assert tables["vmed-2"].published("vmed-k3", "opensubtitles")["bleu1"] == 24.8
     assert tables["wae-1"].published("corpus", "snli")["entropy"] == 5.65
