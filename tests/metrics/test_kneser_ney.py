@@ -38,6 +38,14 @@ def test_highest_order_terms_equal_nltk_when_the_lower_orders_agree():
     assert ours.score("sat", ("the", "cat")) == pytest.approx(reference.score("sat", ("the", "cat")))
 
 
+def test_a_middle_order_counts_distinct_predecessors_not_occurrences():
+    """"on the" occurs 3 times but after 2 distinct words (sat, cat), "on a" once: in a trigram model the
+    bigram order is p(the | on) = (2 - d)/3 + d·2/3·p(the), not the raw-count (3 - d)/4 + d·2/4·p(the)."""
+    lm = KneserNeyLM(TRAIN, 3, 0.75, 1)
+    unigram = lm.score("the", ())
+    assert lm.score("the", ("zebra", "on")) == pytest.approx((2 - 0.75) / 3 + 0.75 * 2 / 3 * unigram, abs=1e-12)
+
+
 @pytest.mark.parametrize("order", [2, 3, 4])
 def test_distribution_sums_to_one_over_the_vocabulary(order):
     lm = KneserNeyLM(TRAIN, order, 0.75, 1)

@@ -1,5 +1,6 @@
 """Leave-one-out MI estimator (appendix E) against a brute-force loop and the closed-form MI of a
-linear-Gaussian model, where q(z|x) is the exact posterior and I(x; z) = 1/2 log det(I + W^T W / s^2)."""
+linear-Gaussian model, where q(z|x) is the exact posterior and I(x; z) = 1/2 log det(I + W^T W / s^2); He et
+al.'s minibatch estimator (the † rows) against its own brute-force loop."""
 
 import math
 
@@ -7,7 +8,7 @@ import pytest
 import torch
 from torch.distributions import Normal
 
-from suite.metrics.mutual_info import mutual_information
+from suite.metrics.mutual_info import mutual_information, mutual_information_minibatch
 from suite.models.posteriors import DiagGaussian
 
 
@@ -50,3 +51,20 @@ def test_recovers_the_closed_form_mi_of_a_linear_gaussian_model():
         draw = q.rsample(50)
         estimates.append(float(mutual_information(draw.log_q, q.cross_log_prob(draw)).mean()))
     assert sum(estimates) / len(estimates) == pytest.approx(closed, abs=0.03)
+
+
+def test_he_et_al_minibatch_estimator_matches_a_brute_force_loop_that_keeps_the_sentence_in():
+    """mean_i E_q[log q(z|x_i)] (closed form: minus the entropy) minus mean_i log (1/B sum_j q(z_i|x_j)), one
+    sample z_i per sentence and j = i included, as He et al.'s calc_mi."""
+    torch.manual_seed(1)
+    b = 5
+    loc, scale = torch.randn(b, 3, dtype=torch.float64), torch.rand(b, 3, dtype=torch.float64) + 0.2
+    q = DiagGaussian(loc, scale)
+    assert torch.allclose(q.negative_entropy(), -Normal(loc, scale).entropy().sum(-1))
+    draw = q.rsample(1)
+    z = draw.z[0]
+    aggregate = [torch.logsumexp(torch.stack([Normal(loc[j], scale[j]).log_prob(z[i]).sum() for j in range(b)]), 0)
+                 - math.log(b) for i in range(b)]
+    expected = float(-Normal(loc, scale).entropy().sum(-1).mean() - torch.stack(aggregate).mean())
+    ours = mutual_information_minibatch(q.negative_entropy(), q.cross_log_prob(draw)[0])
+    assert ours == pytest.approx(expected, abs=1e-10)

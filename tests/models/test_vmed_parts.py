@@ -27,6 +27,20 @@ def test_d_var_bounds_the_kl_to_a_mixture():
         assert (g.d_var(q) >= 0.99 * kl - 0.02).all(), (k, g.d_var(q), kl)      # slack: Monte Carlo error
 
 
+def test_d_var_of_two_modes_is_minus_log_of_the_weighted_exp_minus_kls():
+    """By hand, with each mode's KL from torch.distributions; by Jensen it lies below the weighted mean KL."""
+    from torch.distributions import Independent, Normal, kl_divergence
+
+    torch.manual_seed(4)
+    q, g = random_case(2)
+    f = Independent(Normal(q.loc, q.scale), 1)
+    kl = [kl_divergence(f, Independent(Normal(g.loc[:, k], g.scale[:, k]), 1)) for k in (0, 1)]
+    pi = g.weights
+    expected = -torch.log(pi[:, 0] * torch.exp(-kl[0]) + pi[:, 1] * torch.exp(-kl[1]))
+    assert torch.allclose(g.d_var(q), expected, atol=1e-5)
+    assert (g.d_var(q) < pi[:, 0] * kl[0] + pi[:, 1] * kl[1] - 1e-3).all()
+
+
 def test_d_var_is_the_kl_for_one_mode():
     torch.manual_seed(1)
     q, g = random_case(1)
