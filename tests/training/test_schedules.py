@@ -5,7 +5,9 @@ from dataclasses import replace
 import pytest
 
 from suite.budgets import BUDGETS
-from suite.config import Anneal, Cyclical, EpochStepAnneal, TrainConfig
+from suite.config import Anneal, Cyclical, EpochStepAnneal, ModelConfig, TrainConfig
+from suite.models.build import build_model
+from suite.training.trainer import Trainer
 
 
 @pytest.mark.parametrize("iteration,weight", [(0, 0.0), (2000, 0.0), (2001, 0.000025), (22000, 0.5),
@@ -27,6 +29,19 @@ def halvings(cfg: TrainConfig) -> list[int]:
 
 def test_learning_rate_halves_every_2k_after_30k():
     assert halvings(TrainConfig()) == list(range(32000, 60001, 2000))
+
+
+def test_the_trainer_halves_its_optimisers_learning_rate_after_the_decay_start(tiny_corpus):
+    """Halvings at iterations 4, 6 and 8 (after 2, every 2): the run ends at a learning rate of lr / 8 in every
+    optimiser it steps (the shared embedding's included)."""
+    train = TrainConfig(batch_size=32, iterations=8, finish_epoch=False, valid_every=100, kl_anneal=None,
+                        lr=0.004, lr_decay_start=2, lr_decay_every=2)
+    model = build_model(ModelConfig(emb_dim=6, enc_hidden=5, dec_hidden=10, latent_dim=3, dropout=0.0),
+                        len(tiny_corpus.vocab))
+    trainer = Trainer(model, tiny_corpus, train, seed=0)
+    assert trainer.run().iterations == 8
+    lrs = [float(group["lr"]) for optimizer in trainer.optimizer.optimizers for group in optimizer.param_groups]
+    assert len(lrs) == 2 and lrs == pytest.approx([0.0005, 0.0005])
 
 
 def test_reduced_budgets_compress_every_schedule_proportionally():
