@@ -52,3 +52,16 @@ def test_kl_and_free_bits_penalties():
     # each dimension counts at least 1.0 / 2 nats: sentence 1: 0.5 + 2.0, sentence 2: 0.5 + 0.5
     assert float(terms["kl_free_bits"]) == pytest.approx((2.5 + 1.0) / 2)
     assert float(penalty) == pytest.approx(float(terms["kl_free_bits"]))
+
+
+def test_the_wae_penalty_is_weighted_mmd_against_as_many_prior_samples_plus_the_annealed_kl():
+    q, prior = DiagGaussian(torch.tensor([[0.0, 2.0], [0.1, 0.0], [1.0, -1.0]]), torch.ones(3, 2)), StandardNormal(2)
+    draw = q.rsample()
+    torch.manual_seed(3)
+    prior_codes = prior.sample(3)
+    torch.manual_seed(3)
+    penalty, terms = build_regulariser(Regulariser("mmd+kl", mmd_weight=10.0))(q, draw, prior, 0.8)
+    mmd = mmd_imq(draw.z, prior_codes)
+    kl = (2.0 + 0.005 + 1.0) / 3                  # 0.5 * mu^2 summed over dimensions, batch mean
+    assert float(terms["mmd"]) == pytest.approx(float(mmd)) and float(terms["kl"]) == pytest.approx(kl)
+    assert float(penalty) == pytest.approx(10.0 * float(mmd) + 0.8 * kl)
