@@ -1,0 +1,39 @@
+"""Reconstruction BLEU pairs each greedy decode with its own input: a model that parrots every input scores
+BLEU-1 = BLEU-2 = 1 over several batches and several samples per sentence; one that answers with the next
+sentence of the split does not."""
+
+import pytest
+import torch
+from torch import nn
+
+from suite.config import EvalConfig
+from suite.evaluation.generation import GENERATION_BATCH, evaluate_reconstruction
+from suite.models.posteriors import DiagGaussian
+
+
+class Parrot(nn.Module):
+    """Its posterior puts (almost) all mass on the sentence's position in the split; greedy decoding returns the
+    sentence at position z + shift."""
+
+    def __init__(self, sentences, shift: int = 0):
+        super().__init__()
+        self.anchor = nn.Parameter(torch.zeros(1))       # evaluation reads the device from a parameter
+        self.sentences, self.shift = sentences, shift
+
+    def posterior(self, batch) -> DiagGaussian:
+        loc = batch.index.float().unsqueeze(-1)
+        return DiagGaussian(loc, torch.full_like(loc, 1e-4))
+
+    def greedy(self, z: torch.Tensor, max_len: int, mask_unk: bool) -> list[list[int]]:
+        positions = (z[:, 0].round().long() + self.shift) % len(self.sentences)
+        return [self.sentences.sentence(int(p)).tolist()[:max_len] for p in positions]
+
+
+@pytest.mark.parametrize("shift,perfect", [(0, True), (1, False)])
+def test_each_decode_is_scored_against_its_own_input(tiny_corpus, shift, perfect):
+    sentences = tiny_corpus.splits["train"]
+    cfg = EvalConfig(bleu_samples=3, bleu_sentences=GENERATION_BATCH + 8, decode_max_len=50)
+    result = evaluate_reconstruction(Parrot(sentences, shift), sentences, tiny_corpus.vocab, cfg, max_len=50)
+    assert (result["bleu1"] == pytest.approx(1.0) and result["bleu2"] == pytest.approx(1.0)) is perfect
+    if perfect:
+        assert all(example["input"] == example["reconstruction"] for example in result["examples"])
