@@ -1,6 +1,8 @@
 """VMED's parts: D_var against a Monte Carlo KL, the DNC memory's addressing."""
 
+import pytest
 import torch
+from torch.nn import functional as F
 
 from suite.models.cvae import gaussian_kl
 from suite.models.dnc_memory import MemoryAccess, MemoryState, allocation_weights, content_weights
@@ -87,3 +89,38 @@ def test_a_full_write_then_read_returns_what_was_written():
     assert torch.allclose(state.read_vectors, state.read_weights @ state.memory)
     assert (state.links.diagonal(dim1=1, dim2=2) == 0).all()
     assert isinstance(state.with_heads(4), MemoryState) and state.with_heads(4).read_vectors.shape == (3, 4, 8)
+
+
+def interface(write_gate: float, write_vector, read_key, read_mode: int) -> dict[str, torch.Tensor]:
+    """One head, chosen gates: allocation-only writes that erase the slot first, nothing freed, one read mode
+    (0 backward, 1 content, 2 forward) with a content key sharp enough to ignore the traces that allocation's
+    near-ties leave in the other slots."""
+    width = len(write_vector)
+    return {"read_keys": torch.tensor(read_key).view(1, 1, width), "read_strengths": torch.tensor([[1000.0]]),
+            "write_key": torch.zeros(1, 1, width), "write_strength": torch.ones(1, 1),
+            "erase": torch.ones(1, width), "write_vector": torch.tensor([write_vector]),
+            "free_gates": torch.zeros(1, 1), "allocation_gate": torch.ones(1, 1),
+            "write_gate": torch.tensor([[write_gate]]), "read_modes": F.one_hot(torch.tensor([[read_mode]]), 3).float()}
+
+
+def test_writes_go_to_free_slots_and_reads_follow_content_and_the_order_of_writing(monkeypatch):
+    """Write v1 then v2: each lands in an unused slot (a, then b), a content read keyed on v1 returns v1, the
+    link matrix records b written right after a, and reading forward from a gives v2, backward from b gives v1."""
+    access = MemoryAccess(controller_dim=1, slots=4, width=4, heads=1)
+    v1, v2, nothing = [3.0, 0.0, 0.0, 0.0], [0.0, 3.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]
+    steps = iter([interface(1.0, v1, v1, 1), interface(1.0, v2, v1, 1), interface(0.0, nothing, v1, 2),
+                  interface(0.0, nothing, v1, 0)])
+    monkeypatch.setattr(access, "parse", lambda controller_output: next(steps))
+    state, reads, a, b = access.empty(1), [], None, None
+    for _ in range(4):
+        state = access(torch.zeros(1, 1), state)
+        reads.append(state.read_vectors[0, 0])
+        if len(reads) <= 2:
+            assert state.write_weights.max() > 1 - 1e-4        # all of one slot
+            slot = int(state.write_weights.argmax())
+            assert torch.allclose(state.memory[0, slot], torch.tensor([v1, v2][len(reads) - 1]), atol=1e-4)
+            a, b = (slot, b) if len(reads) == 1 else (a, slot)
+    assert a != b and float(state.links[0, b, a]) == pytest.approx(1.0, abs=1e-4)
+    expected = [v1, v1, v2, v1]         # content (v1), content (v1), forward from a (v2), backward from b (v1)
+    for read, vector in zip(reads, expected, strict=True):
+        assert torch.allclose(read, torch.tensor(vector), atol=1e-3), (read, vector)
