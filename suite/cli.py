@@ -38,7 +38,7 @@ from suite.harness import (
 )
 from suite.plan import plan_table
 from suite.records import atomic_write_text
-from suite.runner import RunSpec, finished
+from suite.runner import RunSpec, finished, known_metrics
 from suite.tables import all_tables, get_table, table_errors
 
 RESULTS = Path("results")
@@ -52,9 +52,23 @@ def _list(option: str | None) -> list[str] | None:
     return [r.strip() for r in option.split(",") if r.strip()] if option else None
 
 
+def _names(option: str, what: str) -> list[str]:
+    """A comma-separated option that must name at least one thing."""
+    names = _list(option)
+    if not names:
+        raise SuiteError(f"{what} names nothing: give a comma-separated list")
+    return names
+
+
 class SuiteGroup(click.Group):
     """Prints SuiteError and bad command-line input as one `error:` line and exits 2, instead of a traceback or
     click's usage block."""
+
+    def parse_args(self, ctx, args):       # the group's own options (--threads) are parsed here
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as error:
+            _usage_error(error, ctx)
 
     def invoke(self, ctx):
         try:
@@ -63,10 +77,16 @@ class SuiteGroup(click.Group):
             click.echo(f"error: {error}", err=True)
             sys.exit(2)
         except click.UsageError as error:
-            where = error.ctx.command_path if error.ctx is not None else ctx.command_path
-            message = " ".join(error.format_message().split())
-            click.echo(f"error: {message} (see: {where} --help)", err=True)
-            sys.exit(2)
+            _usage_error(error, ctx)
+
+
+def _usage_error(error: click.UsageError, ctx):
+    if isinstance(error, click.exceptions.NoArgsIsHelpError):       # a bare command: its help, as click prints it
+        raise error
+    where = error.ctx.command_path if error.ctx is not None else ctx.command_path
+    message = " ".join(error.format_message().split())
+    click.echo(f"error: {message} (see: {where} --help)", err=True)
+    sys.exit(2)
 
 
 @dataclass(frozen=True)
@@ -135,7 +155,8 @@ def _device_available(device: str) -> bool:
 
 
 @click.group(cls=SuiteGroup)
-@click.option("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice).")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="CPU threads for torch (default: torch's choice).")
 def main(threads: int | None):
     """Reproduce the tables of four variational text-generation papers."""
     keep_large_allocations()
@@ -299,7 +320,7 @@ def _claims_table(table, checks, seeds: int) -> str:
 def interpolate_command(dataset, models, pairs, options: Options):
     """Decode along the line between two sentences' posterior means (Table 7); writes a text file per seed."""
     get_dataset(dataset)
-    specs = [options.spec(m, dataset, seed) for seed in options.seeds for m in _list(models)]
+    specs = [options.spec(m, dataset, seed) for seed in options.seeds for m in _names(models, "--models")]
     options.executor.run(specs, (), echo=_echo)       # trains (or retrains, --force) them as `table` would
     for seed in options.seeds:
         report = interpolation_report([replace(s, force=False) for s in specs if s.seed == seed], pairs)
@@ -318,9 +339,10 @@ def run_command(model_id, dataset, metrics, options: Options):
     """Train and evaluate one registered model outside any table (e.g. the DAE)."""
     get_dataset(dataset)
     registry.get_model(model_id)
+    keys = known_metrics(_names(metrics, "--metrics"))
     specs = [options.spec(model_id, dataset, seed) for seed in options.seeds]
     reused = [finished(spec) for spec in specs]
-    records = options.executor.run(specs, _list(metrics), echo=_echo)
+    records = options.executor.run(specs, keys, echo=_echo)
     for spec, was_reused, record in zip(specs, reused, records, strict=True):
         click.echo(f"{model_id} on {dataset}, budget {options.budget.label}, seed {spec.seed}, "
                    f"{status(record, was_reused)}")
@@ -431,7 +453,8 @@ def baseline_check(models):
 
 @baseline.command("record")
 @click.option("--models", default=None, help="Comma-separated model ids (default: all implemented).")
-@click.option("--seeds", default=3, show_default=True, help="Seeds 0..N-1; tolerances come from their spread.")
+@click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Seeds 0..N-1; tolerances come from their spread.")
 def baseline_record(models, seeds):
     """Deliberately re-record smoke-budget baselines."""
     progress.SHOW = False

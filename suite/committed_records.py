@@ -91,7 +91,20 @@ def claims_again(saved: dict, results: dict[str, list[dict]]) -> list[ClaimCheck
                                                     for row, records in results.items()})
 
 
+SAVED_TABLE_KEYS = ("table", "dataset", "budget", "seeds", "lines")
+
+
 def saved_tables(root: Path = RECORDS) -> list[tuple[Path, dict]]:
-    """Each saved comparison (`tables/*.json`) with its contents."""
-    return [(path, json.loads(path.read_text(encoding="utf-8"))) for path in sorted((root / "tables").glob("*.json"))]
+    """Each saved comparison (`tables/*.json`) with its contents; a damaged one fails in one line."""
+    tables = []
+    for path in sorted((root / "tables").glob("*.json")):
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise SuiteError(f"{path}: not a saved comparison (JSON: {error}); restore it with git checkout") from None
+        missing = [key for key in SAVED_TABLE_KEYS if not isinstance(saved, dict) or key not in saved]
+        if missing:
+            raise SuiteError(f"{path}: not a saved comparison (no {', '.join(missing)}); restore it with git checkout")
+        tables.append((path, saved))
+    return tables
 

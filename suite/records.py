@@ -90,6 +90,16 @@ def atomic_torch_save(payload, path: Path):
     _atomic(path, lambda handle: torch.save(payload, handle))
 
 
+def read_torch(path: Path, what: str, remedy: str, **options):
+    """torch.load, failing in one line that names the file and what to do when it is damaged (a disk fault, a
+    copy cut short)."""
+    try:
+        return torch.load(path, **options)
+    except Exception as error:        # a damaged file raises whatever its bytes lead the unpickler into
+        message = str(error).splitlines()[0] if str(error) else ""
+        raise SuiteError(f"{path}: unreadable {what} ({type(error).__name__}: {message}); {remedy}") from None
+
+
 def atomic_save_figure(figure, path: Path, **options):
     """A matplotlib figure, in the format its suffix names."""
     _atomic(path, lambda handle: figure.savefig(handle, format=path.suffix.lstrip("."), **options))

@@ -24,7 +24,7 @@ from suite.data.datasets import load_corpus
 from suite.data.windows import windowed_corpus
 from suite.data.word2vec import CACHE_DIR, pretrained_embeddings
 from suite.data.word_vectors import embedding_matrix, vectors_path
-from suite.errors import SuiteError
+from suite.errors import SuiteError, unknown
 from suite.evaluation.dialogue import evaluate_responses
 from suite.evaluation.fluency import fluency_lm, lm_corpus
 from suite.evaluation.generation import evaluate_prior_samples, evaluate_reconstruction
@@ -57,6 +57,7 @@ from suite.records import (
     atomic_torch_save,
     atomic_write_json,
     read_record,
+    read_torch,
     run_dir,
     run_lock,
 )
@@ -219,6 +220,15 @@ FAMILY_GROUPS.update({kind: ("likelihood", "replies") for kind in TRANSFORMER_KI
 FAMILY_GROUPS.update({family: ("bleu_and_glove", "response_bound") for family in VMED_FAMILIES})
 
 
+def known_metrics(metrics: list[str]) -> list[str]:
+    """`metrics`, when each is a metric some evaluator produces: a misspelt one fails before any training."""
+    known = {metric for group in GROUPS.values() for metric in group.metrics}
+    for metric in metrics:
+        if metric not in known:
+            raise unknown("metric", metric, known)
+    return metrics
+
+
 def groups_for(metrics: Iterable[str], family: str) -> list[str]:
     """Metric groups needed for `metrics`; metrics no evaluator produces are simply not measured."""
     names = FAMILY_GROUPS.get(family, UNCONDITIONAL)
@@ -349,7 +359,8 @@ def _run(spec: RunSpec, metrics: Iterable[str]):
         weights = spec.directory / WEIGHTS
         if not weights.exists():                # diverged before its first validation: nothing to evaluate
             return record, None, corpus, cfg
-        model.load_state_dict(torch.load(weights, weights_only=True, map_location=spec.device))
+        model.load_state_dict(read_torch(weights, "weights", "rerun with --force to train the run again",
+                                         weights_only=True, map_location=spec.device))
         _evaluate(spec, cfg, corpus, model, record, metrics, origin)
     return record, model, corpus, cfg
 

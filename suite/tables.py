@@ -211,6 +211,8 @@ def load_table(path: Path) -> Table:
     notes = spec.get("notes") or []
     if not isinstance(evaluation, dict) or not isinstance(notes, list):
         raise _fail(path, "evaluation must be a mapping and notes a list")
+    if not isinstance(spec.get("claims") or [], list):
+        raise _fail(path, "claims must be a list")
     claims = tuple(_claim(path, c, metrics) for c in spec.get("claims") or [])
     unknown_rows = sorted({r for c in claims for pair in c.pairs for r in pair} - set(ids))
     if unknown_rows:

@@ -45,6 +45,10 @@ def test_list_says_where_each_absent_dataset_goes_and_how_to_get_it(tmp_path):
     (("table", "coupled-1", "--dataset", "yelp"), "--data-dir"),
     (("run", "vea", "--dataset", "ptb"), "unknown model: 'vea' (did you mean vae"),
     (("run", "vmed-k1", "--dataset", "chitchat", "--budget", "full"), "GoogleNews-vectors-negative300.bin not found"),
+    (("run", "vae", "--dataset", "ptb", "--metrics", "nl"), "unknown metric: 'nl' (did you mean nll"),
+    (("interpolate", "--models", ","), "--models names nothing"),
+    (("--threads", "0", "list"), "Invalid value for '--threads'"),
+    (("baseline", "record", "--models", "vae", "--seeds", "0"), "Invalid value for '--seeds'"),
     (("table", "coupled-1", "--dataset", "ptb", "--jobs", "2", "--executor", "ray"), "with --executor ray"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(args, message):

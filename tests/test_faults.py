@@ -1,4 +1,4 @@
-"""Faults: divergence, full disks, foreign result directories, inconsistent expected-value files."""
+"""Faults: divergence, full disks, damaged files, foreign result directories, inconsistent expected-value files."""
 
 import errno
 import json
@@ -11,10 +11,12 @@ from click.testing import CliRunner
 from suite import registry
 from suite.budgets import BUDGETS
 from suite.cli import main
+from suite.committed_records import saved_tables
 from suite.errors import SuiteError
 from suite.harness import run_table
-from suite.records import atomic_write_json
+from suite.records import atomic_write_json, read_torch
 from suite.training import trainer as trainer_module
+from suite.training.checkpoints import restore_checkpoint
 
 
 def test_a_diverging_row_is_marked_and_the_table_goes_on(tmp_path, monkeypatch):
@@ -50,6 +52,26 @@ def test_a_full_disk_gives_one_line_and_leaves_the_old_file(tmp_path, monkeypatc
     assert "\n" not in str(error.value)
     assert json.loads(path.read_text()) == {"schema": 1, "old": True}
     assert [p.name for p in tmp_path.iterdir()] == ["record.json"]
+
+
+def test_damaged_weights_and_checkpoints_fail_in_one_line_that_says_what_to_do(tmp_path):
+    damaged = tmp_path / "model.pt"
+    damaged.write_bytes(b"PK\x03\x04 cut short")
+    with pytest.raises(SuiteError, match=r"model\.pt: unreadable weights \(.*\); rerun with --force") as error:
+        read_torch(damaged, "weights", "rerun with --force to train the run again", weights_only=True)
+    assert "\n" not in str(error.value)
+    trainer = type("Trainer", (), {"checkpoint": damaged, "key": {}})()
+    with pytest.raises(SuiteError, match=r"unreadable training checkpoint .*; delete it to train from the start"):
+        restore_checkpoint(trainer)
+
+
+@pytest.mark.parametrize("content,message", [("{", "JSON"), ('{"table": "coupled-1"}', "no dataset, budget, seeds")])
+def test_a_damaged_saved_comparison_fails_in_one_line(tmp_path, content, message):
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "coupled-1_ptb_full_seed0.json").write_text(content)
+    with pytest.raises(SuiteError, match=message) as error:
+        saved_tables(tmp_path)
+    assert "\n" not in str(error.value) and "git checkout" in str(error.value)
 
 
 def test_a_results_directory_from_another_version_is_refused(tmp_path):

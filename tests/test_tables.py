@@ -58,6 +58,7 @@ rows:
     (lambda t: t + "  - id: vae\n    label: again\n    values:\n      ptb: {nll: 2.0}\n", "duplicate row"),
     (lambda t: t.replace("title: test\n", ""), "missing title"),
     (lambda t: t + "extra: 1\n", "unknown key"),
+    (lambda t: t + "claims: 5\n", "claims must be a list"),
     (lambda t: t.replace("datasets: [ptb]", "datasets: [ptb"), "cannot be read as YAML"),
     (lambda t: t.replace("table: t", "table: other"), "declares table"),
 ])

@@ -201,6 +201,8 @@ def pair_corpus(name: str, dialogues: dict[str, list[Dialogue]], raw_texts: list
     for split in SPLITS:
         encoded = [[vocab.encode(utterance) for utterance in utterances] for utterances in dialogues[split]]
         pairs = [pair for utterances in encoded for pair in consecutive_pairs(utterances, drop_last)]
+        if not pairs:
+            raise SuiteError(f"dataset '{name}': its {split} split has no (post, response) pairs")
         earlier = ([e for utterances in encoded for e in earlier_turns(utterances, history, drop_last)]
                    if history > 1 else None)
         splits[split] = PairSet.from_lists([p for p, _ in pairs], [r for _, r in pairs], earlier)
@@ -217,7 +219,7 @@ def read_switchboard_pickle(raw: bytes) -> dict[str, list[list[list[str]]]]:
         data = read_plain_pickle(raw, f"Zhao et al.'s {SWITCHBOARD_FILE} ({SWITCHBOARD_SOURCE})")
         return {split: [[tokenize(text) for _, text, _ in dialogue["utts"]] for dialogue in data[split]]
                 for split in SPLITS}
-    except (pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError) as error:
+    except (pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError, AttributeError) as error:
         raise SuiteError(f"{SWITCHBOARD_FILE}: not Zhao et al.'s Switchboard pickle ({type(error).__name__}: "
                          f"{error}); {SWITCHBOARD_SOURCE}") from None
 

@@ -40,6 +40,13 @@ def read_episodes(text: str, name: str) -> list[list[str]]:
     return episodes
 
 
+def utf8(raw: bytes, name: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SuiteError(f"{name}: not UTF-8 text ({error}); {SOURCE}") from None
+
+
 def load_personachat(data_dir: Path | None) -> Corpus:
     """Every word is kept (OpenNMT-py's default vocabulary of up to 50k words holds all of PersonaChat's)."""
     missing = [f for f in FILES.values() if data_dir is None or not (data_dir / f).is_file()]
@@ -47,7 +54,9 @@ def load_personachat(data_dir: Path | None) -> Corpus:
         where = "no --data-dir given" if data_dir is None else f"missing under {data_dir}"
         raise DataMissing(f"dataset 'personachat' not found ({where}: {', '.join(missing)}); {SOURCE}")
     raws = {split: (data_dir / f).read_bytes() for split, f in FILES.items()}
-    dialogues = {split: [[tokenize(u) for u in episode] for episode in read_episodes(raw.decode("utf-8"), FILES[split])]
-                 for split, raw in raws.items()}
+    dialogues = {}
+    for split, raw in raws.items():
+        episodes = read_episodes(utf8(raw, FILES[split]), FILES[split])
+        dialogues[split] = [[tokenize(u) for u in episode] for episode in episodes]
     return pair_corpus("personachat", dialogues, list(raws.values()), stand_in=False, min_count=1,
                        history=HISTORY)

@@ -44,12 +44,18 @@ def read_sentences(paths: list[Path]) -> tuple[list[str], list[bytes]]:
     for path in paths:
         raw = path.read_bytes()
         raws.append(raw)
-        for number, line in enumerate(raw.decode("utf-8").splitlines(), 1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise SuiteError(f"{path}: not UTF-8 text ({error}); {SOURCE}") from None
+        for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
             try:
                 example = json.loads(line)
                 pair = (example["sentence1"], example["sentence2"])
+                if not all(isinstance(sentence, str) for sentence in pair):
+                    raise TypeError
             except (json.JSONDecodeError, KeyError, TypeError):
                 raise SuiteError(f"{path}:{number}: not an SNLI 1.0 example (JSON with sentence1 and sentence2); "
                                  f"{SOURCE}") from None

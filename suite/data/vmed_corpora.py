@@ -126,12 +126,12 @@ def opensubtitles_conversations(files: list[tuple[str, bytes]]) -> list[list[str
     conversation."""
     conversations = []
     for name, raw in files:
-        if name.endswith(".gz"):
-            raw, name = gzip.decompress(raw), name[:-3]
         try:
+            if name.endswith(".gz"):
+                raw, name = gzip.decompress(raw), name[:-3]
             conversations += (opus_exchanges(raw) if name.endswith(".xml")
                               else [[subtitle_line(line) for line in lines_of(raw.decode("utf-8"))]])
-        except (ET.ParseError, UnicodeDecodeError, KeyError, ValueError) as error:
+        except (ET.ParseError, UnicodeDecodeError, KeyError, ValueError, EOFError, OSError) as error:  # gzip: EOF, OS
             raise SuiteError(f"opensubtitles/{name}: unreadable ({type(error).__name__}: {error}); "
                              f"{OPENSUBTITLES_SOURCE}") from None
     return conversations

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from suite.records import atomic_torch_save
+from suite.records import atomic_torch_save, read_torch
 
 
 def rng_state() -> dict:
@@ -37,7 +37,8 @@ def restore_checkpoint(trainer) -> dict | None:
     path = trainer.checkpoint
     if path is None or not path.exists():
         return None
-    state = torch.load(path, weights_only=False, map_location="cpu")
+    state = read_torch(path, "training checkpoint", "delete it to train from the start (or rerun with --force)",
+                       weights_only=False, map_location="cpu")
     if state.get("key") != trainer.key:
         return None
     set_rng_state(state["rng"])

@@ -174,9 +174,20 @@ def test_switchboard_pickle_with_foreign_objects_is_refused(tmp_path):
         load_switchboard(tmp_path)
 
 
-def test_switchboard_pickle_of_another_shape_is_a_clear_error(tmp_path):
-    zhao_pickle(tmp_path / "switchboard", {"train": []})
+@pytest.mark.parametrize("data", [{"train": []},
+                                  {split: [dialogue_of("well", 7, "no")] for split in ("train", "valid", "test")}],
+                         ids=["no splits", "a number for a text"])
+def test_switchboard_pickle_of_another_shape_is_a_clear_error(tmp_path, data):
+    zhao_pickle(tmp_path / "switchboard", data)
     with pytest.raises(SuiteError, match="not Zhao et al.'s Switchboard pickle"):
+        load_switchboard(tmp_path)
+
+
+def test_an_empty_dialogue_split_is_a_one_line_error(tmp_path):
+    data = {"train": [dialogue_of("well", "yes", "no")] * 5, "valid": [dialogue_of("well", "yes", "no")],
+            "test": [dialogue_of("only one")]}
+    zhao_pickle(tmp_path / "switchboard", data)
+    with pytest.raises(SuiteError, match="dataset 'switchboard': its test split has no \\(post, response\\) pairs"):
         load_switchboard(tmp_path)
 
 

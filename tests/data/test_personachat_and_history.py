@@ -81,6 +81,10 @@ def test_missing_files_give_one_line_naming_them(tmp_path):
 def test_malformed_file_is_a_clear_error(tmp_path):
     with pytest.raises(SuiteError, match="line 1"):
         load_personachat(write(tmp_path, "hello there\n"))
+    root = write(tmp_path)
+    (root / "personachat" / "valid_self_original.txt").write_bytes(b"1 caf\xe9\tyes\t\t\n")
+    with pytest.raises(SuiteError, match="^personachat/valid_self_original.txt: not UTF-8 text"):
+        load_personachat(root)
 
 
 def test_registered_loader_reads_the_data_dir(tmp_path):

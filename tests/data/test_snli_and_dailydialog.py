@@ -62,6 +62,12 @@ def test_snli_missing_and_malformed_files_are_one_line_errors(tmp_path):
     (tmp_path / SNLI_FILES[1]).write_text('{"sentence1": "a"}\n')
     with pytest.raises(SuiteError, match="snli_1.0_dev.jsonl:1"):
         load_snli(tmp_path)
+    (tmp_path / SNLI_FILES[1]).write_text('{"sentence1": "a", "sentence2": null}\n')
+    with pytest.raises(SuiteError, match="snli_1.0_dev.jsonl:1: not an SNLI 1.0 example"):
+        load_snli(tmp_path)
+    (tmp_path / SNLI_FILES[1]).write_bytes(b'{"sentence1": "caf\xe9", "sentence2": "b"}\n')
+    with pytest.raises(SuiteError, match="snli_1.0_dev.jsonl: not UTF-8 text"):
+        load_snli(tmp_path)
 
 
 def write_dailydialog(root, test_lines):

@@ -58,6 +58,16 @@ def test_opensubtitles_pairs_timed_lines_a_second_apart_and_text_lines(tmp_path,
     assert decoded(corpus, "train", 6) == (["hello", "there", "."], ["hi", "!"])
 
 
+@pytest.mark.parametrize("raw", [gzip.compress(b"<document></document>")[:-9], b"<document></document>"],
+                         ids=["cut short", "not gzip"])
+def test_a_damaged_gzip_file_is_a_one_line_error(tmp_path, raw):
+    (tmp_path / "opensubtitles" / "en").mkdir(parents=True)
+    (tmp_path / "opensubtitles" / "en" / "a.xml.gz").write_bytes(raw)
+    with pytest.raises(SuiteError, match="opensubtitles/.*a.xml.gz: unreadable") as error:
+        load_opensubtitles(tmp_path)
+    assert "\n" not in str(error.value)
+
+
 def test_opensubtitles_bad_time_is_a_one_line_error(tmp_path):
     (tmp_path / "opensubtitles").mkdir()
     (tmp_path / "opensubtitles" / "a.xml").write_text('<document><s><time id="T1S" value="soon"/></s></document>')
