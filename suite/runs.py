@@ -37,7 +37,7 @@ def plot_curves(run_directory: Path) -> Path:
     record = read_record(run_directory / RECORD)
     if record is None:
         raise SuiteError(f"{run_directory}: no {RECORD} (has the run finished?)")
-    curves = record["training"]["curves"]
+    curves = record.get("training", {}).get("curves", {})
     iterations = curves.get("iteration", [])
     series = {k: v for k, v in curves.items() if k != "iteration" and isinstance(v, list) and len(v) == len(iterations)
               and all(isinstance(x, (int, float)) for x in v)}

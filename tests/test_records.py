@@ -71,3 +71,12 @@ def test_runs_index_and_curves(tmp_path):
     assert (entry["model"], entry["budget"], entry["status"]) == ("gru-lm", "smoke", "trained")
     assert plot_curves(tmp_path / "runs" / "ptb" / "gru-lm" / "smoke-seed0").stat().st_size > 0
     assert not list(tmp_path.rglob(".lock"))
+
+
+def test_curves_of_a_record_without_training_are_a_one_line_error(tmp_path):
+    from suite.records import SCHEMA
+    from suite.runs import plot_curves
+
+    (tmp_path / "record.json").write_text(json.dumps({"schema": SCHEMA, "status": "trained"}))
+    with pytest.raises(SuiteError, match="the record holds no training curves"):
+        plot_curves(tmp_path)

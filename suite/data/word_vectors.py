@@ -35,6 +35,8 @@ def read_vectors(path: Path, words) -> tuple[int, dict[str, np.ndarray]]:
     """The dimension of a word2vec binary file (a header "count dim", then each word, a space and its dim float32
     values, optionally after a newline) and the vectors it holds for `words`; the rest is skipped unread."""
     wanted, found = set(words), {}
+    if path.stat().st_size == 0:          # mmap refuses an empty file
+        raise SuiteError(f"{path}: not a word2vec binary file (it is empty)")
     with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
         header_end = data.find(b"\n")
         try:

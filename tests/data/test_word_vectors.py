@@ -64,6 +64,9 @@ def test_a_damaged_file_is_a_one_line_error(tmp_path):
     path.write_bytes(b"not vectors\n")
     with pytest.raises(SuiteError, match="not a word2vec binary file"):
         read_vectors(path, WORDS)
+    path.write_bytes(b"")
+    with pytest.raises(SuiteError, match="not a word2vec binary file \\(it is empty\\)"):
+        read_vectors(path, WORDS)
 
 
 def test_principal_axes_keep_the_top_singular_directions_as_released():
