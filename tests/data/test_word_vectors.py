@@ -7,7 +7,7 @@ import pytest
 import torch
 from gensim.models import KeyedVectors
 
-from suite import progress, registry
+from suite import executors, progress, registry
 from suite.budgets import BUDGETS
 from suite.data.word_vectors import (
     GOOGLE_NEWS,
@@ -109,14 +109,14 @@ def test_vmed_rows_start_from_google_news_vectors_at_the_full_budget_only():
     assert all(entry.run_config("cornell", BUDGETS[b]).model.word_vectors is None for b in ("quick", "smoke"))
 
 
-def test_a_full_budget_table_without_the_vectors_fails_before_any_training(tmp_path):
-    class NoTraining:
-        def run(self, specs, metrics, echo):
-            raise AssertionError("training started")
+def test_a_full_budget_table_without_the_vectors_fails_before_any_training(tmp_path, monkeypatch):
+    def no_training(spec, metrics):
+        raise AssertionError("training started")
 
+    monkeypatch.setattr(executors, "run_model", no_training)
     with pytest.raises(DataMissing, match=f"{GOOGLE_NEWS} not found"):
         run_rows("vmed-1", "chitchat", BUDGETS["full"], [0], tmp_path, data_dir=tmp_path, rows=["vmed-k1"],
-                 executor=NoTraining())
+                 executor=executors.LocalExecutor())
 
 
 def test_a_vmed_row_starts_from_the_supplied_vectors(tmp_path, monkeypatch):
