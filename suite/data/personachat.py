@@ -40,7 +40,8 @@ def read_episodes(text: str, name: str) -> list[list[str]]:
     return episodes
 
 
-def utf8(raw: bytes, name: str) -> str:
+def utf8_text(raw: bytes, name: str) -> str:
+    """The file `name`'s bytes as text; a one-line error when they are not UTF-8."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -56,7 +57,7 @@ def load_personachat(data_dir: Path | None) -> Corpus:
     raws = {split: (data_dir / f).read_bytes() for split, f in FILES.items()}
     dialogues = {}
     for split, raw in raws.items():
-        episodes = read_episodes(utf8(raw, FILES[split]), FILES[split])
+        episodes = read_episodes(utf8_text(raw, FILES[split]), FILES[split])
         dialogues[split] = [[tokenize(u) for u in episode] for episode in episodes]
     return pair_corpus("personachat", dialogues, list(raws.values()), stand_in=False, min_count=1,
                        history=HISTORY)

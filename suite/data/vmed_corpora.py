@@ -131,7 +131,8 @@ def opensubtitles_conversations(files: list[tuple[str, bytes]]) -> list[list[str
                 raw, name = gzip.decompress(raw), name[:-3]
             conversations += (opus_exchanges(raw) if name.endswith(".xml")
                               else [[subtitle_line(line) for line in lines_of(raw.decode("utf-8"))]])
-        except (ET.ParseError, UnicodeDecodeError, KeyError, ValueError, EOFError, OSError) as error:  # gzip: EOF, OS
+        # EOFError: a .gz cut short; OSError: a .gz that is not gzip
+        except (ET.ParseError, UnicodeDecodeError, KeyError, ValueError, EOFError, OSError) as error:
             raise SuiteError(f"opensubtitles/{name}: unreadable ({type(error).__name__}: {error}); "
                              f"{OPENSUBTITLES_SOURCE}") from None
     return conversations
