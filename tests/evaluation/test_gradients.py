@@ -11,10 +11,13 @@ from suite.models.build import build_model
 SMALL = dict(emb_dim=6, enc_hidden=5, dec_hidden=10, latent_dim=3, dropout=0.0)
 
 
+def sentence_alone(batch, i) -> Batch:
+    return Batch.from_sentences([batch.words[i, :int(batch.lengths[i])]], torch.tensor([0]))
+
+
 def one_sentence_reference(model, batch, i):
     """Squared norms for sentence i alone, straight from the definitions."""
-    single = batch.words[i:i + 1, :int(batch.lengths[i])]
-    alone = Batch.from_sentences([single[0]], torch.tensor([0]))
+    alone = sentence_alone(batch, i)
     encoded = model.encoder(alone).detach().requires_grad_()
     code = model.path.posterior(encoded).code
     signal = model.path.to_signal(code)
@@ -55,7 +58,7 @@ def test_coupled_norms_equal_per_sentence_autograd_of_each_loss(tiny_batch, monk
     norms = batch_gradient_norms(model, tiny_batch)
     base, twin = model.base, model.twin
     for i in range(len(tiny_batch)):
-        alone = Batch.from_sentences([tiny_batch.words[i, :int(tiny_batch.lengths[i])]], torch.tensor([0]))
+        alone = sentence_alone(tiny_batch, i)
         encoded = base.encoder(alone).detach().requires_grad_()
         posterior = base.path.posterior(encoded)
         rec = base.path.decoder.sentence_nll(base.path.to_signal(posterior.loc), alone).sum()
