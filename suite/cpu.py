@@ -2,6 +2,7 @@
 
 import ctypes
 import ctypes.util
+from contextlib import contextmanager
 
 import torch
 
@@ -26,3 +27,14 @@ def fix_threads(threads: int | None = None):
     count, it turns off MKL's dynamic mode, in which MKL may run a matrix product on fewer threads than asked for,
     which can move a run's last bits."""
     torch.set_num_threads(threads or torch.get_num_threads())
+
+
+@contextmanager
+def threads_fixed_at(threads: int):
+    """Run the block on `threads` torch threads, then go back to the count before it."""
+    before = torch.get_num_threads()
+    fix_threads(threads)
+    try:
+        yield
+    finally:
+        fix_threads(before)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from suite import registry
 from suite.budgets import BUDGETS
+from suite.cpu import threads_fixed_at
 from suite.errors import SuiteError
 from suite.provenance import REPO, provenance
 from suite.records import atomic_write_json
@@ -69,10 +70,36 @@ def read_baseline(model_id: str, dataset: str) -> dict | None:
         baseline = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise SuiteError(f"{path}: unreadable baseline ({error}); {rerecord}") from None
-    missing = [key for key in ("seed", "config", "metrics") if not isinstance(baseline, dict) or key not in baseline]
+    missing = [key for key in ("seed", "config", "metrics", "provenance")
+               if not isinstance(baseline, dict) or key not in baseline]
     if missing:
         raise SuiteError(f"{path}: not a complete baseline (no {', '.join(missing)}); {rerecord}")
+    malformed = _malformed_fields(baseline)
+    if malformed:
+        raise SuiteError(f"{path}: malformed baseline ({'; '.join(malformed)}); {rerecord}")
     return baseline
+
+
+def _malformed_fields(baseline: dict) -> list[str]:
+    """What in a baseline's seed, config and metrics does not have the shape the gate reads."""
+    def number(value) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    problems = []
+    if not isinstance(baseline["seed"], int) or isinstance(baseline["seed"], bool):
+        problems.append("seed is not an integer")
+    if not isinstance(baseline["config"], dict):
+        problems.append("config is not an object")
+    hardware = baseline["provenance"].get("hardware") if isinstance(baseline["provenance"], dict) else None
+    if not (isinstance(hardware, dict) and isinstance(hardware.get("cpu"), str)
+            and isinstance(hardware.get("torch_threads"), int) and hardware["torch_threads"] >= 1):
+        problems.append("provenance.hardware lacks its cpu or torch_threads")
+    if not isinstance(baseline["metrics"], dict):
+        return problems + ["metrics is not an object"]
+    for key, spec in baseline["metrics"].items():
+        if not (isinstance(spec, dict) and number(spec.get("value")) and number(spec.get("tolerance"))):
+            problems.append(f"metric {key} lacks a numeric value and tolerance")
+    return problems
 
 
 def config_as_recorded(model_id: str, dataset: str, budget: str = "smoke") -> dict:
@@ -141,7 +168,10 @@ def check_baseline(model_id: str, dataset: str) -> list[Check]:
     baseline = read_baseline(model_id, dataset)
     if baseline is None:
         return [Check(model_id, "(no baseline recorded)", None, None, None)]
-    with tempfile.TemporaryDirectory() as scratch:
+    # Smoke numbers move with the thread count (cnn-vae's BLEU-2 went from 0.0028 to 0.0004 at 2 threads against 1),
+    # so the gate measures on the count the baseline was recorded with, whatever the caller's.
+    recorded_threads = baseline["provenance"]["hardware"]["torch_threads"]
+    with tempfile.TemporaryDirectory() as scratch, threads_fixed_at(recorded_threads):
         now = measure(model_id, dataset, baseline["seed"], Path(scratch))
     checks = [Check(model_id, key, spec["value"], spec["tolerance"], now.get(key))
               for key, spec in baseline["metrics"].items()]

@@ -5,9 +5,11 @@ must land within the tolerance recorded in baselines/ (re-record deliberately wi
 import json
 
 import pytest
+import torch
 from click.testing import CliRunner
 
 from suite import cli, gate
+from suite.cpu import threads_fixed_at
 
 
 @pytest.mark.parametrize("model_id", gate.gate_models())
@@ -49,6 +51,10 @@ def test_tolerance_comes_from_the_seed_spread():
     assert gate.tolerance([100.0, 100.0, 100.0]) == pytest.approx(0.1)      # floor: 0.1% of the value
 
 
+HARDWARE = {"hardware": {"cpu": "AMD EPYC", "torch_threads": 1}}
+WELL_FORMED = {"seed": 0, "config": {}, "metrics": {"nll": {"value": 90.0, "tolerance": 0.1}}, "provenance": HARDWARE}
+
+
 def baseline_file(monkeypatch, tmp_path, text: str) -> None:
     """baselines/ptb/vae.json holding `text`, in a baselines directory of the test's own."""
     (tmp_path / "ptb").mkdir()
@@ -59,7 +65,7 @@ def baseline_file(monkeypatch, tmp_path, text: str) -> None:
 def test_baseline_check_names_a_changed_config_field_and_fails(monkeypatch, tmp_path):
     config = gate.config_as_recorded("vae", "ptb")
     config["train"]["lr"] *= 2
-    baseline_file(monkeypatch, tmp_path, json.dumps({"seed": 0, "config": config, "metrics": {}}))
+    baseline_file(monkeypatch, tmp_path, json.dumps(WELL_FORMED | {"config": config, "metrics": {}}))
     monkeypatch.setattr(gate, "check_baseline", lambda model, dataset: [])    # the metrics are not in question
     result = CliRunner().invoke(cli.main, ["baseline", "check", "--models", "vae"])
     assert result.exit_code == 1
@@ -67,14 +73,30 @@ def test_baseline_check_names_a_changed_config_field_and_fails(monkeypatch, tmp_
     assert "reproduce baseline record --models vae" in result.output
 
 
-@pytest.mark.parametrize("text, complaint", [("{not json", "unreadable baseline"),
-                                             ('{"seed": 0, "metrics": {}}', "not a complete baseline (no config)")])
+@pytest.mark.parametrize("text, complaint", [
+    ("{not json", "unreadable baseline"),
+    ('{"seed": 0, "metrics": {}}', "not a complete baseline (no config, provenance)"),
+    (json.dumps(WELL_FORMED | {"seed": "0", "config": [], "metrics": {"nll": {"value": "x"}}}),
+     "seed is not an integer; config is not an object; metric nll lacks a numeric value and tolerance"),
+    (json.dumps(WELL_FORMED | {"metrics": []}), "metrics is not an object"),
+    (json.dumps(WELL_FORMED | {"provenance": {"hardware": {"cpu": "AMD EPYC"}}}), "lacks its cpu or torch_threads")])
 def test_a_malformed_baseline_is_refused_in_one_line(monkeypatch, tmp_path, text, complaint):
     baseline_file(monkeypatch, tmp_path, text)
     result = CliRunner().invoke(cli.main, ["baseline", "check", "--models", "vae"])
     assert result.exit_code == 2
     assert result.output.startswith("error: ") and result.output.count("\n") == 1 and complaint in result.output
     assert "reproduce baseline record --models vae" in result.output
+
+
+def test_the_gate_measures_on_the_thread_count_the_baseline_was_recorded_with(monkeypatch, tmp_path):
+    baseline_file(monkeypatch, tmp_path, json.dumps(WELL_FORMED))
+    measured_on = []
+    monkeypatch.setattr(gate, "measure", lambda *args: measured_on.append(torch.get_num_threads()) or {"nll": 90.0})
+    before = torch.get_num_threads()
+    with threads_fixed_at(2):
+        assert [check.ok for check in gate.check_baseline("vae", "ptb")] == [True]
+        assert measured_on == [1] and torch.get_num_threads() == 2
+    assert torch.get_num_threads() == before
 
 
 def test_re_recording_on_another_cpu_keeps_the_earlier_cpus_values_in_the_spread(monkeypatch, tmp_path):
