@@ -45,11 +45,14 @@ def validation_rec(model: nn.Module, sentences, max_len: int) -> float:
     return total / tokens
 
 
+CURVE_POINTS = 600      # about this many logged points per training curve
+
+
 class EpochAdamTrainer:
     RESUMED = ("iteration", "lr", "curves", "window", "seconds")
 
     def __init__(self, model: nn.Module, corpus: Corpus, cfg: EpochAdamConfig, seed: int,
-                 checkpoint: Path | None = None, key: dict | None = None, label: str = "train", log_points: int = 600):
+                 checkpoint: Path | None = None, key: dict | None = None, label: str = "train"):
         self.model, self.corpus, self.cfg, self.seed, self.label = model, corpus, cfg, seed, label
         self.checkpoint, self.key = checkpoint, key
         self.train = corpus.splits["train"]
@@ -61,7 +64,7 @@ class EpochAdamTrainer:
         self.epoch_steps = self.batches_per_epoch if self.scale == 1 else max(1, round(self.total / cfg.epochs))
         self.iteration, self.lr, self.seconds = 0, cfg.lr, 0.0
         self.curves = Curves()
-        self.log_every = max(1, self.total // log_points)
+        self.log_every = max(1, self.total // CURVE_POINTS)
         self.window: dict[str, list[float]] = {}
         self.stream: tuple[int, list[torch.Tensor]] | None = None     # (real epoch, its batches in cfg.batches order)
 
