@@ -184,18 +184,36 @@ class Cyclical(Window):
 @dataclass(frozen=True)
 class EpochStepAnneal:
     """A KL weight raised by 1/epochs at the start of each epoch: min(epoch / epochs, 1), 0 in the first, where
-    epoch = floor(iteration x batch / pairs) counts the passes over the training pairs (the released VMED's alpha,
-    whose epochs are counted this way even though its batches are drawn at random)."""
+    epoch = floor(iteration x batch / pairs) counts the passes over the run's training pairs (the released VMED's
+    alpha, which divides by len(dialogs_list_train) although its batches are drawn at random). The trainer sets
+    `pairs` from the corpus it trains on (`over`); reduced budgets compress the curve by counting a fraction of
+    them as an epoch."""
 
-    pairs: int
     batch: int
     epochs: int = 100
+    compress: float = 1.0           # reduced budgets: an epoch is this fraction of the training pairs
+    pairs: int | None = None        # set by the trainer, from the training split
+
+    def over(self, train_pairs: int) -> EpochStepAnneal:
+        return replace(self, pairs=max(1, round(train_pairs * self.compress)))
 
     def weight(self, iteration: int) -> float:
         return min(iteration * self.batch // self.pairs / self.epochs, 1.0)
 
-    def scaled(self, scale: float):
-        return replace(self, pairs=max(1, round(self.pairs * scale)))
+    def scaled(self, scale: float) -> EpochStepAnneal:
+        return replace(self, compress=self.compress * scale)
+
+
+@dataclass(frozen=True)
+class TFRMSProp:
+    """TensorFlow 1's RMSPropOptimizer, as the released VMED code trains with it (qa_task.py: momentum 0.9, the
+    other settings TF's defaults), after clipping each parameter's gradient alone to the train config's
+    `clip_norm` (vdnc.py: tf.clip_by_norm per variable). TF starts the mean square at 1, not 0, and adds epsilon
+    inside the square root: suite/training/tf_rmsprop.py."""
+
+    momentum: float = 0.9
+    decay: float = 0.9
+    epsilon: float = 1e-10
 
 
 @dataclass(frozen=True)
@@ -323,6 +341,7 @@ class DialogueTrainConfig(TrainConfig):
     decode_past_gold: int = 2
     select_by: str = "nll"          # "nll" | "bleu"
     select_after: int = 0           # no weights are selected at or before this iteration
+    rmsprop: TFRMSProp | None = None    # replaces Adam and its global-norm clipping
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ z_l as wide as the LSTM replaces the decoder's initial h_l (its c_l stays the co
     prior      p(z_l | x)    from  W_p [c_l; h_l]
     posterior  q(z_l | x, y) from  tanh(W_q [c_l + c'_l; h_l + h'_l])
 
-each output split into a mean and a softplus scale, where (c_l, h_l) is the context's final state and
+each output split into a mean and a softplus log-variance, where (c_l, h_l) is the context's final state and
 (c'_l, h'_l) the response's, read by the same encoder from a zero state over every decoding step (<go> y_1 .. y_n
 <eos> and the batch's padding, as released); W_p and W_q are linear maps without bias shared by the layers.
 The KL is the top layer's only, as released (its loop over layers keeps the last layer's distributions), so the
@@ -19,7 +19,7 @@ from torch import nn
 
 from suite.data.dialogue import PairBatch
 from suite.models.cvae import gaussian_kl
-from suite.models.mixture_prior import softplus_gaussian
+from suite.models.mixture_prior import softplus_log_variance_gaussian
 from suite.models.posteriors import DiagGaussian
 from suite.models.stepwise import (
     ContextEncoder,
@@ -53,11 +53,11 @@ class LSTMCVAE(StepwiseResponder):
 
     def start(self, batch: PairBatch, posterior: bool):
         _, h, c = self.encoder(batch)
-        prior = softplus_gaussian(self.prior(torch.cat([c, h], -1)))
+        prior = softplus_log_variance_gaussian(self.prior(torch.cat([c, h], -1)))
         if not posterior:
             return {"h": prior.rsample().z, "c": c}, None
         h_y, c_y = self.response_state(batch)
-        q = softplus_gaussian(torch.tanh(self.posterior(torch.cat([c + c_y, h + h_y], -1))))
+        q = softplus_log_variance_gaussian(torch.tanh(self.posterior(torch.cat([c + c_y, h + h_y], -1))))
         return {"h": q.rsample().z, "c": c}, gaussian_kl(top_layer(q), top_layer(prior))
 
     def step(self, words, state, guide=None):

@@ -44,7 +44,7 @@ class GaussianMixture:
 
 
 class GaussianHead(nn.Module):
-    """input -> Linear -> ReLU -> Linear -> (mean, softplus scale): the two-layer maps VMED's released code uses
+    """input -> Linear -> ReLU -> Linear -> (mean, softplus log-variance): the two-layer maps VMED's released code uses
     from a read vector (prior mode) or from [read; response encoding] (posterior) to a Gaussian; bare matrices
     there (WLz_*), so no biases here."""
 
@@ -54,13 +54,15 @@ class GaussianHead(nn.Module):
                                  nn.Linear(hidden, 2 * latent_dim, bias=False))
 
     def forward(self, x: torch.Tensor) -> DiagGaussian:
-        return softplus_gaussian(self.net(x))
+        return softplus_log_variance_gaussian(self.net(x))
 
 
-def softplus_gaussian(params: torch.Tensor) -> DiagGaussian:
-    """(..., 2d) -> N(first half, softplus(second half)): VMED's released split into a mean and a scale."""
-    loc, scale = params.chunk(2, dim=-1)
-    return DiagGaussian(loc, F.softplus(scale) + 1e-4)     # a floor keeps the KL finite
+def softplus_log_variance_gaussian(params: torch.Tensor) -> DiagGaussian:
+    """(..., 2d) -> N(first half, σ²) with log σ² = softplus(second half): VMED's released heads softplus their
+    second half and then read it as a log-variance, both when sampling (f_gaussian: z = μ + exp(l / 2)·ε) and in
+    the KL (KL2gauss_log), so every σ is at least 1."""
+    loc, log_variance = params.chunk(2, dim=-1)
+    return DiagGaussian(loc, torch.exp(F.softplus(log_variance) / 2))
 
 
 class MemoryMixturePrior(nn.Module):

@@ -17,13 +17,13 @@ from __future__ import annotations
 import copy
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from suite.config import TrainConfig
+from suite.config import DialogueTrainConfig, EpochStepAnneal, TrainConfig
 from suite.data.batching import epoch_generator, training_batches
 from suite.data.corpus import Corpus
 from suite.evaluation.gradients import evaluate_gradient_norms
@@ -34,6 +34,7 @@ from suite.progress import TrainingProgress
 from suite.training import cuda_graphs
 from suite.training.checkpoints import restore_checkpoint, save_checkpoint
 from suite.training.optim import PaperAdam
+from suite.training.tf_rmsprop import ReleasedRMSProp
 
 
 class TrainingDiverged(Exception):
@@ -100,12 +101,15 @@ class Trainer:
     def __init__(self, model: nn.Module, corpus: Corpus, cfg: TrainConfig, seed: int,
                  checkpoint: Path | None = None, key: dict | None = None, log_points: int = 600,
                  label: str = "train"):
+        if isinstance(cfg.kl_anneal, EpochStepAnneal):     # its epochs are passes over this run's training pairs
+            cfg = replace(cfg, kl_anneal=cfg.kl_anneal.over(len(corpus.splits["train"])))
         self.model, self.corpus, self.cfg, self.seed, self.label = model, corpus, cfg, seed, label
         self.checkpoint, self.key = checkpoint, key
         self.device = device_of(model)
-        captures = (cuda_graphs.requested() and self.device.type == "cuda" and self.CAPTURABLE
+        rmsprop = isinstance(cfg, DialogueTrainConfig) and cfg.rmsprop is not None
+        captures = (cuda_graphs.requested() and self.device.type == "cuda" and self.CAPTURABLE and not rmsprop
                     and cuda_graphs.why_not_capturable(model) is None)
-        self.optimizer = PaperAdam(model, cfg, capturable=captures)
+        self.optimizer = ReleasedRMSProp(model, cfg) if rmsprop else PaperAdam(model, cfg, capturable=captures)
         self.captured = (cuda_graphs.CapturedSteps(self.forward_backward, self.optimizer.step, self.device,
                                                    list(model.buffers()))
                          if captures else None)

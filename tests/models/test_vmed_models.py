@@ -213,14 +213,15 @@ def test_the_cvae_replaces_each_layers_h_by_a_latent_and_counts_the_top_layers_k
     prior = net.prior(torch.cat([c, h], -1))
     loc, scale = prior.chunk(2, -1)
     assert kl is None and state["h"].shape == (3, 2, 12) and torch.equal(state["c"], c)
-    assert torch.allclose(state["h"], loc + (nn.functional.softplus(scale) + 1e-4) * torch.randn_like(loc))
+    sigma = torch.exp(nn.functional.softplus(scale) / 2)        # the released heads' softplus is a log-variance
+    assert torch.allclose(state["h"], loc + sigma * torch.randn_like(loc))
 
     _, kl = net.start(batch, posterior=True)
     h_y, c_y = net.response_state(batch)
     q_loc, q_scale = torch.tanh(net.posterior(torch.cat([c + c_y, h + h_y], -1))).chunk(2, -1)
     per_layer = torch.distributions.kl_divergence(
-        torch.distributions.Normal(q_loc, nn.functional.softplus(q_scale) + 1e-4),
-        torch.distributions.Normal(loc, nn.functional.softplus(scale) + 1e-4)).sum(-1)        # (B, L)
+        torch.distributions.Normal(q_loc, torch.exp(nn.functional.softplus(q_scale) / 2)),
+        torch.distributions.Normal(loc, sigma)).sum(-1)                                        # (B, L)
     assert torch.allclose(kl, per_layer[:, -1], atol=1e-5)
     assert not torch.allclose(kl, per_layer.sum(-1), atol=1e-3)
 

@@ -4,9 +4,8 @@ import pytest
 
 from suite import registry
 from suite.budgets import BUDGETS
-from suite.config import EpochStepAnneal
+from suite.config import EpochStepAnneal, TFRMSProp
 from suite.data.datasets import get_dataset
-from suite.papers.vmed import TRAIN_PAIRS
 
 
 @pytest.mark.parametrize("dataset, hidden", [("cornell", 768), ("opensubtitles", 1024), ("lj", 768), ("reddit", 768)])
@@ -16,12 +15,14 @@ def test_full_budget_is_the_papers_setup(dataset, hidden):
     assert (m.family, m.modes, m.emb_dim, m.enc_hidden, m.dec_hidden, m.layers) == ("vmed", 3, 96, hidden, hidden, 3)
     assert (m.memory_slots, m.memory_width, m.latent_dim) == (16, 64, 32)
     assert m.teacher_forcing is False     # released qa_task.py: use_teacher=False, the decoder reads its own argmax
-    assert (t.batch_size, t.lr, t.clip_norm, t.context_len, t.response_len) == (256, 1e-3, 10.0, 20, 10)
+    assert (t.batch_size, t.context_len, t.response_len) == (256, 20, 10)
+    # qa_task.py's RMSProp(1e-4, momentum 0.9), each gradient clipped alone at 10 (the supplement: Adam 1e-3)
+    assert (t.rmsprop, t.lr, t.clip_norm) == (TFRMSProp(momentum=0.9), 1e-4, 10.0)
     assert t.batches == "sampled"         # the released code draws each batch at random, with replacement
     assert t.decode_past_gold == 2        # responses: the batch's longest gold + 2 steps, the first predicting <go>
     # released alpha = min(epoch / 100, 1), the epoch counted from the pairs seen: 0 through the first epoch
-    assert t.kl_anneal == EpochStepAnneal(pairs=TRAIN_PAIRS[dataset], batch=256, epochs=100)
-    assert t.kl_anneal.weight(TRAIN_PAIRS[dataset] // 256) == 0.0 and t.kl_anneal.weight(10**6) == 1.0
+    assert t.kl_anneal == EpochStepAnneal(batch=256, epochs=100)       # pairs: the run's training split's
+    assert t.kl_anneal.over(150_000).weight(150_000 // 256) == 0.0 and t.kl_anneal.over(150_000).weight(10**6) == 1.0
     assert registry.get_model("vmed-seq2seq").config(dataset).train.kl_anneal is None
 
 

@@ -65,12 +65,12 @@ def test_cyclical_annealing(iteration, weight):
 def test_epoch_step_annealing(iteration, weight):
     """The released VMED's alpha = min(floor(i x 256 / pairs) / 100, 1) for 1,000 training pairs: an epoch is
     3.90625 iterations, so 0.01 more from iterations 4, 8, ... and 1 from 391 (100,096 pairs seen) on."""
-    assert EpochStepAnneal(pairs=1000, batch=256, epochs=100).weight(iteration) == pytest.approx(weight)
+    assert EpochStepAnneal(batch=256, epochs=100).over(1000).weight(iteration) == pytest.approx(weight)
 
 
 def test_reduced_budgets_compress_epoch_steps_in_proportion():
-    paper = replace(TrainConfig(), kl_anneal=EpochStepAnneal(pairs=200_000, batch=256), iterations=1_000_000)
-    quick = BUDGETS["quick"].train_config(paper).kl_anneal
-    assert quick == EpochStepAnneal(pairs=300, batch=256)
-    full_weight = [paper.kl_anneal.weight(round(i * 1_000_000 / 1500)) for i in (1, 100, 117, 118, 500)]
+    paper = replace(TrainConfig(), kl_anneal=EpochStepAnneal(batch=256), iterations=1_000_000)
+    quick = BUDGETS["quick"].train_config(paper).kl_anneal.over(200_000)
+    assert quick.pairs == 300
+    full_weight = [paper.kl_anneal.over(200_000).weight(round(i * 1_000_000 / 1500)) for i in (1, 100, 117, 118, 500)]
     assert [quick.weight(i) for i in (1, 100, 117, 118, 500)] == pytest.approx(full_weight, abs=0.01)

@@ -6,10 +6,11 @@ import torch
 
 from suite import registry
 from suite.budgets import BUDGETS
-from suite.config import DialogueTrainConfig, MemoryDialogueConfig
+from suite.config import DialogueTrainConfig, EpochStepAnneal, MemoryDialogueConfig, TFRMSProp
 from suite.data.dialogue import pair_corpus
 from suite.models.build_vmed import build_vmed_model
 from suite.training import trainer as trainer_module
+from suite.training.tf_rmsprop import ReleasedRMSProp
 from suite.training.trainer import Trainer
 
 
@@ -26,11 +27,15 @@ def tiny_pairs():
     return pair_corpus("tiny-pairs", dialogues, [b"tiny"], stand_in=True, min_count=1)
 
 
+def tiny_seq2seq(corpus):
+    torch.manual_seed(0)
+    return build_vmed_model(MemoryDialogueConfig(family="lstm-seq2seq", emb_dim=8, enc_hidden=8, dec_hidden=8,
+                                                 layers=1), len(corpus.vocab))
+
+
 def run(monkeypatch, bleu_scores, nll_scores, **train):
     corpus = tiny_pairs()
-    torch.manual_seed(0)
-    model = build_vmed_model(MemoryDialogueConfig(family="lstm-seq2seq", emb_dim=8, enc_hidden=8, dec_hidden=8,
-                                                  layers=1), len(corpus.vocab))
+    model = tiny_seq2seq(corpus)
     bleu, nll = iter(bleu_scores), iter(nll_scores)
     monkeypatch.setattr(trainer_module, "validation_bleu", lambda *args: next(bleu))
     monkeypatch.setattr(trainer_module, "validation_nll", lambda *args: next(nll))
@@ -84,3 +89,24 @@ def test_validation_bleu_is_the_mean_sentence_bleu4_of_the_greedy_responses():
     golds = [corpus.vocab.decode(valid.pair(i)[1].tolist()) for i in range(len(valid))]
     expected = sum(sentence_bleu([g], g[:2], smoothing_function=SmoothingFunction().method7) for g in golds)
     assert validation_bleu(Parrot(), valid, corpus.vocab, 4, 1, 20) == pytest.approx(expected / len(golds))
+
+
+def test_a_config_with_rmsprop_trains_with_the_released_rmsprop():
+    corpus = tiny_pairs()
+    cfg = DialogueTrainConfig(batch_size=8, iterations=3, finish_epoch=False, kl_anneal=None, valid_every=3,
+                              batches="sampled", lr=1e-4, rmsprop=TFRMSProp())
+    trainer = Trainer(tiny_seq2seq(corpus), corpus, cfg, seed=0)
+    assert isinstance(trainer.optimizer, ReleasedRMSProp)
+    trainer.run()
+    assert all(not torch.equal(ms, torch.ones_like(ms)) for ms in trainer.optimizer.mean_square)   # it stepped
+
+
+def test_epoch_step_annealing_counts_epochs_over_the_runs_training_pairs():
+    corpus = tiny_pairs()                     # 32 training pairs: batches of 8 make an epoch of 4 iterations
+    cfg = DialogueTrainConfig(batch_size=8, iterations=3, finish_epoch=False, valid_every=3, batches="sampled",
+                              kl_anneal=EpochStepAnneal(batch=8, epochs=10))
+    trainer = Trainer(tiny_seq2seq(corpus), corpus, cfg, seed=0)
+    weights = []
+    for trainer.iteration in (3, 4, 7, 8, 40):
+        weights.append(trainer.kl_weight())
+    assert weights == pytest.approx([0.0, 0.1, 0.1, 0.2, 1.0])
