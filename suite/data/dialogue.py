@@ -121,14 +121,18 @@ class PairSet:
     posts: SentenceSet
     responses: SentenceSet
     earlier: SentenceSet | None = None      # dialogue history before each post (`earlier_turns`)
+    # Each response as a paper's BLEU reads it, where that is not its decoded ids (wae-2: the whole raw reply)
+    reference_texts: list[list[str]] | None = None
 
     @classmethod
     def from_lists(cls, posts: list[list[int]], responses: list[list[int]],
-                   earlier: list[list[int]] | None = None) -> PairSet:
-        if len(posts) != len(responses) or (earlier is not None and len(earlier) != len(posts)):
-            raise ValueError(f"{len(posts)} posts but {len(responses)} responses")
+                   earlier: list[list[int]] | None = None,
+                   reference_texts: list[list[str]] | None = None) -> PairSet:
+        if any(side is not None and len(side) != len(posts) for side in (responses, earlier, reference_texts)):
+            raise ValueError(f"{len(posts)} posts but a side of another length (responses, earlier turns or "
+                             "reference texts)")
         return cls(SentenceSet.from_lists(posts), SentenceSet.from_lists(responses),
-                   None if earlier is None else SentenceSet.from_lists(earlier))
+                   None if earlier is None else SentenceSet.from_lists(earlier), reference_texts)
 
     def __len__(self) -> int:
         return len(self.responses)
@@ -160,12 +164,14 @@ class PairSet:
     def select(self, index: torch.Tensor) -> PairSet:
         """The pairs at `index`, in that order."""
         earlier = None if self.earlier is None else self.earlier.select(index)
-        return PairSet(self.posts.select(index), self.responses.select(index), earlier)
+        references = None if self.reference_texts is None else [self.reference_texts[int(i)] for i in index]
+        return PairSet(self.posts.select(index), self.responses.select(index), earlier, references)
 
     def subset(self, n: int | None) -> PairSet:
         """The first n pairs (all when n is None)."""
         earlier = None if self.earlier is None else self.earlier.subset(n)
-        return PairSet(self.posts.subset(n), self.responses.subset(n), earlier)
+        references = None if self.reference_texts is None else self.reference_texts[:n]
+        return PairSet(self.posts.subset(n), self.responses.subset(n), earlier, references)
 
 
 Pair = tuple[list, list]

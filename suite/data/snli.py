@@ -28,13 +28,13 @@ VOCAB_SIZE = 30000                    # ids below this, the released code's four
 KERAS_FILTERS = '!"#$%&()*+/:;<=>@[\\]^`{|}~\t\n'
 SHUFFLE_SEED, SPLIT_SEED = 1337, 10
 
-_WORDS = NLTKWordTokenizer()
+WORDS = NLTKWordTokenizer()
 _FILTER = str.maketrans({c: " " for c in KERAS_FILTERS})
 
 
 def tokenize(sentence: str, max_tokens: int = MAX_TOKENS) -> list[str]:
     """The released `tokenize_sequence`: NLTK word tokens, the first `max_tokens`, through Keras's text filter."""
-    words = " ".join(_WORDS.tokenize(sentence)[:max_tokens])
+    words = " ".join(WORDS.tokenize(sentence)[:max_tokens])
     return words.lower().translate(_FILTER).split()
 
 

@@ -2,9 +2,13 @@
 (z ~ q(z | context) for a Gaussian encoder, its code for a deterministic one, as the released `predict`), scored by
 BLEU-2/4 against the reference, unigram Entropy and Dist-1/2; the Test Set row's statistics of the references.
 
-Dist definition (recorded): `dist1`/`dist2` are the released code's, distinct n-grams of all responses' token
-stream over its token count (`distinct_per_token`); `dist2_within` is Li et al.'s (distinct within-response
-bigrams over all bigrams), for comparison with other tables.
+Entropy and Dist pool every test response: `dist1`/`dist2` are the released formula (utils.py
+calculate_ngram_diversity: distinct n-grams of the responses' token stream over its token count,
+`distinct_per_token`) applied to all of them at once; `dist2_within` is Li et al.'s (distinct within-response
+bigrams over all bigrams), for comparison with other tables. The released get_diversity_metrics instead applies
+these formulas to each input's 10 sampled responses and averages over inputs; that cannot give the published
+numbers (DED's Entropy 5.55 exceeds ln 200 = 5.30, the most 10 responses of at most 20 words can reach), so the
+paper's table was not made that way and the pooled statistics are the ones compared.
 """
 
 from __future__ import annotations
@@ -39,7 +43,8 @@ def evaluate_generated_responses(model, pairs: PairSet, vocab: Vocab, cfg: EvalC
         batch = pairs.batch(index, max_len).to(device_of(model))
         z = model.posterior(batch).rsample().z
         responses += [vocab.decode(ids) for ids in model.greedy(z, cfg.decode_max_len, cfg.mask_unk)]
-        references += [vocab.decode(pairs.responses.sentence(int(i)).tolist()[:max_len]) for i in index]
+        references += [pairs.reference_texts[int(i)] if pairs.reference_texts is not None
+                       else vocab.decode(pairs.responses.sentence(int(i)).tolist()[:max_len]) for i in index]
     examples = [{"context": " ".join(vocab.decode(pairs.posts.sentence(i).tolist())), "gold": " ".join(references[i]),
                  "response": " ".join(responses[i])} for i in range(min(5, len(pairs)))]
     return {"bleu2": nltk_corpus_bleu(responses, references, 2), "bleu4": nltk_corpus_bleu(responses, references, 4),

@@ -26,7 +26,8 @@ def unigram_entropy(texts: list[list[str]]) -> float:
 
 def distinct_per_token(texts: list[list[str]], n: int) -> float:
     """Distinct n-grams of the texts' concatenated token stream over the number of tokens: the released Stochastic
-    WAE code's Dist-n (NLTK's BigramCollocationFinder over the flattened stream, divided by its word count), so
+    WAE code's Dist-n formula (NLTK's BigramCollocationFinder over the flattened stream, divided by its word
+    count; suite/evaluation/response_generation.py says over which texts the suite applies it), so
     n-grams may span two texts. Equals `distinct_n` for n = 1; for n = 2 the denominator is the token count, not
     the bigram count (Li et al.)."""
     stream = [token for text in texts for token in text]

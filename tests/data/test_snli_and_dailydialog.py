@@ -1,11 +1,13 @@
 """SNLI and DailyDialog loaders on small files written in the canonical formats."""
 
+import csv
 import json
 
 import pytest
+import torch
 
 from suite.data.dailydialog import FILES as DD_FILES
-from suite.data.dailydialog import load_dailydialog
+from suite.data.dailydialog import RELEASED_CSVS, load_dailydialog, released_clean
 from suite.data.snli import FILES as SNLI_FILES
 from suite.data.snli import load_snli, ranked_vocab, sklearn_split, tokenize
 from suite.data.vocab import SPECIALS
@@ -103,4 +105,47 @@ def test_dailydialog_missing_files_and_empty_splits_are_one_line_errors(tmp_path
         load_dailydialog(tmp_path)
     write_dailydialog(tmp_path, ["Where is it ? __eou__ Over there . __eou__"])     # only a training pair
     with pytest.raises(SuiteError, match="dialogues_test.txt"):
+        load_dailydialog(tmp_path)
+
+
+def test_dailydialog_references_are_the_whole_replies_as_nltk_tokens(tmp_path):
+    long_reply = "I'll be there at 5 , if the zyzzyva bus is on time ; it always is , they say , on weekdays here !"
+    write_dailydialog(tmp_path, [f"Where is it ? __eou__ {long_reply} __eou__"])
+    test = load_dailydialog(tmp_path).splits["test"]
+    reference = test.reference_texts[0]
+    assert reference == ("ill be there at NUM , if the zyzzyva bus is on time it always is , they say , "
+                         "on weekdays here").split()        # cleaned as the authors' CSVs, then NLTK tokens
+    assert test.subset(1).reference_texts == test.select(torch.tensor([0])).reference_texts == [reference]
+
+
+@pytest.mark.parametrize("utterance, cleaned", [
+    ("I'll pay $12.50 for 3 tickets!", "ill pay  NUM  for  NUM tickets"),     # "3 ": the separator is any one char
+    ("It's 50% off , OK ?", "its  NUM off , ok ?"),                         # "%" goes with the punctuation first
+    ("Room b12 , floor 2nd .", "room  NUM , floor  NUM d ."),
+])
+def test_official_utterances_are_cleaned_as_the_authors_csvs(utterance, cleaned):
+    assert released_clean(utterance) == cleaned
+
+
+def write_released_csvs(root, test_rows):
+    rows = {"train": [("hi , how are you ?", "fine , thanks ."), ("where is it ?", "over there .")],
+            "valid": [("fine , thanks .", "great .")], "test": test_rows}
+    for split, pairs in rows.items():
+        path = root / RELEASED_CSVS[split]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="") as file:
+            csv.writer(file).writerows([("line", "reply"), *pairs])
+
+
+def test_the_authors_csvs_are_read_as_released_and_preferred_to_the_official_files(tmp_path):
+    write_dailydialog(tmp_path, ["Where is it ? __eou__ Over there . __eou__ Thanks ! __eou__"])
+    write_released_csvs(tmp_path, [("where is it ?", "over there ."), ("lets go , NUM minutes", "ok")])
+    corpus = load_dailydialog(tmp_path)
+    test = corpus.splits["test"]
+    decode = corpus.vocab.decode
+    # as released: no de-duplication of their own splits (the first test pair is also in train)
+    assert [" ".join(decode(test.responses.sentence(i).tolist())) for i in range(len(test))] == ["over there .", "ok"]
+    assert test.reference_texts == [["over", "there", "."], ["ok"]]
+    (tmp_path / RELEASED_CSVS["valid"]).write_text("utterance,answer\nhi,hello\n")
+    with pytest.raises(SuiteError, match="df_daily_valid_without_duplicates.csv: not the released CSV"):
         load_dailydialog(tmp_path)

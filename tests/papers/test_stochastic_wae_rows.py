@@ -53,6 +53,12 @@ def test_full_budget_is_table_3_with_the_released_loops_batches(model, dataset, 
     assert cfg.model.emb_dim == 300 and cfg.model.word2vec == Word2Vec(epochs=50, window=5, min_count=1, seed=1)
 
 
+def test_prior_statistics_decode_the_released_readmes_100k_samples_at_full_budget():
+    entry = registry.get_model("wae1-wae-s-lkl0.01")
+    assert entry.run_config("snli", BUDGETS["full"]).eval.dist_samples == 100_000
+    assert entry.run_config("snli", BUDGETS["quick"]).eval.dist_samples == 10_000
+
+
 def test_each_row_reduces_its_loss_over_a_batch_as_its_released_model():
     def objective(model_id: str, dataset: str) -> tuple[str, bool]:
         cfg = registry.get_model(model_id).run_config(dataset, BUDGETS["full"]).model.objective
