@@ -4,9 +4,11 @@ train and evaluate as the paper did, and the output says "no published value".
 
 Full-budget setup: supplement B.1 and, where it is silent, the authors' code (ZJULearning/AMI, an OpenNMT-py fork):
   - Transformer (B.1): d_model 512, inner 2048, 8 heads, dropout 0.1, batch 64, Adam β = (0.9, 0.998), ε = 1e-9,
-    dialogue history of at most 3 turns. The code's Transformer configuration (config-transformer-base-1GPU.yml)
-    fills the rest: 6 layers per stack, Noam schedule (learning rate 2, 8,000 warm-up steps), label smoothing 0.1,
-    no gradient clipping; training batches as OpenNMT-py draws them (sorted pools, `pool_sorted_batches`).
+    dialogue history of at most 3 turns. The fork's only Transformer configuration (config-transformer-base-1GPU.yml,
+    a WMT setup that train.sh does not load: without it OpenNMT-py's defaults would build an RNN) gives the rest:
+    6 layers per stack, Noam schedule (learning rate 2, 8,000 warm-up steps), label smoothing 0.1, no gradient
+    clipping; its batches of 4,096 tokens (8 accumulated) are not taken, B.1's 64 pairs are, drawn as OpenNMT-py
+    draws them (sorted pools, `pool_sorted_batches`).
     train.sh pretrains each network for 100k steps and fine-tunes from the last checkpoint, so every row keeps
     its final weights (validation NLL is only logged). Responses: beam search of size 5, no length penalty
     (OpenNMT translate.py's defaults).
@@ -16,7 +18,8 @@ Full-budget setup: supplement B.1 and, where it is silent, the authors' code (ZJ
     al.'s (1 − λ)·log p(y | x) + λ·log p(x | y); no paper gives the list size).
   - + AMI: starts from both pretrained networks (the MMI row's), pretrains the noise for 10k steps (SGD 0.01, as
     train.sh), then plays the game (suite/models/ami.py, suite/training/game.py) with SGD 0.01 and clipping 0.1
-    (train.sh), the noise at 1% of that (the code), 5 noise draws, λ = 0.1 (B.1). train.sh sets no length or
+    (train.sh), the noise at 1% of that (the code), 5 noise draws, λ = 0.1 (B.1; the code's opts.py default is 1.0,
+    which train.sh leaves as is: tables/ami-dialog.yaml notes it). train.sh sets no length or
     schedule for the game, so OpenNMT-py's defaults hold: it ends once the forward and the backward network have
     each taken 100k optimiser steps (train_steps; 166,671 batches), and SGD halves each player's learning rate every
     10k of its steps from its 50k-th on. (test.sh leaves the checkpoint it decodes as `_step_XXXXX`; the row keeps
