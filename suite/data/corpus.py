@@ -58,6 +58,9 @@ class Corpus:
     splits: dict[str, SentenceSet]
     checksum: str
     stand_in: bool = False
+    # Every sentence of the corpus as raw word tokens, where a paper's corpus statistics read the text itself rather
+    # than what the models see (SNLI: the released evaluate_latent_space.py reads snli_sentences_all.txt)
+    reference_sentences: list[list[str]] | None = None
 
     @classmethod
     def from_tokens(cls, name: str, tokens: dict[str, list[list[str]]], raw_texts: list[bytes],

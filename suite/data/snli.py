@@ -87,7 +87,8 @@ def snli_corpus(sentences: list[str], raws: list[bytes]) -> Corpus:
     valid, test = sklearn_split(len(rest), 0.5, SPLIT_SEED)
     index = {"train": train, "valid": rest[valid], "test": rest[test]}
     splits = {split: SentenceSet.from_lists([vocab.encode(tokens[i]) for i in index[split]]) for split in SPLITS}
-    return Corpus("snli", vocab, splits, checksum(raws))
+    whole = [WORDS.tokenize(sentences[i]) for i in keep]        # neither cut at 20 tokens nor filtered
+    return Corpus("snli", vocab, splits, checksum(raws), reference_sentences=whole)
 
 
 def load_snli(data_dir: Path | None) -> Corpus:

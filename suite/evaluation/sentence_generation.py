@@ -62,19 +62,27 @@ def prior_samples(model, vocab: Vocab, n: int, max_len: int, mask_unk: bool) -> 
     return out
 
 
+def corpus_sentences(corpus: Corpus, max_len: int) -> list[list[str]]:
+    """The text the samples are held to: the corpus's own sentences where it keeps them (SNLI: every sentence, raw
+    NLTK tokens, as the released evaluate_latent_space.py reads snli_sentences_all.txt), else the training
+    sentences as the models see them (at most `max_len` words)."""
+    if corpus.reference_sentences is not None:
+        return corpus.reference_sentences
+    return texts(corpus.splits["train"], corpus.vocab, max_len)
+
+
 def evaluate_prior_statistics(model, corpus: Corpus, cfg: EvalConfig, max_len: int) -> dict:
-    """PPL under the fluency LM, UniKL against the unigrams of the training sentences (as the models see them,
-    at most `max_len` words), Entropy and AvgLen of `dist_samples` greedy decodes of z ~ N(0, I)."""
+    """PPL under the fluency LM, UniKL against the unigrams of the corpus's sentences (`corpus_sentences`; tokens
+    they lack are skipped, as released), Entropy and AvgLen of `dist_samples` greedy decodes of z ~ N(0, I)."""
     samples = prior_samples(model, corpus.vocab, cfg.dist_samples, cfg.decode_max_len, cfg.mask_unk)
     lm, _ = fluency_lm(lm_corpus())
-    reference = Counter(w for text in texts(corpus.splits["train"], corpus.vocab, max_len) for w in text)
+    reference = Counter(w for text in corpus_sentences(corpus, max_len) for w in text)
     return {"ppl": lm.perplexity(samples), "unikl": unigram_kl(samples, reference),
             "entropy": unigram_entropy(samples), "avglen": average_length(samples),
             "empty_samples": sum(not s for s in samples), "examples": [" ".join(s) for s in samples[:10]]}
 
 
 def evaluate_sentence_corpus(corpus: Corpus, max_len: int) -> dict:
-    """The Corpus row: Entropy and AvgLen of the training sentences as the models see them (at most `max_len`
-    words: SNLI's loader already cuts at 20 tokens), the reference the samples are held to."""
-    train = texts(corpus.splits["train"], corpus.vocab, max_len)
-    return {"entropy": unigram_entropy(train), "avglen": average_length(train)}
+    """The Corpus row: Entropy and AvgLen of the sentences the samples are held to (`corpus_sentences`)."""
+    sentences = corpus_sentences(corpus, max_len)
+    return {"entropy": unigram_entropy(sentences), "avglen": average_length(sentences)}
