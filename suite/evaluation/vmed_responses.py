@@ -1,7 +1,10 @@
 """VMED's evaluation: one greedy response per test context (latents from the prior), scored against the gold
-response by sentence BLEU-1..4 (NLTK smoothing 7) and A-glove, each averaged over the test pairs."""
+response by sentence BLEU-1..4 (NLTK smoothing 7) and A-glove, each a mean of per-batch means over the test pairs,
+as the released qa_task.py averages them (`decoding_batches` says which pairs it scores)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 
@@ -14,41 +17,68 @@ from suite.models import device_of
 from suite.progress import bar
 
 
-def decoding_batches(pairs: PairSet, batch_size: int, past_gold: int) -> list[tuple[torch.Tensor, int]]:
-    """Consecutive batches of `batch_size` pairs, each with the decoding steps its responses get: its longest
-    gold response + `past_gold` (the released VMED's decode_length: the longest + 2, the first step predicting
-    <go>). The released last batch is the final `batch_size` pairs, so a short last batch takes their longest."""
-    lengths = pairs.lengths
+@dataclass(frozen=True)
+class DecodingBatch:
+    decoded: torch.Tensor     # the pairs decoded together
+    scored: int               # how many of them, from the first, are scored
+    steps: int                # decoding steps: their longest gold response + past_gold
+
+
+@dataclass(frozen=True)
+class ScoredBatch:
+    index: torch.Tensor       # the scored pairs
+    responses: list[list[str]]
+    golds: list[list[str]]
+
+
+def decoding_batches(pairs: PairSet, batch_size: int, past_gold: int) -> list[DecodingBatch]:
+    """Consecutive batches of `batch_size` pairs as the released loop (qa_task.py) cuts them, each decoded for
+    its longest gold response + `past_gold` steps (the released decode_length: the longest + 2, the first step
+    predicting <go>). A short last batch of r pairs is, as released, the final `batch_size` pairs, of which the
+    first r are scored: pairs an earlier batch scored already, while the last r pairs are never scored."""
+    n, lengths = len(pairs), pairs.lengths
     batches = []
-    for index in torch.arange(len(pairs)).split(batch_size):
-        window = lengths[max(0, int(index[-1]) + 1 - batch_size):int(index[-1]) + 1]
-        batches.append((index, int(window.max()) + past_gold))
+    for start in range(0, n, batch_size):
+        scored = min(batch_size, n - start)
+        first = start if scored == batch_size else max(0, n - batch_size)
+        decoded = torch.arange(first, min(first + batch_size, n))
+        batches.append(DecodingBatch(decoded, scored, int(lengths[decoded].max()) + past_gold))
     return batches
 
 
 @torch.no_grad()
 def greedy_responses(model, pairs: PairSet, vocab: Vocab, batch_size: int, past_gold: int, mask_unk: bool,
-                     max_len: int, desc: str = "responses") -> tuple[list[list[str]], list[list[str]]]:
-    """One greedy response per context (latents from the prior) and the gold responses, as words."""
+                     max_len: int, desc: str = "responses") -> list[ScoredBatch]:
+    """Per decoding batch, its scored pairs' greedy responses (latents from the prior) and gold responses."""
     model.eval()
-    responses = []
-    for index, decode_len in bar(decoding_batches(pairs, batch_size, past_gold), desc=desc):
-        generated = model.respond(pairs.batch(index, max_len).to(device_of(model)), decode_len, mask_unk)
-        responses += [vocab.decode(ids) for ids in generated]
-    return responses, [vocab.decode(pairs.pair(i)[1].tolist()) for i in range(len(pairs))]
+    scored = []
+    for batch in bar(decoding_batches(pairs, batch_size, past_gold), desc=desc):
+        generated = model.respond(pairs.batch(batch.decoded, max_len).to(device_of(model)), batch.steps, mask_unk)
+        index = batch.decoded[:batch.scored]
+        scored.append(ScoredBatch(index, [vocab.decode(ids) for ids in generated[:batch.scored]],
+                                  [vocab.decode(pairs.pair(int(i))[1].tolist()) for i in index]))
+    return scored
+
+
+def mean_over_batches(batches: list[ScoredBatch], score) -> list[float]:
+    """The released aggregate: each batch's mean score (`score` gives a list of values), averaged over batches,
+    so a short last batch weighs as much as a full one."""
+    per_batch = [score(b.responses, b.golds) for b in batches]
+    return [sum(column) / len(per_batch) for column in zip(*per_batch, strict=True)]
 
 
 def validation_bleu(model, pairs: PairSet, vocab: Vocab, batch_size: int, past_gold: int, max_len: int) -> float:
     """The released model-selection score: the mean sentence BLEU-4 (NLTK's default weights, smoothing 7) of
-    greedy responses to the validation contexts, no <unk> masking."""
-    responses, golds = greedy_responses(model, pairs, vocab, batch_size, past_gold, False, max_len,
-                                        "validation BLEU")
-    return mean_sentence_bleu(responses, golds)[3]
+    greedy responses to the validation contexts, no <unk> masking, averaged per batch as released."""
+    batches = greedy_responses(model, pairs, vocab, batch_size, past_gold, False, max_len, "validation BLEU")
+    return mean_over_batches(batches, mean_sentence_bleu)[3]
 
 
 def evaluate_bleu_and_glove(model, pairs: PairSet, vocab: Vocab, batch_size: int, past_gold: int, mask_unk: bool,
                             max_len: int) -> dict:
-    responses, golds = greedy_responses(model, pairs, vocab, batch_size, past_gold, mask_unk, max_len)
-    bleu = mean_sentence_bleu(responses, golds)
-    return {**{f"bleu{n}": value for n, value in enumerate(bleu, 1)}, "a_glove": a_glove(responses, golds),
-            "examples": [example(pairs, vocab, i, responses[i]) for i in range(min(EXAMPLES, len(pairs)))]}
+    batches = greedy_responses(model, pairs, vocab, batch_size, past_gold, mask_unk, max_len)
+    bleu = mean_over_batches(batches, mean_sentence_bleu)
+    [glove] = mean_over_batches(batches, lambda responses, golds: [a_glove(responses, golds)])
+    first = [(int(i), r) for b in batches for i, r in zip(b.index, b.responses, strict=True)][:EXAMPLES]
+    return {**{f"bleu{n}": value for n, value in enumerate(bleu, 1)}, "a_glove": glove,
+            "examples": [example(pairs, vocab, i, response) for i, response in first]}
