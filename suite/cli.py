@@ -333,13 +333,14 @@ def interpolate_command(dataset, models, pairs, options: Options):
 @main.command("run")
 @click.argument("model_id")
 @click.option("--dataset", required=True)
-@click.option("--metrics", default="nll,kl,ppl,rec", show_default=True, help="Comma-separated metric keys.")
+@click.option("--metrics", default=None,
+              help="Comma-separated metric keys (default: every metric the model's tables report, and its likelihood).")
 @with_options
 def run_command(model_id, dataset, metrics, options: Options):
     """Train and evaluate one registered model outside any table (e.g. the DAE)."""
     get_dataset(dataset)
     registry.get_model(model_id)
-    keys = known_metrics(_names(metrics, "--metrics"))
+    keys = known_metrics(_names(metrics, "--metrics")) if metrics is not None else gate.metrics_of(model_id)
     specs = [options.spec(model_id, dataset, seed) for seed in options.seeds]
     reused = [finished(spec) for spec in specs]
     records = options.executor.run(specs, keys, echo=_echo)

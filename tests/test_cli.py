@@ -6,6 +6,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
+from suite import cli
 from suite.cli import main
 
 
@@ -152,3 +153,21 @@ def test_claims_uses_finished_runs_only_unless_asked_to_train(tmp_path):
     assert "left out of the check: vae (seed 0); coupled-vae (seed 0)" in result.output
     assert "--train" in result.output and "0 of 0 comparisons" in result.output
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("model, expected", [("vmed-k1", {"bleu1", "bleu4", "a_glove", "nll_bound"}),
+                                             ("dae", {"nll", "kl", "ppl", "rec"})])
+def test_run_measures_the_models_own_metrics_by_default(monkeypatch, tmp_path, model, expected):
+    """VMED reports no NLL/KL/PPL: a default of the likelihood metrics left its run with an empty table."""
+    asked = []
+
+    def run(self, specs, metrics, echo=print):
+        asked.append(set(metrics))
+        return [{"status": "trained", "metrics": {}, "evaluations": {}} for _ in specs]
+
+    monkeypatch.setattr(cli.LocalExecutor, "run", run)
+    monkeypatch.setattr(cli, "finished", lambda spec: False)
+    dataset = "chitchat" if model.startswith("vmed") else "ptb"
+    result = CliRunner().invoke(main, ["run", model, "--dataset", dataset, "--results-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert expected <= asked[0]
