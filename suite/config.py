@@ -42,7 +42,7 @@ class Decoder:
 
 @dataclass(frozen=True)
 class Regulariser:
-    family: str = "kl"              # "kl" | "none" | "free-bits" | "mmd+kl"
+    family: str = "kl"              # "kl" | "none" | "free-bits" | "mmd+kl" | "mmd" (Stochastic WAE: MMDRegulariser)
     free_bits: float = 0.0          # nats per sentence, spread evenly over latent dimensions ("free-bits")
     mmd_weight: float = 0.0         # weight of the MMD term ("mmd+kl"); the KL term follows the KL schedule
 
@@ -69,7 +69,8 @@ class ModelConfig:
 
     family: str = "autoencoder"     # "autoencoder" (DAE, VAE and variants) | "lm" (no encoder, no latent)
                                     # | "seq2seq" | "cvae" (post-conditioned dialogue models)
-                                    # | "lstm-vae" (He et al. 2019's released LSTM VAE)
+                                    # | "lstm-vae" (He et al. 2019's released LSTM VAE); the other papers' families
+                                    # are in suite/models/build.py's dispatch
     posterior: Posterior = field(default_factory=Posterior)
     decoder: Decoder = field(default_factory=Decoder)
     regulariser: Regulariser = field(default_factory=Regulariser)
@@ -308,8 +309,8 @@ class TrainConfig:
     valid_samples: int = 10         # importance samples for the validation NLL (model selection)
     valid_sentences: int | None = None
     max_len: int = 200              # longer texts are truncated
-    # PreFB (Li et al. 2019): start from the encoder, word embedding and posterior mean of the DAE trained
-    # on the same dataset at the same budget and seed.
+    # Start from another row's trained weights, same dataset, budget and seed: PreFB (Li et al. 2019) from the
+    # DAE's encoder, word embedding and posterior mean; AMI's rows from the networks they build on.
     init_from: str | None = None
     # Figure 2: gradient norms w.r.t. e on the test set at every validation (None: all test sentences).
     track_gradients: bool = False

@@ -12,15 +12,14 @@ import torch
 from suite.config import Coupling
 from suite.data.batching import Batch
 from suite.models.autoencoder import LatentPath, TextAutoencoder
+from suite.models.regularisers import KERNEL_SCALES
 from suite.models.wrapping import WrapsBase
-
-RQ_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 
 def rational_quadratic_distance(h: torch.Tensor, target: torch.Tensor, c: float) -> torch.Tensor:
     """-sum_s s*C / (s*C + ||h - target||^2) per row; bounded, so far-apart pairs get small gradients."""
     squared = (h - target).pow(2).sum(-1)
-    return -sum(s * c / (s * c + squared) for s in RQ_SCALES)
+    return -sum(s * c / (s * c + squared) for s in KERNEL_SCALES)
 
 
 def euclidean_distance(h: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -26,14 +26,7 @@ from suite.models.autoencoder import ForwardPass, LatentPath, signal_mlp
 from suite.models.coupling import Coupled
 from suite.models.decoder import SignalGRUDecoder
 from suite.models.encoder import BiGRUEncoder
-from suite.models.posteriors import DiagGaussian, GaussianPosterior
-
-
-def gaussian_kl(q: DiagGaussian, p: DiagGaussian) -> torch.Tensor:
-    """Closed-form KL(q || p) between diagonal Gaussians, summed over dimensions: (B, d) -> (B,)."""
-    variance_ratio = (q.scale / p.scale).pow(2)
-    mean_term = ((q.loc - p.loc) / p.scale).pow(2)
-    return 0.5 * (variance_ratio + mean_term - 1 - variance_ratio.log()).sum(-1)
+from suite.models.posteriors import DiagGaussian, GaussianPosterior, gaussian_kl
 
 
 class PostEncoder(nn.Module):

@@ -18,9 +18,8 @@ import torch
 from torch import nn
 
 from suite.data.dialogue import PairBatch
-from suite.models.cvae import gaussian_kl
 from suite.models.mixture_prior import softplus_log_variance_gaussian
-from suite.models.posteriors import DiagGaussian
+from suite.models.posteriors import DiagGaussian, gaussian_kl
 from suite.models.stepwise import (
     ContextEncoder,
     StackedLSTM,

@@ -12,8 +12,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from suite.models.cvae import gaussian_kl  # closed-form KL between diagonal Gaussians (broadcasting)
-from suite.models.posteriors import DiagGaussian, gaussian_log_prob
+from suite.models.posteriors import DiagGaussian, gaussian_kl, gaussian_log_prob
 
 
 class GaussianMixture:

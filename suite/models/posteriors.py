@@ -75,6 +75,13 @@ class DiagGaussian:
         return self.loc
 
 
+def gaussian_kl(q: DiagGaussian, p: DiagGaussian) -> torch.Tensor:
+    """Closed-form KL(q || p) between diagonal Gaussians, summed over dimensions: (B, d) -> (B,)."""
+    variance_ratio = (q.scale / p.scale).pow(2)
+    mean_term = ((q.loc - p.loc) / p.scale).pow(2)
+    return 0.5 * (variance_ratio + mean_term - 1 - variance_ratio.log()).sum(-1)
+
+
 class GaussianPosterior(nn.Module):
     """mean = W_mu e + b, std = exp(W_s e + b), as in the released code."""
 

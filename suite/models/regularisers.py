@@ -10,7 +10,9 @@ import torch
 from suite.config import Regulariser
 from suite.models.posteriors import Draw
 
-IMQ_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+# The seven scales s of the released codes' inverse multiquadratic kernels, C / (C + d^2) with C = base x s:
+# WAE's MMD here, the coupling's rational-quadratic distance in coupling.py.
+KERNEL_SCALES = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 
 def kl_penalty(posterior, draw: Draw, prior, kl_weight: float):
@@ -41,7 +43,7 @@ def mmd_imq(x: torch.Tensor, y: torch.Tensor, base: float = 2.0) -> torch.Tensor
     off_diagonal = 1 - torch.eye(n, dtype=x.dtype, device=x.device)
     xx, yy, xy = squared_distances(x, x), squared_distances(y, y), squared_distances(x, y)
     total = x.new_zeros(())
-    for scale in IMQ_SCALES:
+    for scale in KERNEL_SCALES:
         c = base * d * scale
         within = ((c / (c + xx) + c / (c + yy)) * off_diagonal).sum() / (n * n - n)
         total = total + within - 2.0 * (c / (c + xy)).sum() / (n * n)

@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 from suite.data.dialogue import PairBatch
-from suite.models.cvae import gaussian_kl
 from suite.models.mixture_prior import GaussianHead
+from suite.models.posteriors import gaussian_kl
 from suite.models.stepwise import (
     ContextEncoder,
     ResponseEncoder,

@@ -1,6 +1,8 @@
-"""The training loop of the Coupled-VAE setup (../shared/METRICS.md, 'Details of the released code worth matching').
+"""The iteration-counted training loop: the Coupled-VAE setup (../shared/METRICS.md, 'Details of the released code
+worth matching'), which VMED's rows (RMSProp, validation BLEU) and AMI's Transformers (Noam schedule) also run.
 
-Per iteration: KL weight from the annealing schedule, one Adam step with norm clipping; every
+Per iteration: KL weight from the annealing schedule, one optimiser step (PaperAdam, or VMED's ReleasedRMSProp)
+with its clipping; every
 `valid_every` iterations the validation NLL (N = 10 importance samples), or the dialogue rows' validation BLEU
 (`select_by`), selects the best weights; after
 `lr_decay_start`, the learning rate halves every `lr_decay_every` iterations (or follows the Transformer's Noam

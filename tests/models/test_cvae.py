@@ -12,8 +12,8 @@ from suite.data.dialogue import pair_corpus
 from suite.data.vocab import EOS, GO, UNK
 from suite.evaluation.dialogue import evaluate_responses
 from suite.evaluation.likelihood import evaluate_likelihood, sentence_scores
-from suite.models.cvae import CVAE, CoupledCVAE, GRUEncoderDecoder, build_dialogue_model, gaussian_kl
-from suite.models.posteriors import DiagGaussian
+from suite.models.cvae import CVAE, CoupledCVAE, GRUEncoderDecoder, build_dialogue_model
+from suite.models.posteriors import DiagGaussian, gaussian_kl
 from suite.training.optim import embedding_holders, shared_embedding
 from suite.training.trainer import Trainer
 

@@ -4,10 +4,9 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from suite.models.cvae import gaussian_kl
 from suite.models.dnc_memory import MemoryAccess, MemoryState, allocation_weights, content_weights
 from suite.models.mixture_prior import GaussianMixture
-from suite.models.posteriors import DiagGaussian
+from suite.models.posteriors import DiagGaussian, gaussian_kl
 
 
 def monte_carlo_kl(q: DiagGaussian, g: GaussianMixture, n: int = 200_000) -> torch.Tensor:
