@@ -293,7 +293,7 @@ class TrainConfig:
     # (context) or backward (response) network reads, then by its target. "shuffled-once": one permutation for the
     # whole run, the same full batches every epoch (the remainder left out), as the Stochastic WAE code slices its
     # once-shuffled corpus. "sampled": each batch drawn at random with replacement, as the VMED code draws them.
-    batches: str = "length-grouped"
+    batches: str = "shuffled"
     lr: float = 1e-3
     betas: tuple[float, float] = (0.9, 0.999)
     iterations: int = 60000
@@ -488,7 +488,7 @@ class EpochAdamConfig:
     min_lr: float = 1e-5
     epochs: int = 20
     clip_value: float = 5.0
-    batches: str = "length-grouped"  # as TrainConfig.batches
+    batches: str = "shuffled"       # as TrainConfig.batches
     max_len: int = 19               # 20 tokens with <eos>: the released `num_tokens`
     kl_anneal: SigmoidAnneal | ConstantKL | None = None
     word_dropout: WordDropout | None = None
