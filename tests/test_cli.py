@@ -156,7 +156,7 @@ def test_claims_uses_finished_runs_only_unless_asked_to_train(tmp_path):
 
 
 @pytest.mark.parametrize("model, expected", [("vmed-k1", {"bleu1", "bleu4", "a_glove", "nll_bound"}),
-                                             ("dae", {"nll", "kl", "ppl", "rec"})])
+                                             ("coupled-vae", {"nll", "mi", "bleu1", "grad_h"})])
 def test_run_measures_the_models_own_metrics_by_default(monkeypatch, tmp_path, model, expected):
     """VMED reports no NLL/KL/PPL: a default of the likelihood metrics left its run with an empty table."""
     asked = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 
 import torch
@@ -58,9 +59,11 @@ class Corpus:
     splits: dict[str, SentenceSet]
     checksum: str
     stand_in: bool = False
-    # Every sentence of the corpus as raw word tokens, where a paper's corpus statistics read the text itself rather
-    # than what the models see (SNLI: the released evaluate_latent_space.py reads snli_sentences_all.txt)
-    reference_sentences: list[list[str]] | None = None
+    # Unigram counts and sentence count of the corpus's own text, where a paper's corpus statistics read the text
+    # itself rather than what the models see (SNLI: every sentence whole, as the released evaluate_latent_space.py
+    # reads snli_sentences_all.txt)
+    reference_unigrams: Counter | None = None
+    reference_sentences: int = 0
 
     @classmethod
     def from_tokens(cls, name: str, tokens: dict[str, list[list[str]]], raw_texts: list[bytes],

@@ -34,8 +34,11 @@ _FILTER = str.maketrans({c: " " for c in KERAS_FILTERS})
 
 def tokenize(sentence: str, max_tokens: int = MAX_TOKENS) -> list[str]:
     """The released `tokenize_sequence`: NLTK word tokens, the first `max_tokens`, through Keras's text filter."""
-    words = " ".join(WORDS.tokenize(sentence)[:max_tokens])
-    return words.lower().translate(_FILTER).split()
+    return keras_filtered(WORDS.tokenize(sentence), max_tokens)
+
+
+def keras_filtered(words: list[str], max_tokens: int = MAX_TOKENS) -> list[str]:
+    return " ".join(words[:max_tokens]).lower().translate(_FILTER).split()
 
 
 def read_sentences(paths: list[Path]) -> tuple[list[str], list[bytes]]:
@@ -79,7 +82,8 @@ def ranked_vocab(sentences: list[list[str]], size: int) -> Vocab:
 
 def snli_corpus(sentences: list[str], raws: list[bytes]) -> Corpus:
     np.random.RandomState(SHUFFLE_SEED).shuffle(sentences)
-    tokens = [tokenize(s) for s in sentences]
+    words = [WORDS.tokenize(s) for s in sentences]
+    tokens = [keras_filtered(w) for w in words]
     keep = [i for i, t in enumerate(tokens) if t]
     tokens = [tokens[i] for i in keep]
     vocab = ranked_vocab(tokens, VOCAB_SIZE)
@@ -87,8 +91,8 @@ def snli_corpus(sentences: list[str], raws: list[bytes]) -> Corpus:
     valid, test = sklearn_split(len(rest), 0.5, SPLIT_SEED)
     index = {"train": train, "valid": rest[valid], "test": rest[test]}
     splits = {split: SentenceSet.from_lists([vocab.encode(tokens[i]) for i in index[split]]) for split in SPLITS}
-    whole = [WORDS.tokenize(sentences[i]) for i in keep]        # neither cut at 20 tokens nor filtered
-    return Corpus("snli", vocab, splits, checksum(raws), reference_sentences=whole)
+    whole = Counter(w for i in keep for w in words[i])          # neither cut at 20 tokens nor filtered
+    return Corpus("snli", vocab, splits, checksum(raws), reference_unigrams=whole, reference_sentences=len(keep))
 
 
 def load_snli(data_dir: Path | None) -> Corpus:

@@ -52,6 +52,9 @@ def evaluate_generated_responses(model, pairs: PairSet, vocab: Vocab, cfg: EvalC
 
 
 def evaluate_reference_responses(corpus: Corpus, cfg: EvalConfig) -> dict:
-    """The Test Set row: the same statistics over the reference responses of the test split."""
+    """The Test Set row: the same statistics over the reference responses of the test split, whole where the
+    corpus keeps them (as BLEU reads them), else as decoded."""
     pairs = corpus.splits["test"].subset(cfg.test_sentences)
+    if pairs.reference_texts is not None:
+        return diversity(pairs.reference_texts)
     return diversity([corpus.vocab.decode(pairs.responses.sentence(i).tolist()) for i in range(len(pairs))])

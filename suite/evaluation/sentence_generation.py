@@ -11,7 +11,7 @@ from suite.config import EvalConfig
 from suite.data.corpus import Corpus, SentenceSet
 from suite.data.vocab import Vocab
 from suite.evaluation.fluency import fluency_lm, lm_corpus
-from suite.metrics.diversity import unigram_entropy
+from suite.metrics.diversity import counts_entropy, unigram_entropy
 from suite.metrics.nltk_bleu import nltk_corpus_bleu
 from suite.metrics.unigram_kl import average_length, unigram_kl
 from suite.models import device_of
@@ -62,27 +62,28 @@ def prior_samples(model, vocab: Vocab, n: int, max_len: int, mask_unk: bool) -> 
     return out
 
 
-def corpus_sentences(corpus: Corpus, max_len: int) -> list[list[str]]:
-    """The text the samples are held to: the corpus's own sentences where it keeps them (SNLI: every sentence, raw
-    NLTK tokens, as the released evaluate_latent_space.py reads snli_sentences_all.txt), else the training
-    sentences as the models see them (at most `max_len` words)."""
-    if corpus.reference_sentences is not None:
-        return corpus.reference_sentences
-    return texts(corpus.splits["train"], corpus.vocab, max_len)
+def corpus_unigrams(corpus: Corpus, max_len: int) -> tuple[Counter, int]:
+    """Unigram counts and sentence count of the text the samples are held to: the corpus's own where it keeps them
+    (SNLI: every sentence, whole NLTK tokens, as the released evaluate_latent_space.py reads
+    snli_sentences_all.txt), else the training sentences as the models see them (at most `max_len` words)."""
+    if corpus.reference_unigrams is not None:
+        return corpus.reference_unigrams, corpus.reference_sentences
+    train = texts(corpus.splits["train"], corpus.vocab, max_len)
+    return Counter(w for text in train for w in text), len(train)
 
 
 def evaluate_prior_statistics(model, corpus: Corpus, cfg: EvalConfig, max_len: int) -> dict:
-    """PPL under the fluency LM, UniKL against the unigrams of the corpus's sentences (`corpus_sentences`; tokens
-    they lack are skipped, as released), Entropy and AvgLen of `dist_samples` greedy decodes of z ~ N(0, I)."""
+    """PPL under the fluency LM, UniKL against the corpus's unigrams (`corpus_unigrams`; tokens it lacks are
+    skipped, as released), Entropy and AvgLen of `dist_samples` greedy decodes of z ~ N(0, I)."""
     samples = prior_samples(model, corpus.vocab, cfg.dist_samples, cfg.decode_max_len, cfg.mask_unk)
     lm, _ = fluency_lm(lm_corpus())
-    reference = Counter(w for text in corpus_sentences(corpus, max_len) for w in text)
+    reference, _ = corpus_unigrams(corpus, max_len)
     return {"ppl": lm.perplexity(samples), "unikl": unigram_kl(samples, reference),
             "entropy": unigram_entropy(samples), "avglen": average_length(samples),
             "empty_samples": sum(not s for s in samples), "examples": [" ".join(s) for s in samples[:10]]}
 
 
 def evaluate_sentence_corpus(corpus: Corpus, max_len: int) -> dict:
-    """The Corpus row: Entropy and AvgLen of the sentences the samples are held to (`corpus_sentences`)."""
-    sentences = corpus_sentences(corpus, max_len)
-    return {"entropy": unigram_entropy(sentences), "avglen": average_length(sentences)}
+    """The Corpus row: Entropy and AvgLen of the text the samples are held to (`corpus_unigrams`)."""
+    unigrams, sentences = corpus_unigrams(corpus, max_len)
+    return {"entropy": counts_entropy(unigrams), "avglen": sum(unigrams.values()) / sentences if sentences else 0.0}

@@ -14,7 +14,11 @@ def distinct_n(texts: list[list[str]], n: int) -> float:
 def ngram_entropy(texts: list[list[str]], n: int) -> float:
     """Entropy (nats) of the empirical distribution of the n-grams of all texts together: AMI's Ent-n (Zhang et al.
     2018); 0 without n-grams."""
-    counts = Counter(tuple(text[i:i + n]) for text in texts for i in range(len(text) - n + 1))
+    return counts_entropy(Counter(tuple(text[i:i + n]) for text in texts for i in range(len(text) - n + 1)))
+
+
+def counts_entropy(counts: Counter) -> float:
+    """Entropy (nats) of the empirical distribution given by `counts`; 0 when empty."""
     total = sum(counts.values())
     return 0.0 - sum(c / total * math.log(c / total) for c in counts.values()) if total else 0.0
 

@@ -42,7 +42,9 @@ class ReleasedRMSProp:
         grads = [self.params[i].grad for i in held]
         norms = torch._foreach_norm(grads)
         if self.clip_norm is not None:
-            torch._foreach_mul_(grads, [self.clip_norm / n.clamp(min=self.clip_norm) for n in norms])
+            # a true division (`number / tensor` would multiply by a rounded reciprocal)
+            torch._foreach_mul_(grads, [torch.full_like(n, self.clip_norm) / n.clamp(min=self.clip_norm)
+                                        for n in norms])
         rho, mu, eps = self.settings.decay, self.settings.momentum, self.settings.epsilon
         mean_square, momentum = [self.mean_square[i] for i in held], [self.momentum[i] for i in held]
         torch._foreach_mul_(mean_square, rho)

@@ -45,15 +45,14 @@ def test_snli_unique_sentences_are_lowercased_shuffled_and_split_90_5_5(tmp_path
     assert "guitar" in words and "Guitar" not in words and '"' not in "".join(words)
 
 
-def test_snli_keeps_every_sentence_whole_for_the_corpus_statistics(tmp_path):
+def test_snli_counts_every_sentence_whole_for_the_corpus_statistics(tmp_path):
     write_snli(tmp_path)
     corpus = load_snli(tmp_path)
-    whole = corpus.reference_sentences
-    assert len(whole) == sum(len(s) for s in corpus.splits.values())      # every split, as snli_sentences_all.txt
-    premise = ['a', 'man', 'number', '0-0', 'plays', 'the', '``', 'guitar', "''", ',', 'outside', '.']
-    assert premise in whole                                   # raw NLTK tokens: the Keras filter did not run
+    assert corpus.reference_sentences == sum(len(s) for s in corpus.splits.values())   # as snli_sentences_all.txt
+    unigrams = corpus.reference_unigrams
+    assert unigrams["``"] == unigrams["''"] == 60 and unigrams["("] == 30      # raw NLTK tokens: no Keras filter
     (tmp_path / SNLI_FILES[0]).write_text(json.dumps({"sentence1": " ".join(["w"] * 30), "sentence2": "b"}) + "\n")
-    assert ["w"] * 30 in load_snli(tmp_path).reference_sentences              # not cut at 20 tokens
+    assert load_snli(tmp_path).reference_unigrams["w"] == 30                   # not cut at 20 tokens
 
 
 def test_sklearn_split_matches_its_sizes_and_is_a_partition():

@@ -2,11 +2,19 @@
 gold response + 2 steps, the first of which predicts <go>; scores are averaged per batch over the pairs the
 released loop scores (a short last batch re-scores pairs of the final full window)."""
 
+import pytest
 import torch
+from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 
 from suite.data.dialogue import PairSet
 from suite.data.vocab import Vocab
-from suite.evaluation.vmed_responses import ScoredBatch, decoding_batches, greedy_responses, mean_over_batches
+from suite.evaluation.vmed_responses import (
+    ScoredBatch,
+    decoding_batches,
+    greedy_responses,
+    mean_over_batches,
+    validation_bleu,
+)
 
 VOCAB = Vocab.build([["hi", "there"]])
 
@@ -53,3 +61,26 @@ def test_responses_stop_at_their_batchs_decoding_length():
     batches = greedy_responses(Babbler(), pairs, VOCAB, batch_size=2, past_gold=2, mask_unk=False, max_len=20)
     assert [[len(r) for r in b.responses] for b in batches] == [[3, 3], [5, 5]]
     assert [[len(g) for g in b.golds] for b in batches] == [[1, 1], [3, 2]]
+
+
+class PostParrot(torch.nn.Module):
+    """Answers each context with its own post."""
+
+    def __init__(self):
+        super().__init__()
+        self.anchor = torch.nn.Parameter(torch.zeros(1))
+
+    def respond(self, batch, max_len, mask_unk):
+        return [batch.post.words[b, :batch.post.lengths[b]].tolist()[:max_len] for b in range(len(batch))]
+
+
+def test_validation_bleu_is_the_released_mean_of_batch_means_with_the_short_last_batch():
+    words = Vocab.build([["the", "cat", "sat", "on", "a", "mat", "dog", "ran"]])
+    posts = ["the cat sat", "a dog ran", "the dog sat on a mat", "a cat", "the mat"]
+    golds = ["the cat sat on a mat", "a dog sat", "the dog ran", "a cat sat on the mat", "a mat"]
+    pairs = PairSet.from_lists([words.encode(p.split()) for p in posts], [words.encode(g.split()) for g in golds])
+    score = [sentence_bleu([g.split()], p.split(), smoothing_function=SmoothingFunction().method7)
+             for p, g in zip(posts, golds, strict=True)]
+    # batches of 2: pairs (0, 1), (2, 3), then the final 2 pairs (3, 4) of which the first, pair 3, is scored
+    expected = ((score[0] + score[1]) / 2 + (score[2] + score[3]) / 2 + score[3]) / 3
+    assert validation_bleu(PostParrot(), pairs, words, batch_size=2, past_gold=2, max_len=20) == pytest.approx(expected)

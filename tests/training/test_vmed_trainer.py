@@ -1,5 +1,7 @@
-"""Which validated weights a run keeps: the lowest validation NLL, or, for VMED's rows, the best BLEU-4 of greedy
-validation responses after `select_after` iterations (the released qa_task.py: every 100, from 2,000 on)."""
+"""The trainer under VMED's train config: which validated weights a run keeps (the lowest validation NLL, or, for
+VMED's rows, the best BLEU-4 of greedy validation responses after `select_after` iterations, as the released
+qa_task.py: every 100, from 2,000 on), the released RMSProp (also across a checkpoint), and epoch-step annealing
+over the run's own training pairs."""
 
 import pytest
 import torch
@@ -110,3 +112,27 @@ def test_epoch_step_annealing_counts_epochs_over_the_runs_training_pairs():
     for trainer.iteration in (3, 4, 7, 8, 40):
         weights.append(trainer.kl_weight())
     assert weights == pytest.approx([0.0, 0.1, 0.1, 0.2, 1.0])
+
+
+def test_a_run_killed_after_its_first_checkpoint_resumes_to_the_same_weights(monkeypatch, tmp_path):
+    """RMSProp's mean square and momentum go through the checkpoint file and back (torch.save, then read_torch)."""
+    corpus = tiny_pairs()
+    cfg = DialogueTrainConfig(batch_size=8, iterations=4, finish_epoch=False, kl_anneal=None, valid_every=2,
+                              batches="sampled", lr=1e-2, rmsprop=TFRMSProp())
+    straight = Trainer(tiny_seq2seq(corpus), corpus, cfg, seed=0).run().best_state
+
+    save = trainer_module.save_checkpoint
+
+    def save_then_die(trainer, **extra):
+        save(trainer, **extra)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(trainer_module, "save_checkpoint", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(tiny_seq2seq(corpus), corpus, cfg, seed=0, checkpoint=tmp_path / "c.pt", key={"k": 1}).run()
+    monkeypatch.setattr(trainer_module, "save_checkpoint", save)
+    resumed = Trainer(tiny_seq2seq(corpus), corpus, cfg, seed=0, checkpoint=tmp_path / "c.pt", key={"k": 1})
+    state = resumed.run().best_state
+    assert resumed.optimizer.mean_square[0].ne(1).any()
+    for name in straight:
+        torch.testing.assert_close(state[name], straight[name], rtol=0, atol=0)
