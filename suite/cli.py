@@ -353,6 +353,8 @@ def run_command(model_id, dataset, metrics, options: Options):
                                   if e["settings"].get("note")):
             click.echo(f"Note: {note}")
         _echo(f"record: {spec.directory / 'record.json'}")
+    for other in registry.rows_named(model_id, except_model=model_id):
+        _echo(f"note: this ran model {model_id!r}; {other}")
 
 
 @main.command("figure")

@@ -93,8 +93,19 @@ def load():
 def get_model(model_id: str) -> ModelEntry:
     load()
     if model_id not in MODELS:
+        rows = rows_named(model_id)
+        if rows:
+            raise SuiteError(f"unknown model: {model_id!r} is a row id, not a model id: {'; '.join(rows)}")
         raise unknown("model", model_id, MODELS)
     return MODELS[model_id]
+
+
+def rows_named(row_id: str, except_model: str | None = None) -> list[str]:
+    """'<table>'s row <row_id> runs model <id>' for each table row so named whose model is not `except_model`: a
+    row id need not be its model's id (VMED's row `cvae` runs `vmed-cvae`; model `cvae` is the Coupled-CVAE)."""
+    load()
+    return [f"{e.table}'s row {e.row!r} runs model {e.model!r}" for e in ROWS.values()
+            if e.row == row_id and e.model is not None and e.model != except_model]
 
 
 def row_entry(table_id: str, row_id: str) -> RowEntry:

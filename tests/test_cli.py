@@ -45,6 +45,7 @@ def test_list_says_where_each_absent_dataset_goes_and_how_to_get_it(tmp_path):
     (("table", "coupled-1"), "choose one with --dataset"),
     (("table", "coupled-1", "--dataset", "yelp"), "--data-dir"),
     (("run", "vea", "--dataset", "ptb"), "unknown model: 'vea' (did you mean vae"),
+    (("run", "ami", "--dataset", "chitchat"), "a row id, not a model id: ami-dialog's row 'ami' runs model 'transfor"),
     (("run", "vmed-k1", "--dataset", "chitchat", "--budget", "full"), "GoogleNews-vectors-negative300.bin not found"),
     (("run", "vae", "--dataset", "ptb", "--metrics", "nl"), "unknown metric: 'nl' (did you mean nll"),
     (("interpolate", "--models", ","), "--models names nothing"),
@@ -171,3 +172,12 @@ def test_run_measures_the_models_own_metrics_by_default(monkeypatch, tmp_path, m
     result = CliRunner().invoke(main, ["run", model, "--dataset", dataset, "--results-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert expected <= asked[0]
+
+
+def test_run_notes_when_its_model_id_is_also_another_models_row_id(monkeypatch, tmp_path):
+    monkeypatch.setattr(cli.LocalExecutor, "run", lambda self, specs, metrics, echo=print: [
+        {"status": "trained", "metrics": {}, "evaluations": {}} for _ in specs])
+    monkeypatch.setattr(cli, "finished", lambda spec: False)
+    result = CliRunner().invoke(main, ["run", "cvae", "--dataset", "chitchat", "--results-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "note: this ran model 'cvae'; vmed-1's row 'cvae' runs model 'vmed-cvae'" in result.output
