@@ -50,7 +50,7 @@ class MemoryEncoder(nn.Module):
         return state
 
 
-class MemoryDecoder(StepwiseResponder):
+class MemoryEncoderDecoder(StepwiseResponder):
     """The part DNC and VMED share: encoding, and one controller step with its memory access and output."""
 
     def __init__(self, vocab_size: int, emb_dim: int, hidden: int, layers: int, slots: int, width: int,
@@ -74,7 +74,7 @@ class MemoryDecoder(StepwiseResponder):
         return logits, {"h": h, "c": c, "memory": memory}
 
 
-class DNCEncoderDecoder(MemoryDecoder):
+class DNCEncoderDecoder(MemoryEncoderDecoder):
     def __init__(self, vocab_size: int, emb_dim: int, hidden: int, layers: int, slots: int, width: int):
         super().__init__(vocab_size, emb_dim, hidden, layers, slots, width, heads=1, input_dim=width)
         initialise_as_released(self)
@@ -84,7 +84,7 @@ class DNCEncoderDecoder(MemoryDecoder):
         return logits, state, None
 
 
-class VMED(MemoryDecoder):
+class VMED(MemoryEncoderDecoder):
     likelihood = "elbo"
     per_step_posterior = True
 
