@@ -26,7 +26,7 @@ from suite.models.decoder import real_targets, summed_nll
 from suite.models.greedy import greedy_decode
 from suite.models.layer_norm_lstm import LayerNormLSTM, at_last_step, reverse_each
 from suite.models.posteriors import GaussianPosterior, PointPosterior, StandardNormal
-from suite.models.regularisers import kl_penalty, wae_penalty
+from suite.models.regularisers import kl_penalty, stochastic_wae_penalty
 
 SENTENCE_FAMILIES = ("lstm-ae", "lstm-ed")
 
@@ -145,7 +145,7 @@ def regulariser(cfg: ModelConfig):
     if family == "kl":
         return kl_penalty
     if family == "mmd":
-        return wae_penalty(cfg.regulariser)
+        return stochastic_wae_penalty(cfg.regulariser)
     raise ValueError(f"unknown regulariser {family!r} for an LSTM autoencoder")
 
 

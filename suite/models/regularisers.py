@@ -78,7 +78,7 @@ def kl_to_own_mean(posterior) -> torch.Tensor:
     return (0.5 * (scale.pow(2) - 1) - scale.log()).sum(-1)
 
 
-def wae_penalty(cfg):
+def stochastic_wae_penalty(cfg):
     """Stochastic WAE (released code): λ_WAE · MMD(codes, prior samples) with the IMQ kernel at the config's base,
     plus λ_KL · the auxiliary KL for a Gaussian encoder (WAE-S; λ_KL = 0 leaves σ to collapse)."""
     def penalty(posterior, draw: Draw, prior, kl_weight: float):

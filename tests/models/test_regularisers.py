@@ -54,7 +54,7 @@ def test_kl_and_free_bits_penalties():
     assert float(penalty) == pytest.approx(float(terms["kl_free_bits"]))
 
 
-def test_the_wae_penalty_is_weighted_mmd_against_as_many_prior_samples_plus_the_annealed_kl():
+def test_the_coupled_vae_codes_wae_penalty_is_weighted_mmd_against_as_many_prior_samples_plus_the_annealed_kl():
     q, prior = DiagGaussian(torch.tensor([[0.0, 2.0], [0.1, 0.0], [1.0, -1.0]]), torch.ones(3, 2)), StandardNormal(2)
     draw = q.rsample()
     torch.manual_seed(3)
