@@ -26,7 +26,7 @@ from pathlib import Path
 
 from suite.data.corpus import SPLITS, Corpus, checksum
 from suite.data.dialogue import PairSet
-from suite.data.snli import WORDS, ranked_vocab, tokenize
+from suite.data.snli import WORDS, keras_filtered, ranked_vocab
 from suite.errors import DataMissing, SuiteError
 
 FILES = {"train": "dailydialog/train/dialogues_train.txt",
@@ -41,7 +41,14 @@ SOURCE = ("copy the authors' de-duplicated CSVs (HareeshBahuleyan/probabilistic_
 VOCAB_SIZE = 20000
 EOU = "__eou__"
 
-TextPair = tuple[str, str]
+Tokenized = tuple[list[str], list[str]]     # (the model's tokens, as `tokenize`; the whole NLTK tokens BLEU reads)
+TokenPair = tuple[Tokenized, Tokenized]
+
+
+def tokenized(text: str) -> Tokenized:
+    """One NLTK pass for both readings of an utterance: the model's (first 20, Keras-filtered) and BLEU's (whole)."""
+    words = WORDS.tokenize(text)
+    return keras_filtered(words), words
 
 
 def released_clean(utterance: str) -> str:
@@ -51,31 +58,30 @@ def released_clean(utterance: str) -> str:
     return re.sub(r"[a-z]*\d+.?\d*%?", " NUM ", text.strip())
 
 
-def dialogue_pairs(line: str) -> list[TextPair]:
-    utterances = [released_clean(u) for u in line.split(EOU)]
-    utterances = [u for u in utterances if tokenize(u)]       # one left with no word is skipped, not paired
+def dialogue_pairs(line: str) -> list[TokenPair]:
+    utterances = [tokenized(released_clean(u)) for u in line.split(EOU)]
+    utterances = [u for u in utterances if u[0]]       # one left with no word is skipped, not paired
     return [(utterances[t - 1], utterances[t]) for t in range(1, len(utterances))]
 
 
-def csv_pairs(text: str, path: str) -> list[TextPair]:
+def csv_pairs(text: str, path: str) -> list[TokenPair]:
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or rows[0][:2] != ["line", "reply"] or any(len(row) < 2 for row in rows[1:]):
         raise SuiteError(f"{path}: not the released CSV (a header 'line,reply', then two columns a row)")
-    return [(row[0], row[1]) for row in rows[1:]]
+    return [(tokenized(row[0]), tokenized(row[1])) for row in rows[1:]]
 
 
-def dailydialog_corpus(pairs: dict[str, list[TextPair]], raws: list[bytes], deduplicate: bool,
+def dailydialog_corpus(pairs: dict[str, list[TokenPair]], raws: list[bytes], deduplicate: bool,
                        files: dict[str, str]) -> Corpus:
-    tokens = {split: [(tokenize(a), tokenize(b), b) for a, b in pairs[split]] for split in SPLITS}
-    tokens = {split: [p for p in split_tokens if p[0] and p[1]] for split, split_tokens in tokens.items()}
+    pairs = {split: [(a, b) for a, b in pairs[split] if a[0] and b[0]] for split in SPLITS}
     if deduplicate:                  # valid and test de-duplicated against train, as the paper's released splits
-        seen = {(tuple(a), tuple(b)) for a, b, _ in tokens["train"]}
+        seen = {(tuple(a[0]), tuple(b[0])) for a, b in pairs["train"]}
         for split in ("valid", "test"):
-            tokens[split] = [p for p in tokens[split] if (tuple(p[0]), tuple(p[1])) not in seen]
-    vocab = ranked_vocab([u for split in SPLITS for a, b, _ in tokens[split] for u in (a, b)], VOCAB_SIZE)
-    splits = {split: PairSet.from_lists([vocab.encode(a) for a, _, _ in tokens[split]],
-                                        [vocab.encode(b) for _, b, _ in tokens[split]],
-                                        reference_texts=[WORDS.tokenize(reply) for _, _, reply in tokens[split]])
+            pairs[split] = [(a, b) for a, b in pairs[split] if (tuple(a[0]), tuple(b[0])) not in seen]
+    vocab = ranked_vocab([u[0] for split in SPLITS for pair in pairs[split] for u in pair], VOCAB_SIZE)
+    splits = {split: PairSet.from_lists([vocab.encode(a[0]) for a, _ in pairs[split]],
+                                        [vocab.encode(b[0]) for _, b in pairs[split]],
+                                        reference_texts=[b[1] for _, b in pairs[split]])
               for split in SPLITS}
     for split, pair_set in splits.items():
         if not len(pair_set):

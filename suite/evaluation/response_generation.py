@@ -34,17 +34,23 @@ def diversity(responses: list[list[str]]) -> dict:
             "dist2": distinct_per_token(responses, 2), "dist2_within": distinct_n(responses, 2)}
 
 
+def reference_responses(pairs: PairSet, vocab: Vocab, max_len: int | None = None) -> list[list[str]]:
+    """Each pair's reference response: the whole reply where the corpus keeps it (wae-2, as the released `predict`
+    scores against it), else its decoded ids, the first `max_len` of them."""
+    if pairs.reference_texts is not None:
+        return pairs.reference_texts
+    return [vocab.decode(pairs.responses.sentence(i).tolist()[:max_len]) for i in range(len(pairs))]
+
+
 @torch.no_grad()
 def evaluate_generated_responses(model, pairs: PairSet, vocab: Vocab, cfg: EvalConfig, max_len: int) -> dict:
     model.eval()
     pairs = pairs.subset(cfg.test_sentences)
-    responses, references = [], []
+    responses, references = [], reference_responses(pairs, vocab, max_len)
     for index in bar(torch.arange(len(pairs)).split(BATCH), desc="responses"):
         batch = pairs.batch(index, max_len).to(device_of(model))
         z = model.posterior(batch).rsample().z
         responses += [vocab.decode(ids) for ids in model.greedy(z, cfg.decode_max_len, cfg.mask_unk)]
-        references += [pairs.reference_texts[int(i)] if pairs.reference_texts is not None
-                       else vocab.decode(pairs.responses.sentence(int(i)).tolist()[:max_len]) for i in index]
     examples = [{"context": " ".join(vocab.decode(pairs.posts.sentence(i).tolist())), "gold": " ".join(references[i]),
                  "response": " ".join(responses[i])} for i in range(min(5, len(pairs)))]
     return {"bleu2": nltk_corpus_bleu(responses, references, 2), "bleu4": nltk_corpus_bleu(responses, references, 4),
@@ -54,7 +60,4 @@ def evaluate_generated_responses(model, pairs: PairSet, vocab: Vocab, cfg: EvalC
 def evaluate_reference_responses(corpus: Corpus, cfg: EvalConfig) -> dict:
     """The Test Set row: the same statistics over the reference responses of the test split, whole where the
     corpus keeps them (as BLEU reads them), else as decoded."""
-    pairs = corpus.splits["test"].subset(cfg.test_sentences)
-    if pairs.reference_texts is not None:
-        return diversity(pairs.reference_texts)
-    return diversity([corpus.vocab.decode(pairs.responses.sentence(i).tolist()) for i in range(len(pairs))])
+    return diversity(reference_responses(corpus.splits["test"].subset(cfg.test_sentences), corpus.vocab))
