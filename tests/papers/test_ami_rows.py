@@ -1,10 +1,20 @@
 """The AMI rows' full-budget setup is supplement B.1's (and the authors' code's where B.1 is silent); reduced
-budgets derive from it."""
+budgets derive from it; the AMI row runs end to end on PersonaChat files as a user supplies them."""
 
-from suite import registry
+import json
+import math
+
+import pytest
+
+from suite import progress, registry
 from suite.budgets import BUDGETS
 from suite.data.datasets import get_dataset
 from suite.data.dialogue import HISTORY
+from suite.data.personachat import FILES as PERSONACHAT_FILES
+from suite.data.personachat import load_personachat
+from suite.gate import metrics_of
+from suite.runner import RunSpec, run_model
+from suite.tables import get_table
 
 
 def config(model_id: str, budget: str = "full", dataset: str = "personachat"):
@@ -50,3 +60,31 @@ def test_reduced_budgets_shrink_and_compress_the_setup():
 
 def test_chitchat_stands_in_for_personachat():
     assert "personachat" in get_dataset("chitchat").stands_in_for
+
+
+@pytest.fixture()
+def personachat_dir(tmp_path, monkeypatch):
+    """PersonaChat in ParlAI's `self_original` text format, as a user supplies it."""
+    monkeypatch.setattr(progress, "SHOW", False)
+    persona = "1 your persona: i like to ski.\n2 your persona: i have two dogs.\n"
+    turns = [f"3 hi , how are you doing today {i} ?\tgood , just walked my {i} dogs !\t\tyes|no\n"
+             f"4 i love dogs . what kind ?\ttwo poodles and {i} cats .\t\ta|b\n" for i in range(12)]
+    for name in PERSONACHAT_FILES.values():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("".join(persona + episode for episode in turns))
+    return tmp_path
+
+
+def test_the_ami_row_trains_its_chain_and_evaluates_on_the_supplied_personachat_files(personachat_dir, tmp_path):
+    spec = RunSpec("transformer-ami", "personachat", BUDGETS["smoke"], 0, tmp_path / "results", personachat_dir)
+    record = run_model(spec, metrics_of("transformer-ami"))
+    assert record["stand_in"] is False and record["status"] == "trained" and record["dataset"] == "personachat"
+    assert record["data_checksum"] == load_personachat(personachat_dir).checksum
+    assert record["splits"] == {"train": 36, "valid": 36, "test": 36}     # 12 episodes of 4 turns: 3 pairs each
+    table_metrics = get_table("ami-dialog").metrics
+    assert all(math.isfinite(record["metrics"][m]) for m in table_metrics)
+    assert record["metrics"]["kl"] is None        # a Transformer has no latent variable
+    # the game started from the MMI row's networks, itself from the Transformer's: both ran on the same files
+    for source in ("transformer", "transformer-mmi"):
+        records = (spec.results_dir / "runs" / "personachat" / source).glob("*/record.json")
+        assert [json.loads(path.read_text())["stand_in"] for path in records] == [False]

@@ -1,11 +1,19 @@
-"""VMED's rows carry the paper's setup at the full budget and a smaller, labelled one at reduced budgets."""
+"""VMED's rows carry the paper's setup at the full budget and a smaller, labelled one at reduced budgets, and run
+end to end on Cornell files as a user supplies them."""
+
+import math
 
 import pytest
+from nltk.tokenize.punkt import PunktSentenceTokenizer
 
-from suite import registry
+from suite import progress, registry
 from suite.budgets import BUDGETS
 from suite.config import EpochStepAnneal, TFRMSProp
+from suite.data import deepqa
 from suite.data.datasets import get_dataset
+from suite.data.vmed_corpora import load_cornell
+from suite.gate import metrics_of
+from suite.runner import RunSpec, run_model
 
 
 @pytest.mark.parametrize("dataset, hidden", [("cornell", 768), ("opensubtitles", 1024), ("lj", 768), ("reddit", 768)])
@@ -38,3 +46,34 @@ def test_reduced_budgets_shrink_the_model_and_batch_only():
 def test_chitchat_stands_in_for_every_vmed_corpus():
     assert {"cornell", "opensubtitles", "lj", "reddit"} <= set(get_dataset("chitchat").stands_in_for)
     assert all(registry.row_entry(f"vmed-{i}", "vmed-k1").model == "vmed-k1" for i in range(1, 5))
+
+
+SEP = " +++$+++ "
+
+
+@pytest.fixture()
+def cornell_dir(tmp_path, monkeypatch):
+    """Cornell Movie-Dialogs as a user supplies it (its two ` +++$+++ ` files, ISO-8859-1); NLTK's English Punkt
+    model is a download, so a Punkt without learned parameters splits the sentences."""
+    monkeypatch.setattr(deepqa, "english_punkt", lambda: PunktSentenceTokenizer().tokenize)
+    monkeypatch.setattr(progress, "SHOW", False)
+    words = "where are you going tonight ? home , I think . do you want to come with me ?".split()
+    lines = [f"L{i}{SEP}u0{SEP}m0{SEP}BIANCA{SEP}" + " ".join(words[i % 7:i % 7 + 5 + i % 4]) for i in range(240)]
+    conversations = [f"u0{SEP}u2{SEP}m0{SEP}{[f'L{i}' for i in range(j, j + 4)]}" for j in range(0, 240, 4)]
+    (tmp_path / "cornell").mkdir()
+    (tmp_path / "cornell" / "movie_lines.txt").write_bytes("\n".join(lines).encode("iso-8859-1"))
+    (tmp_path / "cornell" / "movie_conversations.txt").write_text("\n".join(conversations))
+    return tmp_path
+
+
+@pytest.mark.parametrize("model", ["vmed-k2", "vmed-cvae"])
+def test_a_row_trains_and_evaluates_on_the_supplied_cornell_files(cornell_dir, tmp_path, model):
+    spec = RunSpec(model, "cornell", BUDGETS["smoke"], 0, tmp_path / "results", cornell_dir)
+    record = run_model(spec, metrics_of(model))
+    assert record["stand_in"] is False and record["status"] == "trained" and record["dataset"] == "cornell"
+    assert record["data_checksum"] == load_cornell(cornell_dir).checksum
+    assert sum(record["splits"].values()) == 60 * 3        # three consecutive-line pairs a conversation
+    values = record["metrics"]
+    assert set(values) >= {"bleu1", "bleu4", "a_glove", "nll_bound"}
+    assert all(math.isfinite(values[m]) for m in ("bleu1", "a_glove", "nll_bound"))
+    assert 0 <= values["bleu4"] <= values["bleu1"] <= 1 and -1 <= values["a_glove"] <= 1
