@@ -275,7 +275,7 @@ def _new_record(spec: RunSpec, cfg: RunConfig, corpus: Corpus, result, origin: d
         "training": {"iterations": result.iterations, "epochs": result.epochs,
                      "best_iteration": result.best_iteration, "best_valid_nll": result.best_valid_nll,
                      "seconds": round(result.seconds, 1), "cuda_graphs": result.cuda_graphs,
-                     "curves": result.curves.to_dict()},
+                     "resumed_at": result.resumed_at, "curves": result.curves.to_dict()},
         "metrics": {}, "evaluations": {}, "provenance": origin,
     }
 

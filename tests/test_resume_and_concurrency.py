@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 
 METRICS = "nll,kl,ppl,mi,bleu1,dist1"
 
@@ -51,8 +52,12 @@ def test_killed_run_resumes_to_the_numbers_of_an_uninterrupted_one(tmp_path, mar
     reference = json.loads((tmp_path / "reference/runs/ptb/coupled-vae/smoke-seed0/record.json").read_text())
     interrupted = tmp_path / "interrupted"
     kill_when(interrupted, marker)
+    checkpoint = interrupted / "runs/ptb/coupled-vae/smoke-seed0/checkpoint.pt"
+    # killed mid-evaluation, training is not repeated; killed mid-training, it goes on from the checkpoint
+    restarts = [torch.load(checkpoint, weights_only=False)["iteration"]] if marker == "checkpoint.pt" else []
     subprocess.run(command(interrupted), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     resumed = json.loads((interrupted / "runs/ptb/coupled-vae/smoke-seed0/record.json").read_text())
+    assert (reference["training"]["resumed_at"], resumed["training"]["resumed_at"]) == ([], restarts)
     assert resumed["metrics"].keys() == reference["metrics"].keys()
     for part in (lambda r: r["metrics"], lambda r: r["training"]["curves"]):
         assert numbers(part(resumed)) == pytest.approx(numbers(part(reference)), rel=1e-4, abs=1e-9)

@@ -1,5 +1,6 @@
 """Training checkpoints that resume a killed run exactly: model, optimiser, schedule position, curves and the
-random-number generators, stamped with the run's key so a checkpoint of another config or code is ignored."""
+random-number generators, stamped with the run's key so a checkpoint of another config or code is ignored. Each
+resume is remembered (the iteration it restarted from), so a record says whether its run was interrupted."""
 
 from __future__ import annotations
 
@@ -26,14 +27,14 @@ def save_checkpoint(trainer, **extra):
         return
     state = {name: getattr(trainer, name) for name in trainer.RESUMED}
     state.update(extra, seconds=trainer.elapsed(), model=trainer.model.state_dict(), key=trainer.key,
-                 rng=rng_state())
+                 rng=rng_state(), resumed_at=trainer.resumed_at)
     atomic_torch_save(state, trainer.checkpoint)
 
 
 def restore_checkpoint(trainer) -> dict | None:
-    """Put the trainer's saved model, `RESUMED` attributes and random-number generators back and return the
-    saved state (for what only the trainer knows how to restore); None, touching nothing, when there is no
-    checkpoint or it belongs to another config, code or dataset."""
+    """Put the trainer's saved model, `RESUMED` attributes and random-number generators back, add the iteration
+    it resumes from to `trainer.resumed_at`, and return the saved state (for what only the trainer knows how to
+    restore); None, touching nothing, when there is no checkpoint or it belongs to another config, code or dataset."""
     path = trainer.checkpoint
     if path is None or not path.exists():
         return None
@@ -45,4 +46,5 @@ def restore_checkpoint(trainer) -> dict | None:
     trainer.model.load_state_dict(state["model"])
     for name in trainer.RESUMED:
         setattr(trainer, name, state[name])
+    trainer.resumed_at = [*state["resumed_at"], trainer.iteration]
     return state

@@ -63,6 +63,7 @@ class EpochAdamTrainer:
         self.scale = self.total / full if full else 1.0
         self.epoch_steps = self.batches_per_epoch if self.scale == 1 else max(1, round(self.total / cfg.epochs))
         self.iteration, self.lr, self.seconds = 0, cfg.lr, 0.0
+        self.resumed_at: list[int] = []
         self.curves = Curves()
         self.log_every = max(1, self.total // CURVE_POINTS)
         self.window: dict[str, list[float]] = {}
@@ -124,7 +125,8 @@ class EpochAdamTrainer:
 
     def result(self) -> TrainResult:
         return TrainResult(copy.deepcopy(self.model.state_dict()), self.iteration, self.curves.last_valid,
-                           self.iteration, math.ceil(self.iteration / self.epoch_steps), self.curves, self.elapsed())
+                           self.iteration, math.ceil(self.iteration / self.epoch_steps), self.curves, self.elapsed(),
+                           resumed_at=self.resumed_at)
 
     def run(self) -> TrainResult:
         self.started = time.perf_counter()
@@ -155,7 +157,7 @@ class EpochAdamTrainer:
                     progress.validated(self.curves.last_valid)
         except TrainingDiverged as diverged:
             diverged.partial = TrainResult(None, None, None, self.iteration, self.schedule_epoch(), self.curves,
-                                           self.elapsed())
+                                           self.elapsed(), resumed_at=self.resumed_at)
             raise
         finally:
             progress.close()

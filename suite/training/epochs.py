@@ -76,6 +76,7 @@ class EpochTrainer:
         self.kl_step = cfg.kl_rise / warm_up
         self.aggressive, self.previous_mi = cfg.aggressive, 0.0
         self.epoch, self.iteration, self.seconds = 0, 0, 0.0
+        self.resumed_at: list[int] = []
         self.best_state, self.best_loss, self.best_iteration = None, math.inf, None
         self.last_loss, self.not_improved, self.decays = 1e4, 0, 0
         self.curves = Curves()
@@ -179,7 +180,7 @@ class EpochTrainer:
     def result(self) -> TrainResult:
         return TrainResult(self.best_state, self.best_iteration,
                            self.best_loss if self.best_iteration is not None else None,
-                           self.iteration, self.epoch, self.curves, self.elapsed())
+                           self.iteration, self.epoch, self.curves, self.elapsed(), resumed_at=self.resumed_at)
 
     def run(self) -> TrainResult:
         self.resume()

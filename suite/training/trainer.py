@@ -87,6 +87,7 @@ class TrainResult:
     curves: Curves
     seconds: float
     cuda_graphs: bool = False      # whether the training steps were replayed CUDA graphs
+    resumed_at: list[int] = field(default_factory=list)     # the iterations a killed run restarted from
 
 
 def validation_nll(model: nn.Module, corpus: Corpus, cfg: TrainConfig) -> float:
@@ -124,6 +125,7 @@ class Trainer:
         self.window: dict[str, list[float]] = {}
         self.pending: list[tuple[int, dict[str, torch.Tensor], float, float]] = []   # steps not read back yet
         self.seconds = 0.0
+        self.resumed_at: list[int] = []
 
     def kl_weight(self) -> float:
         return self.cfg.kl_anneal.weight(self.iteration) if self.cfg.kl_anneal else 1.0
@@ -227,7 +229,7 @@ class Trainer:
     def result(self) -> TrainResult:
         return TrainResult(self.best_state, self.best_iteration,
                            self.best_valid if self.best_iteration is not None else None,
-                           self.iteration, self.epoch, self.curves, self.elapsed(), self.cuda_graphs)
+                           self.iteration, self.epoch, self.curves, self.elapsed(), self.cuda_graphs, self.resumed_at)
 
     def run(self) -> TrainResult:
         self.resume()
