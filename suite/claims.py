@@ -50,13 +50,16 @@ def coupled_pairs(table: Table) -> list[tuple[str, str]]:
 
 
 def check_claims(table: Table, results: dict[str, list[dict]]) -> list[ClaimCheck]:
-    """`results` maps row ids to their metrics per seed (rows that did not run are simply absent)."""
+    """`results` maps row ids to their metrics, one dict per seed in the same seed order for every row (rows that
+    did not run are simply absent). A seed enters a comparison only when both rows have the metric for it, so the
+    two sides stay paired by seed."""
     checks = []
     for claim in table.claims:
         for coupled, base in claim.pairs or coupled_pairs(table):
             if coupled in results and base in results:
                 for metric, relation in claim.relations.items():
-                    values = [tuple(m[metric] for m in results[row] if m.get(metric) is not None)
-                              for row in (coupled, base)]
-                    checks.append(ClaimCheck(coupled, base, metric, relation, *values))
+                    seeds = [(c, b) for c, b in zip(results[coupled], results[base], strict=True)
+                             if c.get(metric) is not None and b.get(metric) is not None]
+                    checks.append(ClaimCheck(coupled, base, metric, relation, tuple(c[metric] for c, _ in seeds),
+                                             tuple(b[metric] for _, b in seeds)))
     return checks

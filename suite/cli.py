@@ -439,7 +439,7 @@ def baseline_check(models):
     checks = [c for model, dataset in datasets.items() for c in gate.check_baseline(model, dataset)]
     cells = [[c.model, c.metric, _num(c.recorded), _num(c.tolerance), _num(c.now),
               _num(None if c.recorded is None or c.now is None else c.now - c.recorded),
-              "ok" if c.ok else "MOVED" if c.recorded is not None and c.now is not None else "MISSING"]
+              "ok" if c.ok else "NEW" if c.recorded is None else "MISSING" if c.now is None else "MOVED"]
              for c in checks]
     click.echo(tabulate(cells, ["model", "metric", "recorded", "±tol", "now", "Δ", "status"], tablefmt="simple",
                         disable_numparse=True))

@@ -88,6 +88,20 @@ def test_a_malformed_baseline_is_refused_in_one_line(monkeypatch, tmp_path, text
     assert "reproduce baseline record --models vae" in result.output
 
 
+def test_a_moved_a_missing_and_a_new_metric_each_fail_the_gate(monkeypatch, tmp_path):
+    recorded = {m: {"value": v, "tolerance": 0.1} for m, v in {"nll": 90.0, "kl": 5.0, "mi": 1.0}.items()}
+    baseline_file(monkeypatch, tmp_path, json.dumps(WELL_FORMED | {"config": gate.config_as_recorded("vae", "ptb"),
+                                                                    "metrics": recorded}))
+    monkeypatch.setattr(gate, "measure", lambda *args: {"nll": 89.95, "kl": 5.15, "ppl": 100.0})
+    assert {c.metric: c.ok for c in gate.check_baseline("vae", "ptb")} == {"nll": True, "kl": False, "mi": False,
+                                                                            "ppl": False}
+    result = CliRunner().invoke(cli.main, ["baseline", "check", "--models", "vae"])
+    assert result.exit_code == 1
+    rows = {line.split()[1]: line.split()[-1] for line in result.output.splitlines() if line.startswith("vae ")}
+    assert rows == {"nll": "ok", "kl": "MOVED", "mi": "MISSING", "ppl": "NEW"}
+    assert "1 of 1 models failed the gate" in result.output
+
+
 def test_the_gate_measures_on_the_thread_count_the_baseline_was_recorded_with(monkeypatch, tmp_path):
     baseline_file(monkeypatch, tmp_path, json.dumps(WELL_FORMED))
     measured_on = []

@@ -53,6 +53,12 @@ def test_full_budget_verdict_uses_tolerance_and_interval(values, expected):
     assert verdict(NLL, 103.6, summarize(values), BUDGETS["full"], stand_in=False) == expected
 
 
+@pytest.mark.parametrize("value,expected", [(118.5, PASS), (118.6, FAIL), (107.3, PASS), (107.2, FAIL)])
+def test_a_relative_tolerance_scales_with_the_published_number(value, expected):
+    ppl = Metric("ppl", "PPL", "lower", rel_tolerance=0.05)     # 5% of 112.9: 5.645 either side
+    assert verdict(ppl, 112.9, summarize([value]), BUDGETS["full"], stand_in=False) == expected
+
+
 def test_reduced_budgets_and_stand_ins_are_never_judged():
     ours = summarize([150.0])
     assert verdict(NLL, 103.6, ours, BUDGETS["quick"], stand_in=False) == "not judged (quick budget)"
