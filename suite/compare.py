@@ -112,12 +112,13 @@ def _number(value: float | None, places: int, sign: str = "") -> str:
     return "–" if value is None else f"{value:{sign}.{places}f}"
 
 
-def _ours(summary: Summary | None, places: int) -> str:
+def _ours(summary: Summary | None, places: int, seeds: int) -> str:
     if summary is None:
         return "–"
-    if summary.sd is None:
-        return _number(summary.mean, places)
-    return f"{summary.mean:.{places}f} ± {summary.sd:.{places}f}"
+    shown = _number(summary.mean, places)
+    if summary.sd is not None:
+        shown += f" ± {summary.sd:.{places}f}"
+    return shown if summary.n == seeds else f"{shown} ({summary.n} of {seeds} seeds)"    # a seed lacks the metric
 
 
 def _interval(summary: Summary | None, places: int) -> str:
@@ -129,7 +130,7 @@ def _cells(comparison: Comparison) -> list[list[str]]:
     for line in comparison.lines:
         places = _decimals(comparison.table, line.metric)
         cells = [line.label, comparison.table.metrics[line.metric].label, _number(line.paper, places),
-                 _ours(line.ours, places)]
+                 _ours(line.ours, places, len(comparison.seeds))]
         if len(comparison.seeds) > 1:
             cells.append(_interval(line.ours, places))
         rows.append(cells + [_number(line.delta, places, "+"), line.verdict])

@@ -5,9 +5,9 @@ import pytest
 from scipy import stats
 
 from suite.budgets import BUDGETS
-from suite.compare import FAIL, PASS, verdict
+from suite.compare import FAIL, PASS, compare, render, verdict
 from suite.stats import Summary, one_sided_paired_p, summarize
-from suite.tables import Metric
+from suite.tables import Metric, all_tables
 
 
 def test_summary_matches_numpy_and_the_t_interval():
@@ -63,3 +63,20 @@ def test_reduced_budgets_and_stand_ins_are_never_judged():
     ours = summarize([150.0])
     assert verdict(NLL, 103.6, ours, BUDGETS["quick"], stand_in=False) == "not judged (quick budget)"
     assert verdict(NLL, 103.6, ours, BUDGETS["full"], stand_in=True) == "stand-in corpus: not compared"
+
+
+def test_a_percent_metric_over_seeds_is_scaled_summarised_and_judged_in_the_papers_unit():
+    """coupled-2's BLEU-1 (percent; paper 23.4 for Coupled-VAE on PTB), three seeds, one without the metric."""
+    table = all_tables()["coupled-2"]
+    bleu1 = [0.231, 0.239, 0.228]
+    records = [{"status": "trained", "metrics": {"bleu1": value}, "evaluations": {}} for value in bleu1]
+    records.insert(1, {"status": "trained", "metrics": {"bleu1": None}, "evaluations": {}})
+    comparison = compare(table, "ptb", {"coupled-vae": records}, BUDGETS["full"], [0, 1, 2, 3], False)
+    [line] = [line for line in comparison.lines if line.metric == "bleu1"]
+    percent = [100 * value for value in bleu1]
+    low, high = stats.t.interval(0.95, df=2, loc=np.mean(percent), scale=stats.sem(percent))
+    assert (line.paper, line.ours.n) == (23.4, 3)
+    assert (line.ours.mean, line.ours.sd) == pytest.approx((np.mean(percent), np.std(percent, ddof=1)))
+    assert (line.ours.low, line.ours.high) == pytest.approx((low, high))
+    assert line.delta == pytest.approx(np.mean(percent) - 23.4) and line.verdict == PASS
+    assert "23.27 ± 0.57 (3 of 4 seeds)" in render(comparison, "text")
