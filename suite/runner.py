@@ -124,7 +124,8 @@ def _bleu_and_glove(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
             {"pairs": len(test), "responses_per_context": 1,
              "decoding": f"greedy, latents from the prior, in batches of {batch_size} consecutive pairs, each for "
                          f"its longest gold response + {past_gold} steps, the first from a zero input",
-             "bleu": "sentence BLEU, NLTK smoothing 7", "a_glove": "GloVe 6B 50-d", "mask_unk": cfg.eval.mask_unk,
+             "bleu": "sentence BLEU, NLTK smoothing 7 as before NLTK 3.5", "a_glove": "GloVe 6B 50-d",
+             "mask_unk": cfg.eval.mask_unk,
              "aggregate": f"mean of per-batch means, as released; a short last batch of r pairs scores the first r of "
                           f"the final {batch_size} (already scored), so the last r pairs go unscored"})
 

@@ -1,6 +1,6 @@
 """VMED's evaluation: one greedy response per test context (latents from the prior), scored against the gold
-response by sentence BLEU-1..4 (NLTK smoothing 7) and A-glove, each a mean of per-batch means over the test pairs,
-as the released qa_task.py averages them (`decoding_batches` says which pairs it scores)."""
+response by sentence BLEU-1..4 (NLTK smoothing 7, as before NLTK 3.5) and A-glove, each a mean of per-batch means
+over the test pairs, as the released qa_task.py averages them (`decoding_batches` says which pairs it scores)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,6 @@ released loop scores (a short last batch re-scores pairs of the final full windo
 
 import pytest
 import torch
-from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 
 from suite.data.dialogue import PairSet
 from suite.data.vocab import Vocab
@@ -15,6 +14,7 @@ from suite.evaluation.vmed_responses import (
     mean_over_batches,
     validation_bleu,
 )
+from suite.metrics.sentence_bleu import pair_bleu
 
 VOCAB = Vocab.build([["hi", "there"]])
 
@@ -79,8 +79,7 @@ def test_validation_bleu_is_the_released_mean_of_batch_means_with_the_short_last
     posts = ["the cat sat", "a dog ran", "the dog sat on a mat", "a cat", "the mat"]
     golds = ["the cat sat on a mat", "a dog sat", "the dog ran", "a cat sat on the mat", "a mat"]
     pairs = PairSet.from_lists([words.encode(p.split()) for p in posts], [words.encode(g.split()) for g in golds])
-    score = [sentence_bleu([g.split()], p.split(), smoothing_function=SmoothingFunction().method7)
-             for p, g in zip(posts, golds, strict=True)]
+    score = [pair_bleu(p.split(), g.split())[3] for p, g in zip(posts, golds, strict=True)]
     # batches of 2: pairs (0, 1), (2, 3), then the final 2 pairs (3, 4) of which the first, pair 3, is scored
     expected = ((score[0] + score[1]) / 2 + (score[2] + score[3]) / 2 + score[3]) / 3
     assert validation_bleu(PostParrot(), pairs, words, batch_size=2, past_gold=2, max_len=20) == pytest.approx(expected)

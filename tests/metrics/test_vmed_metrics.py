@@ -1,11 +1,13 @@
-"""VMED's sentence BLEU (NLTK smoothing 7) and A-glove, against NLTK itself and hand-computed cases."""
+"""VMED's sentence BLEU (smoothing 7 as NLTK computed it before 3.5) and A-glove, against today's NLTK where the
+two releases agree and hand-computed cases where they do not (tests/metrics/check_sentence_bleu_against_nltk.py
+compares with the old release itself)."""
 
 import math
 import random
 
 import numpy as np
 import pytest
-from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+from nltk.translate.bleu_score import SmoothingFunction, modified_precision, sentence_bleu
 
 from suite.metrics.glove import RandomForMissing, a_glove, embedding_cosine, glove_6b_50d
 from suite.metrics.sentence_bleu import WEIGHTS, mean_sentence_bleu, pair_bleu
@@ -29,22 +31,42 @@ def test_bleu_1_to_3_keep_the_released_four_order_weights():
     assert pair_bleu("a b c x y z".split(), "a b c d e".split())[0] == pytest.approx(0.8)   # (1,) gives 2/3
 
 
-def test_bleu_matches_nltk_on_random_pairs_and_averages():
+def test_bleu_matches_todays_nltk_where_method_4_does_not_act():
+    """Today's NLTK changed only method 4, which acts on an order without a match: on pairs where every order
+    matches the two agree, and so do the averages."""
     rng = random.Random(0)
     words = "a b c d e f".split()
     smooth = SmoothingFunction().method7
     hyps, refs = [], []
-    for _ in range(40):
-        ref = [rng.choice(words) for _ in range(rng.randint(1, 10))]
-        hyp = [w if rng.random() < 0.6 else rng.choice(words) for w in ref][:rng.randint(1, 10)]
-        hyps.append(hyp)
-        refs.append(ref)
+    while len(hyps) < 40:
+        ref = [rng.choice(words) for _ in range(rng.randint(4, 12))]
+        hyp = [w if rng.random() < 0.8 else rng.choice(words) for w in ref][:rng.randint(4, 12)]
+        if all(modified_precision([ref], hyp, n).numerator for n in range(1, 5)):
+            hyps.append(hyp)
+            refs.append(ref)
     expected = [np.mean([sentence_bleu([r], h, w, smooth) for h, r in zip(hyps, refs, strict=True)]) for w in WEIGHTS]
     assert mean_sentence_bleu(hyps, refs) == pytest.approx(expected)
 
 
-def test_bleu_of_an_empty_response_is_zero():
-    assert pair_bleu([], ["hello", "there"]) == [0.0, 0.0, 0.0, 0.0]
+def test_an_order_without_a_match_is_smoothed_as_nltk_did_before_3_5():
+    """p4 = 0 becomes 1 / (i + k / ln L) = 1 / (3 + 5 / ln 6) (NLTK 3.3-3.4.5), not today's ln 6 / (2 k) / 3."""
+    p1, p2, p3, p5 = 3 / 6, 2 / 5, 1 / 4, 0.0
+    p4 = 1 / (3 + 5 / math.log(6))
+    a1 = (p1 + 1 + p1 + p2) / 3
+    a2 = (a1 + p2 + p3) / 3
+    a3 = (a2 + p3 + p4) / 3
+    a4 = (a3 + p4 + p5) / 3
+    hypothesis, reference = "a b c x y z".split(), "a b c d e".split()     # longer than the reference: BP = 1
+    bleu4 = pair_bleu(hypothesis, reference)[3]
+    assert bleu4 == pytest.approx(math.exp((math.log(a1) + math.log(a2) + math.log(a3) + math.log(a4)) / 4))
+    today = sentence_bleu([reference], hypothesis, smoothing_function=SmoothingFunction().method7)
+    assert bleu4 - today > 0.04        # 0.369 against 0.324
+
+
+def test_a_one_word_response_scores_zero_as_released():
+    """ln 1 = 0: NLTK before 3.5 raised, and the released bleu_score4 scores the pair 0, even a matching word."""
+    assert pair_bleu(["hello"], ["hello", "there"]) == [0.0, 0.0, 0.0, 0.0]
+    assert pair_bleu(["hello", "there"], ["hello", "there"])[0] > 0.5
 
 
 def test_embedding_cosine_hand_computed():

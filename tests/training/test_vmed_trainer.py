@@ -72,9 +72,8 @@ def test_vmed_rows_select_as_released_at_every_budget():
 
 
 def test_validation_bleu_is_the_mean_sentence_bleu4_of_the_greedy_responses():
-    from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
-
     from suite.evaluation.vmed_responses import validation_bleu
+    from suite.metrics.sentence_bleu import pair_bleu
 
     class Parrot(torch.nn.Module):
         """Answers each context with its gold response, cut to its first two words."""
@@ -89,7 +88,7 @@ def test_validation_bleu_is_the_mean_sentence_bleu4_of_the_greedy_responses():
     corpus = tiny_pairs()
     valid = corpus.splits["valid"]
     golds = [corpus.vocab.decode(valid.pair(i)[1].tolist()) for i in range(len(valid))]
-    expected = sum(sentence_bleu([g], g[:2], smoothing_function=SmoothingFunction().method7) for g in golds)
+    expected = sum(pair_bleu(g[:2], g)[3] for g in golds)
     assert validation_bleu(Parrot(), valid, corpus.vocab, 4, 1, 20) == pytest.approx(expected / len(golds))
 
 
