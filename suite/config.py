@@ -489,7 +489,10 @@ class EpochAdamConfig:
     epochs: int = 20
     clip_value: float = 5.0
     batches: str = "shuffled"       # as TrainConfig.batches
-    max_len: int = 19               # 20 tokens with <eos>: the released `num_tokens`
+    # The released code keeps 20 token slots (`num_tokens`): the first 20 words, then <eos> where it fits. With 20
+    # words the batches hold every word the released ones hold; a sentence of 20 or more words gains an <eos>
+    # target that the released slots have no room for.
+    max_len: int = 20
     kl_anneal: SigmoidAnneal | ConstantKL | None = None
     word_dropout: WordDropout | None = None
     iterations: int | None = None   # None: all epochs; otherwise this many steps

@@ -1,6 +1,7 @@
 """Stochastic WAE Table 2 (wae-2): one response per test context, decoded greedily from a code of the context
 (z ~ q(z | context) for a Gaussian encoder, its code for a deterministic one, as the released `predict`), scored by
-BLEU-2/4 against the reference, unigram Entropy and Dist-1/2; the Test Set row's statistics of the references.
+BLEU-2/4 against the reference, unigram Entropy and Dist-1/2 (the test pairs in whole batches of 128, as the
+released `predict` decodes them); the Test Set row's statistics of the references.
 
 Entropy and Dist pool every test response: `dist1`/`dist2` are the released formula (utils.py
 calculate_ngram_diversity: distinct n-grams of the responses' token stream over its token count,
@@ -19,12 +20,12 @@ from suite.config import EvalConfig
 from suite.data.corpus import Corpus
 from suite.data.dialogue import PairSet
 from suite.data.vocab import Vocab
+from suite.evaluation.sentence_generation import BATCH, released_scored
 from suite.metrics.diversity import distinct_n, distinct_per_token, unigram_entropy
 from suite.metrics.nltk_bleu import nltk_corpus_bleu
 from suite.models import device_of
 from suite.progress import bar
 
-BATCH = 128
 DIST_DEFINITION = "dist1/dist2: distinct n-grams of the responses' token stream / tokens (released code); " \
                   "dist2_within: Li et al. (distinct within-response bigrams / bigrams)"
 
@@ -46,6 +47,7 @@ def reference_responses(pairs: PairSet, vocab: Vocab, max_len: int | None = None
 def evaluate_generated_responses(model, pairs: PairSet, vocab: Vocab, cfg: EvalConfig, max_len: int) -> dict:
     model.eval()
     pairs = pairs.subset(cfg.test_sentences)
+    pairs = pairs.subset(released_scored(len(pairs)))
     responses, references = [], reference_responses(pairs, vocab, max_len)
     for index in bar(torch.arange(len(pairs)).split(BATCH), desc="responses"):
         batch = pairs.batch(index, max_len).to(device_of(model))

@@ -7,7 +7,7 @@ Full-budget configs follow the paper (section 3, appendix C, Table 3) and, where
     direction), a 2h decoder fed z at every step from a zero state; embeddings 300, pretrained with word2vec on the
     corpus (Table 3) and frozen as the released code keeps them (suite/data/word2vec.py); dropout 0.2 on LSTM
     inputs (keep 0.8); TensorFlow's initial weights (Glorot-uniform, zero biases); the token-mean cross-entropy;
-  - SNLI (wae-1): h = 100, latent 100, batch 128, 20 epochs, Adam 1e-3 fixed, 20 tokens with <eos>, vocab 30k;
+  - SNLI (wae-1): h = 100, latent 100, batch 128, 20 epochs, Adam 1e-3 fixed, 20 words then <eos>, vocab 30k;
     dialogue (wae-2): h = 500, latent 300, 200 epochs, learning rate ×0.98 per epoch down to 1e-5;
   - gradients clipped elementwise to ±5; the last epoch's weights are evaluated;
   - VAE / VED: KL weight (tanh((t − 4500)/1000) + 1)/2 frozen at step 3000 (SNLI) / 2300 (dialogue), word
@@ -53,10 +53,10 @@ DIALOGUE_MODEL = replace(SNLI_MODEL, family="lstm-ed", enc_hidden=500, dec_hidde
 # full batches only.
 SNLI_TRAINING = EpochAdamConfig(epochs=20, batches="shuffled-once")
 DIALOGUE_TRAINING = EpochAdamConfig(epochs=200, lr_decay=0.98, batches="shuffled-once")
-# Decoding: at most 20 tokens with <eos> (the released `num_tokens`), <unk> allowed as the released decoder does;
+# Decoding: at most 20 words (the released decoders stop after `num_tokens` = 20 steps), <unk> allowed as there;
 # 100,000 prior samples for PPL/UniKL/Entropy/AvgLen: the paper does not say how many, the released README
 # recommends "~100k samples" for its evaluate_latent_space.py. The quick budget decodes 10,000.
-EVALUATION = EvalConfig(decode_max_len=19, mask_unk=False, dist_samples=100_000)
+EVALUATION = EvalConfig(decode_max_len=20, mask_unk=False, dist_samples=100_000)
 QUICK_PRIOR_SAMPLES = 10_000
 
 

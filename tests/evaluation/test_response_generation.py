@@ -49,3 +49,15 @@ def test_without_raw_replies_bleu_reads_the_decoded_references_cut_to_max_len():
     scores = evaluate_generated_responses(Answers(answer), pairs(), VOCAB, EvalConfig(), max_len=4)
     cut = [["the", "cat", "sat", "on"], ["a", "cat", "sat"]]
     assert scores["bleu2"] == corpus_bleu([[r] for r in cut], [answer] * 2, weights=(0.5, 0.5))
+
+
+def test_test_pairs_are_scored_in_whole_batches_as_the_released_predict_loops():
+    """len(x) // 128 batches: of 130 pairs the last 2 go unscored (with fewer than 128, every pair is scored)."""
+    raw = [["the", "cat", "sat"]] * 128 + [["a", "mat"]] * 2
+    posts = [VOCAB.encode(["the"])] * 130
+    many = PairSet.from_lists(posts, [VOCAB.encode(r) for r in raw], reference_texts=raw)
+    scores = evaluate_generated_responses(Answers(["the", "cat", "sat"]), many, VOCAB, EvalConfig(), max_len=20)
+    assert scores["bleu2"] == 1.0 and scores["dist1"] == 3 / (3 * 128)
+    few = evaluate_generated_responses(Answers(["the", "cat", "sat"]), many.select(torch.tensor([0, 128])), VOCAB,
+                                       EvalConfig(), max_len=20)
+    assert 0 < few["bleu2"] == corpus_bleu([[raw[0]], [raw[128]]], [["the", "cat", "sat"]] * 2, weights=(0.5, 0.5))

@@ -51,6 +51,8 @@ def test_full_budget_is_table_3_with_the_released_loops_batches(model, dataset, 
     assert (cfg.train.epochs, cfg.train.batch_size, cfg.train.batches) == (epochs, 128, "shuffled-once")
     # Table 3: embeddings 300, pretrained on the corpus (the released w2v_generator.py's gensim settings)
     assert cfg.model.emb_dim == 300 and cfg.model.word2vec == Word2Vec(epochs=50, window=5, min_count=1, seed=1)
+    # the released 20 token slots: 20 words kept, decoders stopped after 20 steps
+    assert (cfg.train.max_len, cfg.eval.decode_max_len) == (20, 20)
 
 
 def test_prior_statistics_decode_the_released_readmes_100k_samples_at_full_budget():
