@@ -1,5 +1,7 @@
 """Same seed, same numbers on CPU; another seed, other numbers."""
 
+import json
+
 from suite.budgets import BUDGETS
 from suite.runner import RunSpec, run_model
 
@@ -19,11 +21,19 @@ def test_same_seed_same_numbers_and_another_seed_differs(tmp_path):
     assert other["metrics"]["nll"] != first["metrics"]["nll"]
 
 
-def test_a_finished_run_is_reused_not_retrained(tmp_path):
+def test_a_finished_run_is_reused_not_retrained_unless_its_key_changed(tmp_path):
     first = smoke("vae", 0, tmp_path)
     again = smoke("vae", 0, tmp_path)
     assert again["provenance"]["created"] == first["provenance"]["created"]
     assert again["metrics"] == first["metrics"]
+    # a record of other code (or config, or data) is stale: the run trains again, to the same numbers
+    path = tmp_path / "runs/ptb/vae/smoke-seed0/record.json"
+    stale = json.loads(path.read_text())
+    stale["key"]["code"] = "an earlier revision"
+    path.write_text(json.dumps(stale))
+    retrained = smoke("vae", 0, tmp_path)
+    assert retrained["provenance"]["created"] != first["provenance"]["created"]
+    assert retrained["key"] == first["key"] and retrained["metrics"] == first["metrics"]
 
 
 def test_prefb_trains_alike_whether_its_autoencoder_was_trained_first_or_on_demand(tmp_path):

@@ -1,5 +1,6 @@
 """The decoder's per-sentence NLL and greedy decoding, checked against direct computations."""
 
+import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -58,3 +59,24 @@ def test_greedy_decoding_follows_the_argmax_and_never_emits_unk():
             logits[UNK] = float("-inf")
             assert int(logits.argmax()) == token
             previous = token
+
+
+def test_the_gru_language_models_nll_is_exact_and_counts_the_end_of_sentence():
+    """GRU-LM (coupled-1's exact NLL row): <go> then each word, one GRU step at a time from a zero state, scoring
+    every word and the final <eos>; sentences of different lengths in one batch."""
+    from suite.models.lm import GRULanguageModel
+
+    torch.manual_seed(0)
+    model = GRULanguageModel(vocab_size=12, emb_dim=6, hidden=8, dropout=0.0).eval()
+    sentences = [[4, 5, 6, 7, 8], [9, 4], [10]]
+
+    def step_by_step(sentence):
+        state, total = None, 0.0
+        for previous, target in zip([GO] + sentence, sentence + [EOS], strict=True):
+            out, state = model.gru(model.embedding(torch.tensor([[previous]])), state)
+            total += F.cross_entropy(model.head(out[0]), torch.tensor([target]))
+        return float(total)
+
+    with torch.no_grad():
+        nll = model.deterministic_nll(batch_of(sentences))
+        assert nll.tolist() == [pytest.approx(step_by_step(s), abs=1e-5) for s in sentences]

@@ -3,6 +3,8 @@ VMED's rows, the best BLEU-4 of greedy validation responses after `select_after`
 qa_task.py: every 100, from 2,000 on), the released RMSProp (also across a checkpoint), and epoch-step annealing
 over the run's own training pairs."""
 
+import copy
+
 import pytest
 import torch
 
@@ -35,12 +37,20 @@ def tiny_seq2seq(corpus):
                                                  layers=1), len(corpus.vocab))
 
 
-def run(monkeypatch, bleu_scores, nll_scores, **train):
+def run(monkeypatch, bleu_scores, nll_scores, validated_weights=None, **train):
+    """A run whose validations score `nll_scores` (and `bleu_scores`) in turn; `validated_weights` collects the
+    weights each validation saw."""
     corpus = tiny_pairs()
     model = tiny_seq2seq(corpus)
     bleu, nll = iter(bleu_scores), iter(nll_scores)
+    seen = [] if validated_weights is None else validated_weights
+
+    def validation_nll(model, *args):
+        seen.append(copy.deepcopy(model.state_dict()))
+        return next(nll)
+
     monkeypatch.setattr(trainer_module, "validation_bleu", lambda *args: next(bleu))
-    monkeypatch.setattr(trainer_module, "validation_nll", lambda *args: next(nll))
+    monkeypatch.setattr(trainer_module, "validation_nll", validation_nll)
     cfg = DialogueTrainConfig(batch_size=8, iterations=5 * len(nll_scores), finish_epoch=False, kl_anneal=None,
                               valid_every=5, batches="sampled", **train)
     return Trainer(model, corpus, cfg, seed=0).run()
@@ -53,9 +63,13 @@ def test_bleu_selection_keeps_the_best_bleu_after_select_after(monkeypatch):
     assert result.curves.to_dict()["valid_bleu"] == [(5, 0.9), (10, 0.2), (15, 0.4), (20, 0.3)]
 
 
-def test_nll_selection_is_unchanged(monkeypatch):
-    result = run(monkeypatch, [], [5.0, 1.0, 3.0, 2.0])
+def test_nll_selection_keeps_the_weights_its_best_validation_saw(monkeypatch):
+    validated = []
+    result = run(monkeypatch, [], [5.0, 1.0, 3.0, 2.0], validated_weights=validated)
     assert result.best_iteration == 10 and "valid_bleu" not in result.curves.to_dict()
+    for name, weights in result.best_state.items():
+        assert torch.equal(weights, validated[1][name])      # iteration 10's, the second validation
+    assert any(not torch.equal(result.best_state[name], validated[3][name]) for name in result.best_state)
 
 
 def test_bleu_selection_keeps_weights_even_when_every_bleu_is_zero(monkeypatch):
