@@ -68,3 +68,41 @@ def test_he_et_al_minibatch_estimator_matches_a_brute_force_loop_that_keeps_the_
     expected = float(-Normal(loc, scale).entropy().sum(-1).mean() - torch.stack(aggregate).mean())
     ours = mutual_information_minibatch(q.negative_entropy(), q.cross_log_prob(draw)[0])
     assert ours == pytest.approx(expected, abs=1e-10)
+
+
+class IndexPosterior(torch.nn.Module):
+    """q(z | x) centred on the sentence's position in the split."""
+
+    def __init__(self):
+        super().__init__()
+        self.anchor = torch.nn.Parameter(torch.zeros(1))
+
+    def posterior(self, batch):
+        loc = batch.index.double().unsqueeze(-1).repeat(1, 2)
+        return DiagGaussian(loc, torch.ones_like(loc))
+
+
+def test_split_mi_is_each_sentences_estimate_within_its_consecutive_batch_averaged_over_sentences(
+        monkeypatch, tiny_corpus):
+    """Coupled-2's MI: consecutive batches in file order (a last single sentence joins the batch before it, since
+    the estimate leaves the sentence out), each sentence weighted once. A stand-in estimator returning each
+    sentence's batch size shows the batching: 9 sentences in batches of 4 are 4 + 5."""
+    from suite.evaluation import mutual_info as module
+
+    assert [b.tolist() for b in module.consecutive_batches(9, 4)] == [[0, 1, 2, 3], [4, 5, 6, 7, 8]]
+    assert [len(b) for b in module.consecutive_batches(10, 4)] == [4, 4, 2]
+    monkeypatch.setattr(module, "mutual_information", lambda log_q, cross: torch.full((log_q.size(-1),),
+                                                                                      float(log_q.size(-1))))
+    sentences = tiny_corpus.splits["train"].subset(9)
+    assert module.evaluate_mi(IndexPosterior(), sentences, 3, 4, 50)["mi"] == pytest.approx((4 * 4 + 5 * 5) / 9)
+    # without the stand-in: each batch's estimate is the brute-force leave-one-out one on the same draws
+    monkeypatch.undo()
+    torch.manual_seed(0)
+    value = module.evaluate_mi(IndexPosterior(), sentences, 3, 4, 50)["mi"]
+    torch.manual_seed(0)
+    expected = []
+    for index in module.consecutive_batches(9, 4):
+        posterior = IndexPosterior().posterior(sentences.batch(index))
+        draw = posterior.rsample(3)
+        expected.append(brute_force(posterior.loc, posterior.scale, draw.z))
+    assert value == pytest.approx(float(torch.cat(expected).mean()))
