@@ -58,3 +58,28 @@ def test_wae1_bleu_decodes_each_posterior_mean_in_the_released_whole_batches():
     assert result["bleu"] == pytest.approx(corpus_bleu(references, decoded))
     assert result["sigma_mean"] == pytest.approx(1e-4) and result["sigma_collapsed"] == 1.0
     assert sum(result["examples"]["sigma_histogram"]["counts"]) == 128
+
+
+def test_dist_reads_dist_samples_greedy_decodes_of_prior_draws_in_batches_of_32():
+    """coupled-9's Dist-1/2: `dist_samples` draws from p(z) in batches of 32 (the last one short), one greedy
+    decode each, distinct n-grams within sentences over all of them."""
+    from suite.evaluation.generation import evaluate_prior_samples
+    from suite.models.posteriors import StandardNormal
+
+    class Cycler(nn.Module):
+        """Decodes the k-th sentence it is asked for as [4 + k % 3, 5 + k % 3]."""
+
+        def __init__(self):
+            super().__init__()
+            self.anchor, self.prior, self.calls, self.k = nn.Parameter(torch.zeros(1)), StandardNormal(2), [], 0
+
+        def greedy(self, z, max_len, mask_unk):
+            self.calls.append((len(z), max_len, mask_unk))
+            self.k += len(z)
+            return [[4 + k % 3, 5 + k % 3] for k in range(self.k - len(z), self.k)]
+
+    model = Cycler()
+    vocab = Vocab(("<pad>", "<unk>", "<go>", "<eos>", *"abcd"))
+    result = evaluate_prior_samples(model, vocab, EvalConfig(dist_samples=70, decode_max_len=9, mask_unk=True))
+    assert model.calls == [(32, 9, True), (32, 9, True), (6, 9, True)]
+    assert (result["dist1"], result["dist2"]) == (4 / 140, 3 / 70)      # words a..d; bigrams ab, bc, cd
