@@ -1,6 +1,8 @@
 """Each trainer cuts its epochs into batches in its config's order (`batches`); the orders themselves are tested
 in tests/data/test_ptb_and_batching.py."""
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -69,3 +71,23 @@ def test_an_order_drawn_once_is_every_epochs_order(tiny_corpus, order, repeats):
         first, second = draw(0), draw(1)
         assert len(first) == covered and len(set(first.tolist())) == covered
         assert torch.equal(first, second) == repeats
+
+
+def test_tracking_gradient_norms_leaves_the_training_run_as_it_was(tiny_corpus):
+    """The VAE row tracks Figure 2's gradient norms at each validation and Coupled-VAE does not; the tracking
+    (training mode, dropout, sampled z) draws from a forked generator and takes no optimiser step, so the two runs
+    are the same run."""
+    cfg = TrainConfig(batch_size=8, iterations=12, finish_epoch=False, valid_every=4, valid_sentences=8,
+                      valid_samples=2, track_sentences=8)
+
+    def train(track: bool):
+        torch.manual_seed(0)
+        model = build_model(SMALL, len(tiny_corpus.vocab))
+        return Trainer(model, tiny_corpus, replace(cfg, track_gradients=track), seed=3).run()
+
+    tracked, plain = train(True), train(False)
+    assert len(tracked.curves.gradients) == 3 and not plain.curves.gradients
+    assert tracked.curves.valid == plain.curves.valid
+    assert tracked.curves.to_dict()["loss"] == plain.curves.to_dict()["loss"]
+    for name, weights in plain.best_state.items():
+        assert torch.equal(tracked.best_state[name], weights)
