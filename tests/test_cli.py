@@ -154,6 +154,12 @@ def test_claims_uses_finished_runs_only_unless_asked_to_train(tmp_path):
     assert "left out of the check: vae (seed 0); coupled-vae (seed 0)" in result.output
     assert "--train" in result.output and "0 of 0 comparisons" in result.output
     assert not (tmp_path / "runs").exists()
+    trained = CliRunner().invoke(main, ["claims", "coupled-1", "--dataset", "ptb", "--budget", "smoke",
+                                        "--rows", "vae,coupled-vae", "--results-dir", str(tmp_path), "--train"])
+    assert trained.exit_code == 0, trained.output
+    assert "--train: 2 run(s) to train at the smoke budget" in trained.output
+    assert re.search(r"\n[0-3] of 3 comparisons agree with the paper's claim", trained.output)
+    assert all((tmp_path / f"runs/ptb/{model}/smoke-seed0/record.json").exists() for model in ("vae", "coupled-vae"))
 
 
 @pytest.mark.parametrize("model, expected", [("vmed-k1", {"bleu1", "bleu4", "a_glove", "nll_bound"}),

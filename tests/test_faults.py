@@ -1,5 +1,6 @@
 """Faults: divergence, full disks, damaged files, foreign result directories, inconsistent expected-value files."""
 
+import copy
 import errno
 import json
 import os
@@ -14,7 +15,7 @@ from suite.cli import main
 from suite.committed_records import saved_tables
 from suite.errors import SuiteError
 from suite.harness import run_table
-from suite.records import atomic_write_json, read_torch
+from suite.records import WEIGHTS, atomic_write_json, read_torch
 from suite.training import trainer as trainer_module
 from suite.training.checkpoints import restore_checkpoint
 
@@ -28,7 +29,16 @@ def test_a_diverging_row_is_marked_and_the_table_goes_on(tmp_path, monkeypatch):
             values["loss"] = torch.tensor(float("nan"))
         return values
 
+    validated = {}
+    save = trainer_module.save_checkpoint
+
+    def save_recording_weights(trainer, **extra):
+        if trainer.model.__class__.__name__ == "Coupled":
+            validated[trainer.iteration] = copy.deepcopy(trainer.model.state_dict())
+        save(trainer, **extra)
+
     monkeypatch.setattr(trainer_module.Trainer, "train_step", train_step)
+    monkeypatch.setattr(trainer_module, "save_checkpoint", save_recording_weights)
     comparison = run_table("coupled-1", "ptb", BUDGETS["smoke"], [0], tmp_path, rows=["vae", "coupled-vae"],
                            echo=lambda message: None)
     verdicts = {(line.row, line.metric): line.verdict for line in comparison.lines}
@@ -36,7 +46,10 @@ def test_a_diverging_row_is_marked_and_the_table_goes_on(tmp_path, monkeypatch):
     assert verdicts[("coupled-vae", "nll")].startswith("diverged (seed 0 at iteration 20); last good weights")
     record = json.loads((tmp_path / "runs/ptb/coupled-vae/smoke-seed0/record.json").read_text())
     assert record["status"] == "diverged" and record["training"]["best_iteration"] == 15
-    assert record["metrics"]["nll"] is not None          # evaluated on the weights validated at iteration 15
+    assert record["metrics"]["nll"] is not None          # evaluated on the weights validated at iteration 15:
+    kept = torch.load(tmp_path / "runs/ptb/coupled-vae/smoke-seed0" / WEIGHTS, weights_only=True)
+    assert kept.keys() == validated[15].keys()
+    assert all(torch.equal(kept[name], validated[15][name]) for name in kept)
 
 
 def test_a_full_disk_gives_one_line_and_leaves_the_old_file(tmp_path, monkeypatch):
