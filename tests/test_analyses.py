@@ -27,6 +27,12 @@ def test_figure_2_plots_the_gradient_norms_tracked_during_training(results):
     for model, _, grad_rec, grad_reg, grad_h in rows:
         assert float(grad_rec) > 0 and float(grad_h) > 0
         assert (grad_reg == "–") == (model == "dae")        # a DAE has no regulariser to differentiate
+    # the reconstruction panel is L_rec's gradient, and for a coupled model that of L_rec + L^c_rec (Section 5.7)
+    for model, record in records.items():
+        source = "grad_rec_sum" if model.startswith("coupled") else "grad_rec"
+        expected = [f"{values[source]:.4f}" for _, values in record["training"]["curves"]["gradient_norms"]]
+        assert [row[2] for row in rows if row[0] == model] == expected
+    assert any(model.startswith("coupled") for model in records)
 
 
 def test_interpolation_decodes_every_point_of_the_table_7_path(results):
