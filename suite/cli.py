@@ -202,7 +202,8 @@ def list_tables(paper: str | None, data_dir: Path | None):
     for dataset in DATASETS.values():
         present = dataset.is_present(data_dir)
         click.echo(f"  {dataset.name}: {dataset.description} ({'present' if present else 'absent'})"
-                   + ("" if present else f"\n    files under --data-dir: {dataset.expected}; {dataset.how_to_get}"))
+                   + ("" if present else f"\n    files under --data-dir: {dataset.expected}"
+                      + (f" (or {dataset.alternative})" if dataset.alternative else "") + f"; {dataset.how_to_get}"))
     for error in table_errors().values():
         _echo(f"warning: left out a malformed table file: {error}")
 

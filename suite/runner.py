@@ -38,6 +38,7 @@ from suite.evaluation.response_generation import (
     evaluate_reference_responses,
 )
 from suite.evaluation.sentence_generation import (
+    corpus_text,
     evaluate_mean_reconstruction,
     evaluate_prior_statistics,
     evaluate_sentence_corpus,
@@ -155,7 +156,7 @@ def _prior_statistics(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict
     _, lm = fluency_lm(lm_corpus())
     return (evaluate_prior_statistics(model, corpus, cfg.eval, cfg.train.max_len),
             {"samples": cfg.eval.dist_samples, "decode_max_len": cfg.eval.decode_max_len, "lm": lm,
-             "unikl_reference": f"training sentences' unigrams (at most {cfg.train.max_len} words)",
+             "unikl_reference": f"unigrams of {corpus_text(corpus, cfg.train.max_len)}",
              "note": lm["note"]})
 
 
@@ -174,7 +175,7 @@ def _corpus_statistics(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dic
         return values, {"texts": "test responses", "responses": len(corpus.splits["test"].subset(
             cfg.eval.test_sentences)), "dist": DIST_DEFINITION}
     return (evaluate_sentence_corpus(corpus, cfg.train.max_len),
-            {"texts": f"training sentences, at most {cfg.train.max_len} words"})
+            {"texts": corpus_text(corpus, cfg.train.max_len)})
 
 
 def _lm_changed(settings: dict) -> bool:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from suite.data.corpus import Corpus
 from suite.data.dailydialog import FILES as DAILYDIALOG_FILES
+from suite.data.dailydialog import RELEASED_CSVS as DAILYDIALOG_CSVS
 from suite.data.dailydialog import SOURCE as DAILYDIALOG_SOURCE
 from suite.data.dailydialog import load_dailydialog
 from suite.data.dialogue import load_chitchat, load_switchboard
@@ -40,13 +41,15 @@ class Dataset:
     packaged: bool = False                          # ships inside a registry package
     # paper corpora this real text runs in place of (never compared with their numbers)
     stands_in_for: tuple[str, ...] = ()
+    alternative: str = ""                           # other files that serve as well (DailyDialog: the authors' CSVs)
 
     def is_present(self, data_dir: Path | None) -> bool:
         if self.packaged:
             return True
         if data_dir is None:
             return False
-        return all((data_dir / f).exists() for f in self.expected.split())
+        return any(files and all((data_dir / f).exists() for f in files.split())
+                   for files in (self.expected, self.alternative))
 
 
 def _yang(name: str, rating_prefix: bool) -> Dataset:
@@ -69,7 +72,8 @@ DATASETS = {d.name: d for d in [
             "(PyPI chitchat-dataset)", "", "installed with the suite", load_chitchat, packaged=True,
             stands_in_for=("switchboard", "dailydialog", "personachat", "cornell", "opensubtitles", "lj", "reddit")),
     Dataset("snli", "SNLI 1.0 sentences", " ".join(SNLI_FILES), SNLI_SOURCE, load_snli),
-    Dataset("dailydialog", "DailyDialog", " ".join(DAILYDIALOG_FILES.values()), DAILYDIALOG_SOURCE, load_dailydialog),
+    Dataset("dailydialog", "DailyDialog", " ".join(DAILYDIALOG_FILES.values()), DAILYDIALOG_SOURCE, load_dailydialog,
+            alternative=" ".join(DAILYDIALOG_CSVS.values())),
     Dataset("cornell", "Cornell Movie-Dialogs", "cornell/movie_lines.txt cornell/movie_conversations.txt",
             "download cornell_movie_dialogs_corpus.zip from cs.cornell.edu/~cristian", load_cornell),
     Dataset("opensubtitles", "OpenSubtitles", "opensubtitles",

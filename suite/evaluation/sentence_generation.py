@@ -91,6 +91,13 @@ def evaluate_prior_statistics(model, corpus: Corpus, cfg: EvalConfig, max_len: i
             "empty_samples": sum(not s for s in samples), "examples": [" ".join(s) for s in samples[:10]]}
 
 
+def corpus_text(corpus: Corpus, max_len: int) -> str:
+    """What `corpus_unigrams` reads, in words, for the record."""
+    if corpus.reference_unigrams is not None:
+        return "every sentence of the corpus, whole"
+    return f"training sentences, at most {max_len} words"
+
+
 def evaluate_sentence_corpus(corpus: Corpus, max_len: int) -> dict:
     """The Corpus row: Entropy and AvgLen of the text the samples are held to (`corpus_unigrams`)."""
     unigrams, sentences = corpus_unigrams(corpus, max_len)

@@ -8,6 +8,7 @@ import torch
 
 from suite.data.dailydialog import FILES as DD_FILES
 from suite.data.dailydialog import RELEASED_CSVS, load_dailydialog, released_clean
+from suite.data.datasets import get_dataset
 from suite.data.snli import FILES as SNLI_FILES
 from suite.data.snli import load_snli, ranked_vocab, sklearn_split, tokenize
 from suite.data.vocab import SPECIALS
@@ -159,3 +160,13 @@ def test_the_authors_csvs_are_read_as_released_and_preferred_to_the_official_fil
     (tmp_path / RELEASED_CSVS["valid"]).write_text("utterance,answer\nhi,hello\n")
     with pytest.raises(SuiteError, match="df_daily_valid_without_duplicates.csv: not the released CSV"):
         load_dailydialog(tmp_path)
+
+
+def test_the_authors_csvs_alone_count_as_dailydialog_being_present(tmp_path):
+    """`reproduce list` and reproduce.sh decide presence with is_present: the CSVs alone must run the real rows."""
+    dailydialog = get_dataset("dailydialog")
+    assert not dailydialog.is_present(tmp_path)
+    write_released_csvs(tmp_path, [("where is it ?", "over there .")])
+    assert dailydialog.is_present(tmp_path) and len(load_dailydialog(tmp_path).splits["test"]) == 1
+    (tmp_path / RELEASED_CSVS["test"]).unlink()
+    assert not dailydialog.is_present(tmp_path)

@@ -39,6 +39,9 @@ def test_a_row_trains_and_evaluates_on_the_supplied_corpus(data_dir, tmp_path, m
     record = run_model(spec, [metric, "entropy"])
     assert record["stand_in"] is False and record["status"] == "trained"
     assert record["metrics"][metric] is not None and record["metrics"]["entropy"] is not None
+    if dataset == "snli":     # UniKL's reference is SNLI's own text, whole, and the record says so
+        settings = record["evaluations"]["prior_statistics"]["settings"]
+        assert settings["unikl_reference"] == "unigrams of every sentence of the corpus, whole"
     # trained from the corpus's word2vec vectors, which stayed frozen
     vectors = torch.load(spec.results_dir / record["training"]["pretrained_embeddings"], weights_only=True)
     weights = torch.load(spec.directory / WEIGHTS, weights_only=True)
