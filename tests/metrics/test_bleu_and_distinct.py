@@ -17,6 +17,7 @@ def test_hand_computed_example():
     p1, p2, p3, p4 = precision_times_bp(hypotheses, references)
     assert p1 == pytest.approx(bp)                     # 5/5 unigrams match
     assert p2 == pytest.approx(bp)                     # 3/3 bigrams
+    assert p3 == pytest.approx(bp)                     # 1/1 trigram ("the cat sat")
     assert p4 == 0.0
 
 

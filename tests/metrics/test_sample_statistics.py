@@ -51,6 +51,7 @@ def test_unigram_kl_equals_scipy_when_every_generated_token_is_in_the_corpus(see
     generated, corpus = random_texts(seed), random_texts(seed + 100, 400)
     reference = Counter(t for text in corpus for t in text)
     counts = Counter(t for text in generated for t in text)
+    assert counts.keys() <= reference.keys()           # the premise: nothing is skipped
     vocab = sorted(reference)
     p = [counts[t] for t in vocab]
     q = [reference[t] for t in vocab]
