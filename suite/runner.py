@@ -42,6 +42,7 @@ from suite.evaluation.sentence_generation import (
     evaluate_mean_reconstruction,
     evaluate_prior_statistics,
     evaluate_sentence_corpus,
+    released_scored,
 )
 from suite.evaluation.vmed_responses import evaluate_bleu_and_glove
 from suite.models import has_latent
@@ -148,7 +149,7 @@ def _prior_samples(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
 def _mean_reconstruction(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
     test = corpus.splits["test"]
     return (evaluate_mean_reconstruction(model, test, corpus.vocab, cfg.eval, cfg.train.max_len),
-            {"sentences": len(test.subset(cfg.eval.bleu_sentences)), "code": "posterior mean",
+            {"sentences": released_scored(len(test.subset(cfg.eval.bleu_sentences))), "code": "posterior mean",
              "bleu": "NLTK corpus_bleu, 4-gram, no smoothing", "decode_max_len": cfg.eval.decode_max_len})
 
 
@@ -163,8 +164,9 @@ def _prior_statistics(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict
 def _generated_responses(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
     test = corpus.splits["test"].subset(cfg.eval.test_sentences)
     return (evaluate_generated_responses(model, test, corpus.vocab, cfg.eval, cfg.train.max_len),
-            {"contexts": len(test), "responses_per_context": 1, "dist": DIST_DEFINITION, "note": DIST_DEFINITION,
-             "bleu": "NLTK corpus_bleu, no smoothing", "decode_max_len": cfg.eval.decode_max_len})
+            {"contexts": released_scored(len(test)), "responses_per_context": 1, "dist": DIST_DEFINITION,
+             "note": DIST_DEFINITION, "bleu": "NLTK corpus_bleu, no smoothing",
+             "decode_max_len": cfg.eval.decode_max_len})
 
 
 def _corpus_statistics(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:

@@ -39,6 +39,11 @@ def test_a_row_trains_and_evaluates_on_the_supplied_corpus(data_dir, tmp_path, m
     record = run_model(spec, [metric, "entropy"])
     assert record["stand_in"] is False and record["status"] == "trained"
     assert record["metrics"][metric] is not None and record["metrics"]["entropy"] is not None
+    # the record says how many test items were scored: whole batches of 128 where the test split holds one
+    scored = {"snli": ("mean_reconstruction", "sentences"), "dailydialog": ("generated_responses", "contexts")}
+    group, field = scored[dataset]
+    test_items = record["splits"]["test"]
+    assert record["evaluations"][group]["settings"][field] == (test_items // 128 * 128 or test_items)
     if dataset == "snli":     # UniKL's reference is SNLI's own text, whole, and the record says so
         settings = record["evaluations"]["prior_statistics"]["settings"]
         assert settings["unikl_reference"] == "unigrams of every sentence of the corpus, whole"
