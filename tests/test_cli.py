@@ -33,8 +33,10 @@ def test_list_says_where_each_absent_dataset_goes_and_how_to_get_it(tmp_path):
         (tmp_path / "snli" / f"snli_1.0_{split}.jsonl").touch()
     listing = invoke("list", "--data-dir", str(tmp_path)).output.split("\ndatasets:\n")[1]
     assert "  snli: SNLI 1.0 sentences (present)\n  dailydialog" in listing          # present: nothing to fetch
-    assert "  yelp: Yelp (Yang et al. 2017 splits) (absent)\n    files under --data-dir: yelp/train.txt" in listing
+    assert ("  yahoo: Yahoo Answers (Yang et al. 2017 splits) (absent)\n"
+            "    files under --data-dir: yahoo/train.txt") in listing
     assert "github.com/jxhe/vae-lagging-encoder" in listing
+    assert "Yang et al.'s Yelp (100K/10K/10K) is another corpus" in listing
 
 
 @pytest.mark.parametrize("args,message", [

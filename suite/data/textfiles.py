@@ -1,8 +1,10 @@
-"""Corpora that users bring as {train,valid,test}.txt files, one tokenised text per line
-(Yang et al. 2017's Yelp and Yahoo splits, as used by the Coupled-VAE paper)."""
+"""Corpora that users bring as {train,valid,test}.txt files, one tokenised text per line (the Coupled-VAE paper's
+Yelp and Yahoo). Files whose validation and test sizes are not the paper's hold another corpus: it runs, labelled
+a stand-in, and is never compared with the paper."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from suite.data.corpus import SPLITS, Corpus
@@ -33,9 +35,11 @@ def read_lines(path: Path) -> tuple[bytes, list[str]]:
         raise SuiteError(f"{path}: not UTF-8 text (byte {error.start}); is the file corrupt?") from None
 
 
-def load_text_corpus(name: str, data_dir: Path | None, how_to_get: str, rating_prefix: bool = False) -> Corpus:
+def load_text_corpus(name: str, data_dir: Path | None, how_to_get: str, paper_sizes: dict[str, int],
+                     rating_prefix: bool = False) -> Corpus:
     """One text per line. With `rating_prefix` (Yelp), each line starts with a 0-4 rating that is dropped,
-    and lines of at most one character are skipped, as in the released code."""
+    and lines of at most one character are skipped, as in the released code. Splits of other sizes than
+    `paper_sizes` make a stand-in, with a warning."""
     files = require_files(name, data_dir, how_to_get)
     raws, tokens = [], {}
     for split, path in files.items():
@@ -55,4 +59,11 @@ def load_text_corpus(name: str, data_dir: Path | None, how_to_get: str, rating_p
         if not sentences:
             raise SuiteError(f"{path}: no sentences (empty or truncated file?)")
         tokens[split] = sentences
-    return Corpus.from_tokens(name, tokens, raws)
+    sizes = {split: len(tokens[split]) for split in paper_sizes}
+    other = sizes != paper_sizes
+    if other:
+        def counts(of: dict[str, int]) -> str:
+            return ", ".join(f"{n:,} {split}" for split, n in of.items())
+        warnings.warn(f"{name}: {counts(sizes)} texts, where the paper's corpus has {counts(paper_sizes)}: running it "
+                      f"as a stand-in, not compared with the paper ({how_to_get})", stacklevel=2)
+    return Corpus.from_tokens(name, tokens, raws, stand_in=other)

@@ -14,7 +14,9 @@ def write_split(directory, name, lines):
 
 def test_yelp_drops_the_rating_and_skips_blank_lines(tmp_path):
     write_split(tmp_path, "yelp", ["3 the food was great", "", "0 terrible service !", "1"])
-    corpus = get_dataset("yelp").load(tmp_path)
+    with pytest.warns(UserWarning, match="2 valid, 2 test texts, where the paper's corpus has 7,773 valid"):
+        corpus = get_dataset("yelp").load(tmp_path)
+    assert corpus.stand_in        # not the paper's Yelp: never compared with it
     test = corpus.splits["test"]
     assert len(test) == 2
     assert corpus.vocab.decode(test.sentence(1).tolist()) == ["terrible", "service", "!"]
@@ -27,8 +29,10 @@ def test_yahoo_keeps_every_token(tmp_path):
 
 
 def test_missing_files_name_what_is_expected(tmp_path):
-    with pytest.raises(DataMissing, match=r"yelp/train\.txt.*vae-lagging-encoder"):
+    with pytest.raises(DataMissing, match=r"yelp/train\.txt.*not published with its code"):
         get_dataset("yelp").load(tmp_path)
+    with pytest.raises(DataMissing, match=r"yahoo/train\.txt.*vae-lagging-encoder"):
+        get_dataset("yahoo").load(tmp_path)
     with pytest.raises(DataMissing, match="--data-dir"):
         get_dataset("yahoo").load(None)
 
@@ -44,3 +48,13 @@ def test_malformed_and_corrupt_files(tmp_path):
     (tmp_path / "yahoo" / "valid.txt").write_text("")
     with pytest.raises(SuiteError, match="no sentences"):
         get_dataset("yahoo").load(tmp_path)
+
+
+def test_only_files_of_the_papers_split_sizes_are_compared_with_the_paper(tmp_path, recwarn):
+    """The paper's Yahoo: 10,000 validation and 10,000 test texts (Yang et al.'s, which the paper used); Yang et
+    al.'s Yelp (10,000 each) is not the paper's Yelp (7,773 and 8,671)."""
+    write_split(tmp_path, "yahoo", [f"question {i}" for i in range(10_000)])
+    write_split(tmp_path, "yelp", [f"{i % 5} review {i}" for i in range(10_000)])
+    assert not get_dataset("yahoo").load(tmp_path).stand_in and not recwarn.list
+    with pytest.warns(UserWarning, match="as a stand-in"):
+        assert get_dataset("yelp").load(tmp_path).stand_in
