@@ -269,7 +269,7 @@ def claims_command(table_id, dataset, rows, train, options: Options):
     except SuiteError as error:
         raise SuiteError(f"table {table.id}: {error}") from None
     entries = [e for e in implemented_rows(table, _list(rows), _echo) if e.model]
-    table_corpus(table, dataset, options.data_dir)
+    stand_in = stand_in or table_corpus(table, dataset, options.data_dir).stand_in
     missing = {e.row: [s.seed for s in (options.spec(e.model, dataset, seed) for seed in options.seeds)
                        if not finished(s)] for e in entries}
     missing = {row: seeds for row, seeds in missing.items() if seeds}
@@ -346,7 +346,8 @@ def run_command(model_id, dataset, metrics, options: Options):
     reused = [finished(spec) for spec in specs]
     records = options.executor.run(specs, keys, echo=_echo)
     for spec, was_reused, record in zip(specs, reused, records, strict=True):
-        click.echo(f"{model_id} on {dataset}, budget {options.budget.label}, seed {spec.seed}, "
+        click.echo(f"{model_id} on {dataset}{' (STAND-IN)' if record['stand_in'] else ''}, "
+                   f"budget {options.budget.label}, seed {spec.seed}, "
                    f"{status(record, was_reused)}")
         click.echo(tabulate([[k, _num(v)] for k, v in record["metrics"].items()], ["metric", "value"],
                             tablefmt="simple", disable_numparse=True))

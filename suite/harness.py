@@ -33,14 +33,16 @@ def run_rows(table_id: str, dataset: str, budget: Budget, seeds: list[int], resu
              data_dir: Path | None = None, rows: list[str] | None = None, force: bool = False,
              device: str = "cpu", executor=None, echo=print) -> tuple[dict[str, list[dict] | str], bool]:
     """Train and evaluate the table's implemented rows for every seed; each row maps to its records (one per
-    seed) or to why it did not run. Also says whether the corpus is a stand-in."""
+    seed) or to why it did not run. Also says whether the corpus is a stand-in: another table's corpus, or files
+    under the table's own dataset name that are not the paper's (`Corpus.stand_in`)."""
     table = get_table(table_id)
     try:
         stand_in = stands_in(dataset, table.datasets)
     except SuiteError as error:
         raise SuiteError(f"table {table.id}: {error}") from None
     entries = implemented_rows(table, rows, echo)     # before the data: an unimplemented row is not a data problem
-    table_corpus(table, dataset, data_dir)     # fails early, with a one-line message, when data is absent
+    corpus = table_corpus(table, dataset, data_dir)     # fails early, with a one-line message, when data is absent
+    stand_in = stand_in or corpus.stand_in
     models = list(dict.fromkeys(e.model for e in entries if e.model is not None))
     specs = [RunSpec(model, dataset, budget, seed, results_dir, data_dir, force, device)
              for model in models for seed in seeds]

@@ -172,7 +172,7 @@ def test_run_measures_the_models_own_metrics_by_default(monkeypatch, tmp_path, m
 
     def run(self, specs, metrics, echo=print):
         asked.append(set(metrics))
-        return [{"status": "trained", "metrics": {}, "evaluations": {}} for _ in specs]
+        return [{"status": "trained", "stand_in": False, "metrics": {}, "evaluations": {}} for _ in specs]
 
     monkeypatch.setattr(cli.LocalExecutor, "run", run)
     monkeypatch.setattr(cli, "finished", lambda spec: False)
@@ -184,7 +184,7 @@ def test_run_measures_the_models_own_metrics_by_default(monkeypatch, tmp_path, m
 
 def test_run_notes_when_its_model_id_is_also_another_models_row_id(monkeypatch, tmp_path):
     monkeypatch.setattr(cli.LocalExecutor, "run", lambda self, specs, metrics, echo=print: [
-        {"status": "trained", "metrics": {}, "evaluations": {}} for _ in specs])
+        {"status": "trained", "stand_in": False, "metrics": {}, "evaluations": {}} for _ in specs])
     monkeypatch.setattr(cli, "finished", lambda spec: False)
     result = CliRunner().invoke(main, ["run", "cvae", "--dataset", "chitchat", "--results-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output

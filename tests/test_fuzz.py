@@ -57,7 +57,8 @@ WORDS = ["list", "table", "run", "claims", "plan", "figure", "interpolate", "bas
 def stubbed(monkeypatch, tmp_path):
     """No training: every run returns a finished empty record, so any parsed command completes quickly."""
     def fake(self, specs, metrics, echo=print):
-        return [{"status": "trained", "metrics": {}, "seed": s.seed, "training": {}} for s in specs]
+        return [{"status": "trained", "stand_in": False, "metrics": {}, "evaluations": {}, "seed": s.seed,
+                 "training": {}} for s in specs]
 
     monkeypatch.setattr(cli.LocalExecutor, "run", fake)
     monkeypatch.setattr(harness.LocalExecutor, "run", fake)

@@ -1,7 +1,11 @@
 """User-provided corpora (Yelp/Yahoo format) and the errors a user sees when they are absent or broken."""
 
-import pytest
+import json
 
+import pytest
+from click.testing import CliRunner
+
+from suite.cli import main
 from suite.data.datasets import get_dataset
 from suite.errors import DataMissing, SuiteError
 
@@ -59,3 +63,19 @@ def test_only_files_of_the_papers_split_sizes_are_compared_with_the_paper(tmp_pa
     assert not get_dataset("yahoo").load(tmp_path).stand_in and not recwarn.list
     with pytest.warns(UserWarning, match="as a stand-in"):
         assert get_dataset("yelp").load(tmp_path).stand_in
+
+
+def test_a_table_on_files_not_of_the_papers_sizes_is_never_judged(tmp_path):
+    """The dataset is named as the table's own column (yelp), yet its files are not the paper's Yelp: the table
+    shows no paper values and no verdict against them, as for a stand-in from another table."""
+    write_split(tmp_path / "data", "yelp", [f"{i % 5} the food was {'good' if i % 2 else 'bad'} {i % 7}"
+                                            for i in range(40)])
+    with pytest.warns(UserWarning, match="as a stand-in"):
+        result = CliRunner().invoke(main, ["table", "coupled-1", "--dataset", "yelp", "--rows", "gru-lm",
+                                           "--budget", "smoke", "--data-dir", str(tmp_path / "data"),
+                                           "--results-dir", str(tmp_path / "results")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "STAND-IN" in result.output and "stand-in corpus: not compared" in result.output
+    assert "196.30" not in result.output      # the paper's Yelp GRU-LM NLL is not shown beside a stand-in
+    saved = json.loads(next((tmp_path / "results" / "tables").glob("*.json")).read_text())
+    assert saved["stand_in"] and not saved["judged"] and all(line["paper"] is None for line in saved["lines"])
