@@ -68,6 +68,7 @@ class EpochAdamTrainer:
         self.log_every = max(1, self.total // CURVE_POINTS)
         self.window: dict[str, list[float]] = {}
         self.stream: tuple[int, list[torch.Tensor]] | None = None     # (real epoch, its batches in cfg.batches order)
+        self.validated: tuple[int, dict] | None = None      # the last validated weights: a diverged run's last good
 
     def schedule_epoch(self) -> int:
         """The (possibly compressed) epoch the next step belongs to, 0-based."""
@@ -118,6 +119,7 @@ class EpochAdamTrainer:
         """Validation and a checkpoint, after every real epoch and at the end (a compressed run would otherwise
         spend its time writing checkpoints)."""
         self.curves.valid.append((self.iteration, validation_rec(self.model, self.valid, self.cfg.max_len)))
+        self.validated = (self.iteration, copy.deepcopy(self.model.state_dict()))
         save_checkpoint(self, optimizer=optimizer.state_dict())
 
     def elapsed(self) -> float:
@@ -134,8 +136,9 @@ class EpochAdamTrainer:
             return self.result()
         optimizer = torch.optim.Adam(self.model.parameters(), lr=self.lr)
         state = restore_checkpoint(self)
-        if state is not None:
+        if state is not None:         # checkpoints are taken at validations: the restored weights were validated
             optimizer.load_state_dict(state["optimizer"])
+            self.validated = (self.iteration, copy.deepcopy(self.model.state_dict()))
         self.started = time.perf_counter()
         progress = TrainingProgress(self.label, self.total, self.iteration, validation="valid rec",
                                     valid_score=self.curves.last_valid)
@@ -156,8 +159,10 @@ class EpochAdamTrainer:
                     self.validate(optimizer)
                     progress.validated(self.curves.last_valid)
         except TrainingDiverged as diverged:
-            diverged.partial = TrainResult(None, None, None, self.iteration, self.schedule_epoch(), self.curves,
-                                           self.elapsed(), resumed_at=self.resumed_at)
+            iteration, weights = self.validated or (None, None)
+            diverged.partial = TrainResult(weights, iteration, self.curves.last_valid if weights else None,
+                                           self.iteration, self.schedule_epoch(), self.curves, self.elapsed(),
+                                           resumed_at=self.resumed_at)
             raise
         finally:
             progress.close()

@@ -17,6 +17,7 @@ from suite.config import (
 from suite.errors import SuiteError
 from suite.models.build import build_model
 from suite.training.epoch_adam import EpochAdamTrainer
+from suite.training.trainer import TrainingDiverged
 
 SMALL = SentenceModelConfig(family="lstm-ae", posterior=Posterior("gaussian"), regulariser=Regulariser("kl"),
                             emb_dim=8, enc_hidden=6, dec_hidden=10, latent_dim=4, dropout=0.2)
@@ -107,6 +108,37 @@ def test_a_killed_run_resumes_to_the_same_weights(tiny_corpus, tmp_path):
     assert resumed.iteration == 18
     for name, value in expected.items():
         assert torch.allclose(value, state[name]), name
+
+
+def diverging_at(trainer, iteration: int):
+    """Make the loss of the step after `iteration` non-finite, as a diverging run's would be."""
+    terms = trainer.model.training_terms
+
+    def nan_loss(batch, weight):
+        values = terms(batch, weight)
+        if trainer.iteration == iteration:
+            values["loss"] = values["loss"] * float("nan")
+        return values
+    trainer.model.training_terms = nan_loss
+
+
+@pytest.mark.parametrize("resumed", [False, True])
+def test_a_diverged_run_keeps_its_last_validated_weights(tiny_corpus, tmp_path, resumed):
+    """Validated at the end of each 6-batch epoch; the loss turns NaN at step 10: the run's last good weights are
+    those of step 6, whether it validated them itself or resumed from their checkpoint."""
+    cfg = EpochAdamConfig(batch_size=16, epochs=3)
+    checkpoint, key = tmp_path / "checkpoint.pt", {"k": 1}
+    _, first = train(tiny_corpus, replace(cfg, iterations=6), checkpoint=checkpoint, key=key)
+    validated = first.run().best_state
+    _, trainer = train(tiny_corpus, cfg, checkpoint=checkpoint if resumed else None, key=key)
+    diverging_at(trainer, 9)
+    with pytest.raises(TrainingDiverged) as diverged:
+        trainer.run()
+    partial = diverged.value.partial
+    assert diverged.value.iteration == 10 and partial.best_iteration == 6
+    assert partial.best_valid_nll == partial.curves.to_dict()["valid_nll"][0][1]
+    for name, value in validated.items():
+        assert torch.equal(value, partial.best_state[name]), name
 
 
 def test_a_fixed_kl_weight_holds_from_the_first_step(tiny_corpus):
