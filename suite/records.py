@@ -8,6 +8,7 @@ import json
 import os
 import tempfile
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
@@ -20,6 +21,7 @@ os.umask(_UMASK)
 RECORD = "record.json"
 WEIGHTS = "model.pt"
 CHECKPOINT = "checkpoint.pt"
+REPLACED = "replaced"
 
 
 def _atomic(path: Path, write):
@@ -107,6 +109,21 @@ def atomic_save_figure(figure, path: Path, **options):
 
 def run_dir(results_dir: Path, dataset: str, model_id: str, budget: str, seed: int) -> Path:
     return results_dir / "runs" / dataset / model_id / f"{budget}-seed{seed}"
+
+
+def set_aside(record: Path) -> Path | None:
+    """Move a record that a retrain replaces into `replaced/` beside it, named by when it was written, so its
+    results are never lost (its weights are: they are large, and the record says what they scored)."""
+    if not record.exists():
+        return None
+    written = datetime.fromtimestamp(record.stat().st_mtime, UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = record.parent / REPLACED / f"{record.stem}-{written}{record.suffix}"
+    target.parent.mkdir(exist_ok=True)
+    try:
+        os.replace(record, target)
+    except OSError as error:
+        raise _storage_error(error, target) from None
+    return target
 
 
 def read_record(path: Path) -> dict | None:

@@ -62,6 +62,7 @@ from suite.records import (
     read_torch,
     run_dir,
     run_lock,
+    set_aside,
 )
 from suite.tables import all_tables
 from suite.training.epoch_adam import EpochAdamTrainer
@@ -291,10 +292,16 @@ def is_stand_in(model_id: str, dataset: str, corpus: Corpus) -> bool:
     return corpus.stand_in or all(dataset not in t.datasets for t in all_tables().values() if t.paper == paper)
 
 
-def _reusable(record: dict | None, key: dict, directory: Path) -> bool:
-    """A finished run of the same key (a run that diverged before validating has no weights, and needs none)."""
-    return (record is not None and record.get("key") == key
-            and (record["status"] == "diverged" or (directory / WEIGHTS).exists()))
+def _reusable(record: dict | None, key: dict) -> bool:
+    """A finished run of the same key: trained or diverged, with or without its weights (committed records keep
+    none; a run that diverged before validating has none)."""
+    return record is not None and record.get("key") == key
+
+
+def _pending(record: dict, metrics: Iterable[str], family: str) -> list[str]:
+    """The metric groups `metrics` need that `record` has not evaluated, or evaluated with stale settings."""
+    return [name for name in groups_for(metrics, family)
+            if name not in record["evaluations"] or GROUPS[name].stale(record["evaluations"][name]["settings"])]
 
 
 def load_run_corpus(cfg: RunConfig, data_dir: Path | None) -> Corpus:
@@ -310,7 +317,7 @@ def finished(spec: RunSpec) -> bool:
         return False
     cfg = registry.get_model(spec.model_id).run_config(spec.dataset, spec.budget)
     key = run_key(cfg, load_run_corpus(cfg, spec.data_dir))
-    return _reusable(read_record(spec.directory / RECORD), key, spec.directory)
+    return _reusable(read_record(spec.directory / RECORD), key)
 
 
 def require_inputs(specs: Iterable[RunSpec]):
@@ -343,15 +350,16 @@ def run_model(spec: RunSpec, metrics: Iterable[str]) -> dict:
 
 def trained_model(spec: RunSpec):
     """The trained model of `spec` (training it first if needed), in eval mode, with its corpus and config."""
-    _, model, corpus, cfg = _run(spec, ())
+    _, model, corpus, cfg = _run(spec, (), need_weights=True)
     if model is None:
         raise SuiteError(f"{spec.model_id} diverged before its first validation: it has no weights to use")
     return model.eval(), corpus, cfg
 
 
-def _run(spec: RunSpec, metrics: Iterable[str]):
+def _run(spec: RunSpec, metrics: Iterable[str], need_weights: bool = False):
     """Record, trained model (None when it has no weights), corpus and config of `spec`. The run directory is
-    locked for the whole call, so concurrent callers never interleave on one run."""
+    locked for the whole call, so concurrent callers never interleave on one run. A finished run whose weights
+    are gone serves what its record holds, and fails in one line when more is asked of it."""
     origin = provenance()        # taken before any work, so it names the code that did the work
     cfg = registry.get_model(spec.model_id).run_config(spec.dataset, spec.budget)
     corpus = load_run_corpus(cfg, spec.data_dir)
@@ -360,11 +368,16 @@ def _run(spec: RunSpec, metrics: Iterable[str]):
         record = None if spec.force else read_record(spec.directory / RECORD)
         torch.manual_seed(spec.seed)
         model = build_model(cfg.model, len(corpus.vocab)).to(spec.device)
-        if not _reusable(record, key, spec.directory):
+        if not _reusable(record, key):
             record = _train(spec, cfg, corpus, model, origin, key)
         weights = spec.directory / WEIGHTS
-        if not weights.exists():                # diverged before its first validation: nothing to evaluate
-            return record, None, corpus, cfg
+        if not weights.exists():
+            pending = _pending(record, metrics, cfg.model.family)
+            if record["status"] == "trained" and (pending or need_weights):
+                asked = f"its {', '.join(pending)} evaluation" if pending else "its trained model"
+                raise SuiteError(f"{spec.directory}: a finished run without its weights ({WEIGHTS}; committed "
+                                 f"records keep none) cannot give {asked}: rerun with --force to train it again")
+            return record, None, corpus, cfg       # all it was asked is in its record, or it diverged unvalidated
         model.load_state_dict(read_torch(weights, "weights", "rerun with --force to train the run again",
                                          weights_only=True, map_location=spec.device))
         _evaluate(spec, cfg, corpus, model, record, metrics, origin)
@@ -373,8 +386,8 @@ def _run(spec: RunSpec, metrics: Iterable[str]):
 
 def _train(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, origin: dict, key: dict) -> dict:
     directory = spec.directory
-    for stale in (RECORD, WEIGHTS):                # a forced or outdated run starts again from scratch
-        (directory / stale).unlink(missing_ok=True)
+    set_aside(directory / RECORD)                  # a forced or outdated run starts again from scratch
+    (directory / WEIGHTS).unlink(missing_ok=True)
     if spec.force:
         (directory / CHECKPOINT).unlink(missing_ok=True)
     initialised_from = None
@@ -436,10 +449,8 @@ def _word_vectors(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model) -> str |
 
 def _evaluate(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, record: dict, metrics: Iterable[str],
               origin: dict):
-    for name in groups_for(metrics, cfg.model.family):
+    for name in _pending(record, metrics, cfg.model.family):
         group = GROUPS[name]
-        if name in record["evaluations"] and not group.stale(record["evaluations"][name]["settings"]):
-            continue
         if not group.applies(model):
             values, settings = {m: None for m in group.metrics}, {"not_applicable": type(model).__name__}
             seconds = 0.0

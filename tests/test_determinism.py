@@ -2,8 +2,12 @@
 
 import json
 
+import pytest
+
 from suite.budgets import BUDGETS
-from suite.runner import RunSpec, run_model
+from suite.errors import SuiteError
+from suite.records import RECORD, WEIGHTS
+from suite.runner import RunSpec, run_model, trained_model
 
 METRICS = ("nll", "kl", "ppl", "mi", "bleu1", "dist1")
 
@@ -34,6 +38,23 @@ def test_a_finished_run_is_reused_not_retrained_unless_its_key_changed(tmp_path)
     retrained = smoke("vae", 0, tmp_path)
     assert retrained["provenance"]["created"] != first["provenance"]["created"]
     assert retrained["key"] == first["key"] and retrained["metrics"] == first["metrics"]
+    [replaced] = (path.parent / "replaced").iterdir()       # the replaced record is kept, not deleted
+    assert json.loads(replaced.read_text()) == stale
+
+
+def test_a_finished_run_without_its_weights_serves_its_record_and_is_never_retrained(tmp_path):
+    """As a committed record (whose weights are never committed): what its record holds is reused; what needs
+    the model fails in one line, and the record stays."""
+    spec = RunSpec("vae", "ptb", BUDGETS["smoke"], 0, tmp_path)
+    first = run_model(spec, ("nll",))
+    (spec.directory / WEIGHTS).unlink()
+    again = run_model(spec, ("nll", "kl"))
+    assert again["provenance"]["created"] == first["provenance"]["created"] and again["metrics"] == first["metrics"]
+    with pytest.raises(SuiteError, match=r"without its weights .* cannot give its \w+ evaluation: rerun with --force"):
+        run_model(spec, ("mi",))
+    with pytest.raises(SuiteError, match="cannot give its trained model"):
+        trained_model(spec)
+    assert json.loads((spec.directory / RECORD).read_text()) == json.loads(json.dumps(first))
 
 
 def test_prefb_trains_alike_whether_its_autoencoder_was_trained_first_or_on_demand(tmp_path):
