@@ -13,7 +13,7 @@ from suite.budgets import Budget
 from suite.errors import unknown
 from suite.evaluation.interpolation import TABLE_7, interpolate, random_pairs
 from suite.records import atomic_save_figure, atomic_write_text
-from suite.runner import trained_model
+from suite.runner import is_stand_in, trained_model
 from suite.wae_figures import sigma_histograms, weighted_kl_curves
 
 PANELS = (("grad_rec", "‖∂L_rec/∂e‖² (Coupled: ‖∂(L_rec + L^c_rec)/∂e‖²)"),
@@ -87,11 +87,12 @@ def draw_figure(figure: FigureSpec, records: dict[str, dict], dataset: str, budg
     fig = Figure(figsize=(figure.width, 4))     # no pyplot: no display backend, no global state
     values = figure.plot(fig, records)
     stand_in = any(r["stand_in"] for r in records.values())
-    fig.suptitle(f"{figure.title} — {dataset}{' [STAND-IN]' if stand_in else ''}, budget {budget.label}", fontsize=9)
+    title = f"{figure.title} — {dataset}{' [STAND-IN]' if stand_in else ''}, budget {budget.label}"
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     path = results_dir / "figures" / f"{figure.id}_{dataset}_{budget.name}_seed{seed}.png"
     atomic_save_figure(fig, path, dpi=120)
-    atomic_write_text(path.with_suffix(".txt"), values)
+    atomic_write_text(path.with_suffix(".txt"), f"# {title}, seed {seed}\n{values}")
     return path
 
 
@@ -101,9 +102,10 @@ def interpolation_report(specs, pairs: int) -> str:
     trained = {spec.model_id: trained_model(spec) for spec in specs}
     first = specs[0]
     corpus = next(iter(trained.values()))[1]
+    stand_in = any(is_stand_in(spec.model_id, spec.dataset, corpus) for spec in specs)
     texts = ([TABLE_7] if first.dataset == "ptb" else []) + random_pairs(corpus, pairs, first.seed)
     lines = [f"Latent-space interpolation (Table 7), dataset {first.dataset}"
-             f"{' [STAND-IN]' if corpus.stand_in else ''}, budget {first.budget.label}, seed {first.seed}"]
+             f"{' [STAND-IN]' if stand_in else ''}, budget {first.budget.label}, seed {first.seed}"]
     for text_a, text_b in texts:
         lines += ["", f"Text A: {text_a}", f"Text B: {text_b}"]
         for model_id, (model, _, cfg) in trained.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from dataclasses import dataclass, replace
 from functools import wraps
 from pathlib import Path
@@ -384,7 +385,8 @@ def runs_command(results_dir: Path, plot: bool):
     if not entries:
         raise SuiteError(f"no runs under {results_dir / 'runs'}")
     atomic_write_text(results_dir / "runs" / "index.json", runs.index_json(entries))
-    cells = [[e.get("dataset", "?"), e.get("model", "?"), e.get("budget", "?"), e.get("seed", "?"), e["status"],
+    cells = [[f"{e.get('dataset', '?')}{' (STAND-IN)' if e.get('stand_in') else ''}", e.get("model", "?"),
+              e.get("budget", "?"), e.get("seed", "?"), e["status"],
               e.get("iterations", "–"), e.get("seconds", "–"),
               ", ".join(f"{k} {v:.4g}" for k, v in (e.get("metrics") or {}).items() if isinstance(v, (int, float)))]
              for e in entries]
@@ -443,6 +445,10 @@ def baseline_check(models):
               _num(None if c.recorded is None or c.now is None else c.now - c.recorded),
               "ok" if c.ok else "NEW" if c.recorded is None else "MISSING" if c.now is None else "MOVED"]
              for c in checks]
+    on = Counter(datasets.values())
+    click.echo(f"budget: smoke (REDUCED), against this suite's own recorded baselines, never a paper's numbers; "
+               f"{', '.join(f'{n} model(s) on {d}' for d, n in on.items())} (stand-ins: chitchat, and PTB for the "
+               "rows whose papers used other corpora)\n")
     click.echo(tabulate(cells, ["model", "metric", "recorded", "±tol", "now", "Δ", "status"], tablefmt="simple",
                         disable_numparse=True))
     for model, changes in drift.items():

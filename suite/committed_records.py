@@ -79,8 +79,8 @@ def committed_results(saved: dict, root: Path = RECORDS) -> dict[str, list[dict]
 def judged_again(saved: dict, results: dict[str, list[dict]]) -> Comparison:
     """The comparison that a saved table's records (`committed_results`) give with today's published numbers."""
     table = get_table(saved["table"])
-    comparison = compare(table, saved["dataset"], results, get_budget(saved["budget"]), saved["seeds"],
-                         saved["stand_in"])
+    stand_in = saved.get("stand_in") or any(r["stand_in"] for records in results.values() for r in records)
+    comparison = compare(table, saved["dataset"], results, get_budget(saved["budget"]), saved["seeds"], stand_in)
     return replace(comparison, examples=qualitative_report(table, results))
 
 

@@ -167,8 +167,11 @@ def render(comparison: Comparison, fmt: str) -> str:
         head = "\n".join(f"- {line}" for line in heading(comparison)[1:])
         return (f"### {heading(comparison)[0]}\n\n{head}\n\n"
                 f"{tabulate(cells, header, tablefmt='pipe', disable_numparse=True)}\n")
-    if fmt == "latex":
+    if fmt == "latex":     # the heading becomes comments, so the column itself says what is not judged
         comments = "\n".join(f"% {line}" for line in heading(comparison))
+        caveat = ("stand-in corpus, not compared" if comparison.stand_in else
+                  None if comparison.budget.judged else f"{comparison.budget.name} budget, not judged")
+        header = [f"{h} ({caveat})" if h.startswith("Ours") and caveat else h for h in header]
         body = tabulate(cells, header, tablefmt="latex_booktabs", disable_numparse=True)
         return f"{comments}\n{body}\n"
     return "\n".join(heading(comparison)) + "\n\n" + tabulate(cells, header, tablefmt="simple",

@@ -24,7 +24,8 @@ def index(results_dir: Path) -> list[dict]:
             entries.append({"path": str(path.parent), "status": f"unreadable: {error}"})
             continue
         training = record.get("training", {})
-        entries.append({"path": str(path.parent), "dataset": record.get("dataset"), "model": record.get("model"),
+        entries.append({"path": str(path.parent), "dataset": record.get("dataset"),
+                        "stand_in": record.get("stand_in"), "model": record.get("model"),
                         "budget": record.get("budget", {}).get("name"), "seed": record.get("seed"),
                         "status": record.get("status"), "iterations": training.get("iterations"),
                         "seconds": training.get("seconds"), "created": record.get("provenance", {}).get("created"),
@@ -56,7 +57,8 @@ def plot_curves(run_directory: Path) -> Path:
         axes.set_title(name, fontsize=9)
         axes.set_xlabel("iteration", fontsize=8)
         axes.tick_params(labelsize=7)
-    figure.suptitle(f"{record['model']} on {record['dataset']}, {record['budget']['name']} budget, "
+    figure.suptitle(f"{record['model']} on {record['dataset']}{' [STAND-IN]' if record.get('stand_in') else ''}, "
+                    f"{record['budget']['name']} budget, "
                     f"seed {record['seed']} ({record['status']})", fontsize=10)
     figure.tight_layout()
     path = run_directory / CURVES

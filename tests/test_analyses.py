@@ -20,7 +20,8 @@ def test_figure_2_plots_the_gradient_norms_tracked_during_training(results):
     records = {m: run_model(RunSpec(m, "ptb", BUDGETS["smoke"], 0, results), figure.metrics) for m in figure.models}
     path = draw_figure(figure, records, "ptb", BUDGETS["smoke"], 0, results)
     assert path.read_bytes().startswith(b"\x89PNG")
-    header, *lines = path.with_suffix(".txt").read_text().splitlines()
+    title, header, *lines = path.with_suffix(".txt").read_text().splitlines()
+    assert title.startswith("# Training dynamics") and "— ptb, budget smoke (REDUCED" in title
     assert header.split("\t") == ["model", "iteration", "grad_rec", "grad_reg", "grad_h"]
     rows = [line.split("\t") for line in lines]
     assert {row[0] for row in rows} == set(FIGURES["coupled-fig2"].models)

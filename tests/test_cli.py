@@ -81,6 +81,7 @@ def test_table_run_writes_labelled_markdown_and_json(tmp_path):
     latex = invoke("table", "coupled-9", "--dataset", "ptb", "--rows", "vae", "--budget", "smoke",
                    "--format", "latex", "--results-dir", str(out), "--no-progress")
     assert "\\toprule" in latex.output and "% budget: smoke (REDUCED: not judged)" in latex.output
+    assert "Ours (smoke budget, not judged)" in latex.output      # visible on the typeset page, not only in comments
 
 
 def test_a_malformed_table_file_breaks_only_its_own_table(tmp_path, monkeypatch):

@@ -67,6 +67,16 @@ def test_a_moved_number_is_judged_again(tmp_path):
     assert moved and verdicts[(line["row"], line["metric"])] == FAIL
 
 
+def test_a_record_on_a_stand_in_is_never_judged_whatever_its_saved_table_says(tmp_path):
+    root, _, saved = SAVED[0]
+    shutil.copytree(root, tmp_path, dirs_exist_ok=True)
+    record_path = next(tmp_path.glob(f"runs/{saved['dataset']}/*/full-seed*/record.json"))
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    record_path.write_text(json.dumps({**record, "stand_in": True}), encoding="utf-8")
+    comparison = judged_again({**saved, "stand_in": False}, committed_results(saved, tmp_path))
+    assert comparison.stand_in and all(line.paper is None for line in comparison.lines)
+
+
 def test_a_table_without_its_records_is_a_clear_error(tmp_path):
     _, _, saved = SAVED[0]
     with pytest.raises(SuiteError, match="not all committed"):

@@ -69,6 +69,7 @@ def test_runs_index_and_curves(tmp_path):
     assert set(record["splits"]) == {"train", "valid", "test"} and all(record["splits"].values())
     [entry] = index(tmp_path)
     assert (entry["model"], entry["budget"], entry["status"]) == ("gru-lm", "smoke", "trained")
+    assert entry["stand_in"] is False
     assert plot_curves(tmp_path / "runs" / "ptb" / "gru-lm" / "smoke-seed0").stat().st_size > 0
     assert not list(tmp_path.rglob(".lock"))
 
