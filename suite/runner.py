@@ -360,7 +360,7 @@ def _run(spec: RunSpec, metrics: Iterable[str], need_weights: bool = False):
     """Record, trained model (None when it has no weights), corpus and config of `spec`. The run directory is
     locked for the whole call, so concurrent callers never interleave on one run. A finished run whose weights
     are gone serves what its record holds, and fails in one line when more is asked of it."""
-    origin = provenance()        # taken before any work, so it names the code that did the work
+    origin = provenance(spec.device)       # taken before any work, so it names the code that did the work
     cfg = registry.get_model(spec.model_id).run_config(spec.dataset, spec.budget)
     corpus = load_run_corpus(cfg, spec.data_dir)
     key = run_key(cfg, corpus)
@@ -461,7 +461,7 @@ def _evaluate(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, record: dict
             seconds = time.perf_counter() - start
         examples = values.pop("examples", None)
         record["evaluations"][name] = {"settings": settings, "seconds": round(seconds, 1), "examples": examples,
-                                       "git": origin["git"], "created": origin["created"]}
+                                       "provenance": origin}      # a reused run may be evaluated elsewhere
         record["metrics"].update(values)
         atomic_write_json(spec.directory / RECORD, record)
 

@@ -104,3 +104,11 @@ def test_an_expected_value_row_without_registry_entry_is_one_line(monkeypatch):
     result = CliRunner().invoke(main, ["table", "coupled-9", "--dataset", "ptb", "--budget", "smoke"])
     assert result.exit_code == 2
     assert "coupled-9.yaml: row(s) vae have no registry entry" in result.output
+
+
+def test_a_checkpoint_of_other_code_is_ignored_and_says_so(tmp_path, capsys):
+    path = tmp_path / "checkpoint.pt"
+    torch.save({"key": {"config": "c", "code": "earlier", "data": "d"}}, path)
+    trainer = type("Trainer", (), {"checkpoint": path, "key": {"config": "c", "code": "today", "data": "d"}})()
+    assert restore_checkpoint(trainer) is None
+    assert capsys.readouterr().err == f"{path}: a checkpoint of other code than this run's; training from the start\n"

@@ -22,6 +22,7 @@ import torch
 from suite import progress
 from suite.config import Word2Vec
 from suite.data.corpus import SPLITS, Corpus, SentenceSet
+from suite.provenance import library_versions, source_digest
 from suite.records import atomic_torch_save, run_lock
 
 CACHE_DIR = "cache"        # under the results directory
@@ -110,8 +111,10 @@ def read_cache(path: Path, shape: tuple[int, int]) -> torch.Tensor | None:
 
 
 def cache_path(corpus: Corpus, settings: Word2Vec, dim: int, cache_dir: Path) -> Path:
-    """Where the vectors of this corpus (by checksum) and these settings are cached."""
-    key = json.dumps({"data": corpus.checksum, "vocab": len(corpus.vocab), "dim": dim, **vars(settings)},
+    """Where the vectors of this corpus (by checksum) and these settings are cached, as this code trained them
+    with this gensim (a change to either trains them again)."""
+    key = json.dumps({"data": corpus.checksum, "vocab": len(corpus.vocab), "dim": dim, **vars(settings),
+                      "code": source_digest(Path(__file__)), "gensim": library_versions()["gensim"]},
                      sort_keys=True)
     return cache_dir / f"word2vec-{corpus.name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
 

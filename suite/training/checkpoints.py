@@ -4,6 +4,8 @@ resume is remembered (the iteration it restarted from), so a record says whether
 
 from __future__ import annotations
 
+import sys
+
 import torch
 
 from suite.records import atomic_torch_save, read_torch
@@ -41,6 +43,10 @@ def restore_checkpoint(trainer) -> dict | None:
     state = read_torch(path, "training checkpoint", "delete it to train from the start (or rerun with --force)",
                        weights_only=False, map_location="cpu")
     if state.get("key") != trainer.key:
+        saved = state.get("key") or {}
+        changed = [part for part in trainer.key if saved.get(part) != trainer.key[part]] or ["run"]
+        print(f"{path}: a checkpoint of other {', '.join(changed)} than this run's; training from the start",
+              file=sys.stderr, flush=True)
         return None
     set_rng_state(state["rng"])
     trainer.model.load_state_dict(state["model"])
