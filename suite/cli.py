@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import wraps
@@ -26,7 +27,7 @@ from suite.data.datasets import (
     get_dataset,
     stands_in,
 )
-from suite.errors import SuiteError
+from suite.errors import StandInWarning, SuiteError
 from suite.executors import LocalExecutor, PoolExecutor, RayExecutor, status
 from suite.harness import (
     EXTENSIONS,
@@ -162,6 +163,18 @@ def main(threads: int | None):
     """Reproduce the tables of four variational text-generation papers."""
     keep_large_allocations()
     fix_threads(threads)
+    warnings.showwarning = _show_warning
+
+
+_python_show_warning = warnings.showwarning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """A stand-in notice as one `warning:` line; any other warning as Python shows it."""
+    if issubclass(category, StandInWarning):
+        click.echo(f"warning: {message}", err=True)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
 
 
 def _availability(name: str, data_dir: Path | None) -> str:

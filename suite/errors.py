@@ -11,6 +11,11 @@ class DataMissing(SuiteError):
     """A dataset's files are absent; the message says where to put them."""
 
 
+class StandInWarning(UserWarning):
+    """Files under a paper's dataset name are not the paper's corpus: they run as a labelled stand-in, never
+    compared with the paper. The CLI prints the message as one `warning:` line."""
+
+
 def unknown(kind: str, name: str, choices) -> SuiteError:
     """'unknown table: coupled-10 (did you mean coupled-1?)'"""
     choices = sorted(choices)

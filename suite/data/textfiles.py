@@ -8,7 +8,7 @@ import warnings
 from pathlib import Path
 
 from suite.data.corpus import SPLITS, Corpus
-from suite.errors import DataMissing, SuiteError
+from suite.errors import DataMissing, StandInWarning, SuiteError
 
 
 def split_files(directory: Path) -> dict[str, Path]:
@@ -65,5 +65,5 @@ def load_text_corpus(name: str, data_dir: Path | None, how_to_get: str, paper_si
         def counts(of: dict[str, int]) -> str:
             return ", ".join(f"{n:,} {split}" for split, n in of.items())
         warnings.warn(f"{name}: {counts(sizes)} texts, where the paper's corpus has {counts(paper_sizes)}: running it "
-                      f"as a stand-in, not compared with the paper ({how_to_get})", stacklevel=2)
+                      f"as a stand-in, not compared with the paper ({how_to_get})", StandInWarning, stacklevel=2)
     return Corpus.from_tokens(name, tokens, raws, stand_in=other)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import pickle
 import re
+import warnings
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -24,12 +25,13 @@ from suite.data.deepqa import MAX_LENGTH, RESPONSE_LEN, Pair, released_pairs
 from suite.data.dialogue import PairSet
 from suite.data.plain_pickle import read_plain_pickle
 from suite.data.vocab import SPECIALS, Vocab
-from suite.errors import DataMissing, SuiteError
+from suite.errors import DataMissing, StandInWarning, SuiteError
 
 HOLDOUT = 10_000
 CORNELL_SEPARATOR = " +++$+++ "
 CORNELL_SOURCE = "download cornell_movie_dialogs_corpus.zip from cs.cornell.edu/~cristian"
 OPENSUBTITLES_SOURCE = "an English OpenSubtitles release from opus.nlpl.eu (OPUS XML) or text, one utterance a line"
+OPENSUBTITLES_PAIRS = 1_600_000     # "more than 1.6 million pairs" after preprocessing (supplement §4)
 PICKLE_SOURCE = "VMED's own pickle (str2tok, tok2str, dialogs); the crawl was never published"
 
 
@@ -38,17 +40,23 @@ def split_sizes(n: int) -> tuple[int, int]:
     return n - 2 * holdout, holdout
 
 
-def pair_corpus(name: str, pairs: list[Pair], raw: list[bytes], vocab: Vocab) -> Corpus:
-    """Windowed pairs in corpus order split train / test / valid (released order)."""
+def pair_corpus(name: str, pairs: list[Pair], raw: list[bytes], vocab: Vocab, papers_at_least: int = 0) -> Corpus:
+    """Windowed pairs in corpus order split train / test / valid (released order). Fewer pairs than the paper
+    says its corpus gave make a stand-in, with a warning."""
     pairs = [(c[-MAX_LENGTH:], r[:RESPONSE_LEN]) for c, r in pairs if c and r]
     if len(pairs) < 10:
         raise SuiteError(f"dataset {name!r}: only {len(pairs)} (context, response) pairs found; is it the right file?")
+    stand_in = len(pairs) < papers_at_least
+    if stand_in:
+        warnings.warn(f"{name}: {len(pairs):,} (context, response) pairs, where the paper's corpus gave more than "
+                      f"{papers_at_least:,}: running it as a stand-in, not compared with the paper", StandInWarning,
+                      stacklevel=2)
     train_end, holdout = split_sizes(len(pairs))
     parts = {"train": pairs[:train_end], "test": pairs[train_end:train_end + holdout],
              "valid": pairs[train_end + holdout:]}
     splits = {split: PairSet.from_lists([vocab.encode(c) for c, _ in part], [vocab.encode(r) for _, r in part])
               for split, part in parts.items()}
-    return Corpus(name, vocab, splits, checksum(raw))
+    return Corpus(name, vocab, splits, checksum(raw), stand_in)
 
 
 def require(paths: list[Path], name: str, source: str, data_dir: Path | None):
@@ -147,7 +155,8 @@ def load_opensubtitles(data_dir: Path | None) -> Corpus:
                           f"{OPENSUBTITLES_SOURCE}")
     files = [(str(p.relative_to(root)), p.read_bytes()) for p in paths]
     vocab, pairs = released_pairs(opensubtitles_conversations(files), vocab_size=40_000)
-    return pair_corpus("opensubtitles", pairs, [raw for _, raw in files], vocab=vocab)
+    return pair_corpus("opensubtitles", pairs, [raw for _, raw in files], vocab=vocab,
+                       papers_at_least=OPENSUBTITLES_PAIRS)
 
 
 # --- LJ and Reddit: VMED's pickle -------------------------------------------------------------------------------

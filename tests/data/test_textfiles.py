@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from suite.cli import main
 from suite.data.datasets import get_dataset
-from suite.errors import DataMissing, SuiteError
+from suite.errors import DataMissing, StandInWarning, SuiteError
 
 
 def write_split(directory, name, lines):
@@ -18,7 +18,7 @@ def write_split(directory, name, lines):
 
 def test_yelp_drops_the_rating_and_skips_blank_lines(tmp_path):
     write_split(tmp_path, "yelp", ["3 the food was great", "", "0 terrible service !", "1"])
-    with pytest.warns(UserWarning, match="2 valid, 2 test texts, where the paper's corpus has 7,773 valid"):
+    with pytest.warns(StandInWarning, match="2 valid, 2 test texts, where the paper's corpus has 7,773 valid"):
         corpus = get_dataset("yelp").load(tmp_path)
     assert corpus.stand_in        # not the paper's Yelp: never compared with it
     test = corpus.splits["test"]
@@ -28,7 +28,7 @@ def test_yelp_drops_the_rating_and_skips_blank_lines(tmp_path):
 
 def test_yahoo_keeps_every_token(tmp_path):
     write_split(tmp_path, "yahoo", ["3 questions about 3 things"])
-    with pytest.warns(UserWarning, match="as a stand-in"):      # one text a split: not the paper's sizes
+    with pytest.warns(StandInWarning, match="as a stand-in"):      # one text a split: not the paper's sizes
         corpus = get_dataset("yahoo").load(tmp_path)
     assert corpus.vocab.decode(corpus.splits["train"].sentence(0).tolist())[0] == "3"
 
@@ -61,7 +61,7 @@ def test_only_files_of_the_papers_split_sizes_are_compared_with_the_paper(tmp_pa
     write_split(tmp_path, "yahoo", [f"question {i}" for i in range(10_000)])
     write_split(tmp_path, "yelp", [f"{i % 5} review {i}" for i in range(10_000)])
     assert not get_dataset("yahoo").load(tmp_path).stand_in and not recwarn.list
-    with pytest.warns(UserWarning, match="as a stand-in"):
+    with pytest.warns(StandInWarning, match="as a stand-in"):
         assert get_dataset("yelp").load(tmp_path).stand_in
 
 
@@ -70,11 +70,11 @@ def test_a_table_on_files_not_of_the_papers_sizes_is_never_judged(tmp_path):
     shows no paper values and no verdict against them, as for a stand-in from another table."""
     write_split(tmp_path / "data", "yelp", [f"{i % 5} the food was {'good' if i % 2 else 'bad'} {i % 7}"
                                             for i in range(40)])
-    with pytest.warns(UserWarning, match="as a stand-in"):
-        result = CliRunner().invoke(main, ["table", "coupled-1", "--dataset", "yelp", "--rows", "gru-lm",
-                                           "--budget", "smoke", "--data-dir", str(tmp_path / "data"),
-                                           "--results-dir", str(tmp_path / "results")], catch_exceptions=False)
+    result = CliRunner().invoke(main, ["table", "coupled-1", "--dataset", "yelp", "--rows", "gru-lm",
+                                       "--budget", "smoke", "--data-dir", str(tmp_path / "data"),
+                                       "--results-dir", str(tmp_path / "results")], catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    assert "\nwarning: yelp: 40 valid, 40 test texts, where the paper's corpus has 7,773 valid" in f"\n{result.output}"
     assert "STAND-IN" in result.output and "stand-in corpus: not compared" in result.output
     assert "196.30" not in result.output      # the paper's Yelp GRU-LM NLL is not shown beside a stand-in
     saved = json.loads(next((tmp_path / "results" / "tables").glob("*.json")).read_text())
