@@ -20,10 +20,10 @@ def command(results: Path, model: str = "coupled-vae") -> list[str]:
             "--results-dir", str(results), "--metrics", METRICS, "--no-progress"]
 
 
-def kill_when(results: Path, marker: str) -> int:
+def kill_when(results: Path, marker: str, *options: str) -> int:
     """Start a run, SIGKILL it as soon as `marker` exists in its run directory; return how long it ran."""
     run_dir = results / "runs/ptb/coupled-vae/smoke-seed0"
-    process = subprocess.Popen(command(results), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command(results) + list(options), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     start = time.monotonic()
     while not (run_dir / marker).exists():
         assert process.poll() is None, "the run finished before it could be killed"
@@ -62,6 +62,21 @@ def test_killed_run_resumes_to_the_numbers_of_an_uninterrupted_one(tmp_path, mar
     for part in (lambda r: r["metrics"], lambda r: r["training"]["curves"]):
         assert numbers(part(resumed)) == pytest.approx(numbers(part(reference)), rel=1e-4, abs=1e-9)
     assert not (interrupted / "runs/ptb/coupled-vae/smoke-seed0/checkpoint.pt").exists()
+
+
+def test_a_killed_force_run_resumes_when_rerun_without_force(tmp_path):
+    """As the README says: the retrain goes on from its checkpoint, and the record it replaces is kept."""
+    subprocess.run(command(tmp_path), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run_dir = tmp_path / "runs/ptb/coupled-vae/smoke-seed0"
+    first = json.loads((run_dir / "record.json").read_text())
+    kill_when(tmp_path, "checkpoint.pt", "--force")
+    restart = torch.load(run_dir / "checkpoint.pt", weights_only=False)["iteration"]
+    subprocess.run(command(tmp_path), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    retrained = json.loads((run_dir / "record.json").read_text())
+    assert retrained["training"]["resumed_at"] == [restart]
+    assert retrained["provenance"]["created"] != first["provenance"]["created"]
+    [replaced] = (run_dir / "replaced").iterdir()
+    assert json.loads(replaced.read_text()) == first
 
 
 def test_two_processes_on_one_results_directory(tmp_path):
