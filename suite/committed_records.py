@@ -19,7 +19,7 @@ from pathlib import Path
 from suite import registry
 from suite.budgets import get_budget
 from suite.claims import ClaimCheck, check_claims
-from suite.compare import Comparison, compare
+from suite.compare import Comparison, compare, runs_of
 from suite.errors import SuiteError
 from suite.evaluation.qualitative import qualitative_report
 from suite.records import RECORD, read_record, run_dir
@@ -81,7 +81,7 @@ def judged_again(saved: dict, results: dict[str, list[dict]]) -> Comparison:
     table = get_table(saved["table"])
     stand_in = saved.get("stand_in") or any(r["stand_in"] for records in results.values() for r in records)
     comparison = compare(table, saved["dataset"], results, get_budget(saved["budget"]), saved["seeds"], stand_in)
-    return replace(comparison, examples=qualitative_report(table, results))
+    return replace(comparison, examples=qualitative_report(table, results), runs=runs_of(results))
 
 
 def claims_again(saved: dict, results: dict[str, list[dict]]) -> list[ClaimCheck]:

@@ -38,11 +38,22 @@ class Comparison:
     lines: tuple[Line, ...]
     notes: tuple[str, ...] = ()     # how a measurement differs from the paper's (from the records' evaluations)
     examples: str | None = None     # a text report of generated examples, for tables that show some
+    runs: tuple[dict, ...] = ()     # which run gave each row's numbers (`runs_of`)
 
     def to_dict(self) -> dict:
         return {"table": self.table.id, "dataset": self.dataset, "budget": self.budget.name,
                 "judged": self.budget.judged and not self.stand_in, "seeds": list(self.seeds),
-                "stand_in": self.stand_in, "lines": [asdict(line) for line in self.lines], "notes": list(self.notes)}
+                "stand_in": self.stand_in, "lines": [asdict(line) for line in self.lines], "notes": list(self.notes),
+                "runs": list(self.runs)}
+
+
+def runs_of(results: dict[str, list[dict] | str]) -> tuple[dict, ...]:
+    """Which run gave each row's numbers for each seed: its model, when and by which revision it was trained,
+    and its key (config, code and data digests)."""
+    return tuple({"row": row, "model": record["model"], "seed": record["seed"],
+                  "created": record["provenance"]["created"], "revision": record["provenance"]["git"]["revision"],
+                  "key": record["key"]}
+                 for row, result in results.items() if not isinstance(result, str) for record in result)
 
 
 def verdict(metric: Metric, paper: float | None, ours: Summary | None, budget: Budget, stand_in: bool) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from suite import registry
 from suite.budgets import Budget
-from suite.compare import Comparison, compare, render
+from suite.compare import Comparison, compare, render, runs_of
 from suite.data.datasets import DATASETS, load_corpus, stands_in
 from suite.errors import DataMissing, SuiteError
 from suite.evaluation.qualitative import qualitative_report
@@ -26,7 +26,7 @@ def run_table(table_id: str, dataset: str, budget: Budget, seeds: list[int], res
     results, stand_in = run_rows(table_id, dataset, budget, seeds, results_dir, data_dir, rows, force, device,
                                  executor, echo)
     comparison = compare(table, dataset, results, budget, seeds, stand_in)
-    return replace(comparison, examples=qualitative_report(table, results))
+    return replace(comparison, examples=qualitative_report(table, results), runs=runs_of(results))
 
 
 def run_rows(table_id: str, dataset: str, budget: Budget, seeds: list[int], results_dir: Path,

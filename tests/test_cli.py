@@ -77,7 +77,10 @@ def test_table_run_writes_labelled_markdown_and_json(tmp_path):
     record = json.loads((out / "runs" / "ptb" / "vae" / "smoke-seed0" / "record.json").read_text())
     for key in ("config", "seed", "data_checksum", "provenance", "training", "budget"):
         assert key in record
-    assert set(record["provenance"]) >= {"git", "versions", "hardware", "created"}
+    assert set(record["provenance"]) >= {"git", "versions", "hardware", "created", "device"}
+    [run] = comparison["runs"]            # the table names the run its numbers came from
+    assert (run["row"], run["seed"], run["key"], run["created"]) == ("vae", 0, record["key"],
+                                                                     record["provenance"]["created"])
     latex = invoke("table", "coupled-9", "--dataset", "ptb", "--rows", "vae", "--budget", "smoke",
                    "--format", "latex", "--results-dir", str(out), "--no-progress")
     assert "\\toprule" in latex.output and "% budget: smoke (REDUCED: not judged)" in latex.output

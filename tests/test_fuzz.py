@@ -58,7 +58,8 @@ def stubbed(monkeypatch, tmp_path):
     """No training: every run returns a finished empty record, so any parsed command completes quickly."""
     def fake(self, specs, metrics, echo=print):
         return [{"status": "trained", "stand_in": False, "metrics": {}, "evaluations": {}, "seed": s.seed,
-                 "training": {}} for s in specs]
+                 "model": s.model_id, "training": {}, "key": {}, "provenance": {"created": "", "git": {"revision": ""}}}
+                for s in specs]
 
     monkeypatch.setattr(cli.LocalExecutor, "run", fake)
     monkeypatch.setattr(harness.LocalExecutor, "run", fake)
