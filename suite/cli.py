@@ -28,6 +28,7 @@ from suite.data.datasets import (
     stands_in,
 )
 from suite.errors import StandInWarning, SuiteError
+from suite.evaluation.groups import known_metrics
 from suite.executors import LocalExecutor, PoolExecutor, RayExecutor, status
 from suite.harness import (
     EXTENSIONS,
@@ -40,7 +41,7 @@ from suite.harness import (
 )
 from suite.plan import plan_table
 from suite.records import atomic_write_text
-from suite.runner import RunSpec, finished, known_metrics
+from suite.runner import RunSpec, finished
 from suite.tables import all_tables, get_table, table_errors
 
 RESULTS = Path("results")

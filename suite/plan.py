@@ -39,6 +39,7 @@ from suite.config import EpochAdamConfig, EpochTrainConfig, RunConfig, TrainConf
 from suite.data import word2vec
 from suite.data.batching import batches_per_epoch, evaluation_batches, training_batches
 from suite.evaluation.gradients import ANALYSIS_BATCH, evaluate_gradient_norms
+from suite.evaluation.groups import groups_for
 from suite.evaluation.likelihood import BATCH_TOKENS, sentence_scores
 from suite.executors import start_worker
 from suite.harness import implemented_rows, table_corpus
@@ -46,7 +47,7 @@ from suite.models import has_latent
 from suite.models.build import build_model
 from suite.provenance import code_digest
 from suite.records import RECORD, atomic_write_json, read_record
-from suite.runner import RunSpec, groups_for, load_run_corpus, require_inputs, run_key
+from suite.runner import RunSpec, load_run_corpus, require_inputs, run_key
 from suite.tables import get_table
 from suite.training import cuda_graphs
 from suite.training.epochs import EpochTrainer

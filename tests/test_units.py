@@ -8,7 +8,8 @@ from suite import progress, registry
 from suite.budgets import BUDGETS
 from suite.compare import _cells, _decimals, compare
 from suite.data.datasets import DATASETS
-from suite.runner import GROUPS, RunSpec, run_model
+from suite.evaluation.groups import GROUPS
+from suite.runner import RunSpec, run_model
 from suite.tables import all_tables
 
 RATIO_UNITS = ("percent", "fraction")
