@@ -91,3 +91,61 @@ def test_the_readme_smoke_output_agrees_with_the_recorded_baselines():
         assert abs(float(ours) - expected["value"]) <= expected["tolerance"] + 0.005, (label, metric, ours, expected)
         checked += 1
     assert checked == 8
+
+
+def _judged_rows(section: str) -> list[tuple[str, str, int, list[tuple[str, str]], list[str], list[str]]]:
+    """(table, row label, seed, [(metric label, shown value)], paper values shown, verdicts) of each row of the
+    README's judged-runs tables in `section`; "BLEU-1/2 23.58/4.58" stands for BLEU-1 and BLEU-2."""
+    import re
+
+    def pairs(cell: str) -> list[tuple[str, str]]:
+        out = []
+        for label, values in re.findall(r"([A-Za-z]+(?:-\d(?:/\d)?)?) ([\d./]+)", cell):
+            if "/" in label:
+                stem, numbers = label.split("-")[0], label.split("-")[1].split("/")
+                out += [(f"{stem}-{n}", v) for n, v in zip(numbers, values.split("/"), strict=True)]
+            else:
+                out.append((label, values))
+        return out
+
+    rows = []
+    for line in section.splitlines():
+        if match := re.match(r"\| (coupled-\d+) \(PTB\) \| (.+?) \| (\d+) \| (.+?) \| (.+?) \| (.+?) \|", line):
+            table, label, seed, ours, paper, verdicts = match.groups()
+            rows.append((table, label, int(seed), pairs(ours), [v for _, v in pairs(paper)],
+                         [v.strip(" *") for v in verdicts.split(",")]))
+    return rows
+
+
+def test_the_judged_rows_in_the_readme_are_the_committed_records():
+    """Each number, paper value and verdict of 'Judged so far' is its saved table's (which the records test
+    checks against the records), to the digits shown."""
+    import json
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Judged so far")[1].split("\n## ")[0]
+    today, superseded = section.split("Length-grouped batches (superseded):")
+    checked = 0
+    for root, text in ((ROOT / "results/records", today), (ROOT / "results/records/superseded/length-grouped",
+                                                           superseded)):
+        rows = _judged_rows(text)
+        assert rows, f"no judged rows found for {root}"
+        for table, label, seed, ours, paper, verdicts in rows:
+            saved = json.loads((root / "tables" / f"{table}_ptb_full_seed{seed}.json").read_text())
+            lines = {line["metric"]: line for line in saved["lines"] if line["label"].rstrip("*") == label}
+            metrics = {line_label: key for key, line_label in _metric_labels(table).items()}
+            assert len(ours) == len(paper) == len(verdicts), (table, label, seed)
+            for (metric_label, shown), paper_shown, verdict in zip(ours, paper, verdicts, strict=True):
+                line = lines[metrics[metric_label]]
+                places = len(shown.split(".")[1]) if "." in shown else 0
+                assert abs(line["ours"]["mean"] - float(shown)) <= 0.5 * 10 ** -places + 1e-9, (table, label, seed,
+                                                                                              metric_label)
+                assert float(paper_shown) == line["paper"] and verdict == line["verdict"], (table, label, seed)
+                checked += 1
+    assert checked >= 60
+
+
+def _metric_labels(table: str) -> dict[str, str]:
+    from suite.tables import get_table
+
+    return {key: metric.label for key, metric in get_table(table).metrics.items()}
