@@ -100,7 +100,7 @@ def compare(table: Table, dataset: str, results: dict[str, list[dict] | str], bu
                 continue
             values = [r["metrics"][key] for r in result if r["metrics"].get(key) is not None]
             ours = summarize(values).scaled(metric.scale) if values else None
-            delta = None if ours is None or paper is None or stand_in else ours.mean - paper
+            delta = None if ours is None or paper is None else ours.mean - paper
             note = divergence(result)
             judged = verdict(metric, paper, ours, budget, stand_in)
             if ours is not None and not has_published(row):

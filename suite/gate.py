@@ -48,7 +48,7 @@ def gate_dataset(model_id: str) -> str:
 
 
 def metrics_of(model_id: str) -> list[str]:
-    """Every metric the model is asked for in some table (its likelihood metrics if in none)."""
+    """Every metric the model is asked for in some table, and the likelihood metrics (`DEFAULT_METRICS`)."""
     registry.load()
     tables = all_tables()
     keys = {m for (table, _), entry in registry.ROWS.items() if entry.model == model_id

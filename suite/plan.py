@@ -86,7 +86,7 @@ def measure(cfg: RunConfig, corpus, device: str) -> Throughput:
         trainer = EpochTrainer(model, corpus, cfg.train, seed=0)
 
         def step(batch):
-            trainer.loss(batch)
+            trainer.loss_and_gradients(batch)
             trainer.decoder_sgd.step()
     elif getattr(cfg.train, "game", None):
         trainer = GameTrainer(model, corpus, cfg.train, seed=0)

@@ -92,8 +92,8 @@ def _new_record(spec: RunSpec, cfg: RunConfig, corpus: Corpus, result, origin: d
 
 
 def is_stand_in(model_id: str, dataset: str, corpus: Corpus) -> bool:
-    """A stand-in corpus (chitchat), or a real one that none of the model's paper's tables has a column for
-    (PTB running the Stochastic WAE rows in place of SNLI)."""
+    """A corpus that is itself a stand-in (chitchat; files under a paper's dataset name that are not its corpus),
+    or a real one that none of the model's paper's tables has a column for (PTB in place of SNLI)."""
     paper = registry.get_model(model_id).paper
     return corpus.stand_in or all(dataset not in t.datasets for t in all_tables().values() if t.paper == paper)
 
@@ -179,7 +179,8 @@ def _run(spec: RunSpec, metrics: Iterable[str], need_weights: bool = False):
         weights = spec.directory / WEIGHTS
         if not weights.exists():
             pending = _pending(record, metrics, cfg.model.family)
-            if record["status"] == "trained" and (pending or need_weights):
+            had_weights = record["status"] == "trained" or record["training"]["best_iteration"] is not None
+            if had_weights and (pending or need_weights):
                 asked = f"its {', '.join(pending)} evaluation" if pending else "its trained model"
                 raise SuiteError(f"{spec.directory}: a finished run without its weights ({WEIGHTS}; committed "
                                  f"records keep none) cannot give {asked}: rerun with --force to train it again")
@@ -192,8 +193,10 @@ def _run(spec: RunSpec, metrics: Iterable[str], need_weights: bool = False):
 
 def _train(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, origin: dict, key: dict) -> dict:
     directory = spec.directory
-    set_aside(directory / RECORD)                  # a forced or outdated run starts again from scratch
-    (directory / WEIGHTS).unlink(missing_ok=True)
+    kept = set_aside(directory / RECORD)            # the run this one replaces (forced, or of another key)
+    if kept is not None:
+        print(f"{spec.label}: the record of the run this one replaces is kept as {kept}", file=sys.stderr, flush=True)
+    (directory / WEIGHTS).unlink(missing_ok=True)   # the checkpoint survives unless forced: a killed run resumes
     if spec.force:
         (directory / CHECKPOINT).unlink(missing_ok=True)
     initialised_from = None

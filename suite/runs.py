@@ -34,7 +34,8 @@ def index(results_dir: Path) -> list[dict]:
 
 
 def plot_curves(run_directory: Path) -> Path:
-    """Training curves of one run (loss terms, KL weight, validation NLL against iterations) as curves.png."""
+    """Training curves of one run (loss terms, KL weight, learning rate, validation score against iterations) as
+    curves.png."""
     record = read_record(run_directory / RECORD)
     if record is None:
         raise SuiteError(f"{run_directory}: no {RECORD} (has the run finished?)")

@@ -16,6 +16,7 @@ from suite.committed_records import saved_tables
 from suite.errors import SuiteError
 from suite.harness import run_table
 from suite.records import WEIGHTS, atomic_write_json, read_torch
+from suite.runner import RunSpec, run_model
 from suite.training import trainer as trainer_module
 from suite.training.checkpoints import restore_checkpoint
 
@@ -50,6 +51,10 @@ def test_a_diverging_row_is_marked_and_the_table_goes_on(tmp_path, monkeypatch):
     kept = torch.load(tmp_path / "runs/ptb/coupled-vae/smoke-seed0" / WEIGHTS, weights_only=True)
     assert kept.keys() == validated[15].keys()
     assert all(torch.equal(kept[name], validated[15][name]) for name in kept)
+    # as a committed record (no weights), it cannot give a metric it lacks: it says so, it does not return blanks
+    (tmp_path / "runs/ptb/coupled-vae/smoke-seed0" / WEIGHTS).unlink()
+    with pytest.raises(SuiteError, match="without its weights .* cannot give its mi evaluation"):
+        run_model(RunSpec("coupled-vae", "ptb", BUDGETS["smoke"], 0, tmp_path), ["mi"])
 
 
 def test_a_full_disk_gives_one_line_and_leaves_the_old_file(tmp_path, monkeypatch):

@@ -23,7 +23,7 @@ from suite.data.snli import SOURCE as SNLI_SOURCE
 from suite.data.snli import load_snli
 from suite.data.textfiles import load_text_corpus
 from suite.data.vmed_corpora import load_cornell, load_opensubtitles, load_vmed_pickle
-from suite.errors import DataMissing, SuiteError, unknown
+from suite.errors import SuiteError, unknown
 
 DATA_DIR_ENV = "REPRODUCE_DATA_DIR"
 
@@ -44,7 +44,7 @@ class Dataset:
     description: str
     expected: str                                   # files a user provides, relative to --data-dir
     how_to_get: str
-    load: Callable[[Path | None], Corpus] | None    # None: no loader in the suite yet
+    load: Callable[[Path | None], Corpus]
     packaged: bool = False                          # ships inside a registry package
     # paper corpora this real text runs in place of (never compared with their numbers)
     stands_in_for: tuple[str, ...] = ()
@@ -107,10 +107,7 @@ def get_dataset(name: str) -> Dataset:
 
 @cache
 def load_corpus(name: str, data_dir: Path | None) -> Corpus:
-    dataset = get_dataset(name)
-    if dataset.load is None:
-        raise DataMissing(f"dataset {name!r}: the suite has no loader for it yet")
-    return dataset.load(data_dir)
+    return get_dataset(name).load(data_dir)
 
 
 def stands_in(dataset: str, table_datasets) -> bool:

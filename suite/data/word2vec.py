@@ -7,7 +7,8 @@ Differences from the released script: the sentences are the corpus as the model 
 vocabulary's <unk>), a dialogue pair is its post followed by its response (the released script joined the two
 strings), and one worker thread trains, so the vectors are the same on every run. A vocabulary entry word2vec never
 saw (the special tokens) keeps a draw from U(-0.05, 0.05), as the released `create_embedding_matrix` gives it.
-Vectors are cached under the results directory by corpus checksum and settings."""
+Vectors are cached under the results directory by corpus checksum, settings, this module's code and gensim's
+version."""
 
 from __future__ import annotations
 

@@ -137,8 +137,9 @@ def _generated_responses(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, d
 
 
 def _corpus_statistics(model, corpus: Corpus, cfg: RunConfig) -> tuple[dict, dict]:
-    """A sentence corpus: its training sentences (wae-1's Corpus row); a dialogue corpus: its test responses
-    (wae-2's Test Set row)."""
+    """A sentence corpus: the text the samples are held to (`corpus_unigrams`: every SNLI sentence whole, or a
+    stand-in's training sentences; wae-1's Corpus row); a dialogue corpus: its test responses (wae-2's Test Set
+    row)."""
     if hasattr(corpus.splits["test"], "responses"):
         values = evaluate_reference_responses(corpus, cfg.eval)
         return values, {"texts": "test responses", "responses": len(corpus.splits["test"].subset(

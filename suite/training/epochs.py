@@ -94,7 +94,8 @@ class EpochTrainer:
     def batch(self, index: torch.Tensor):
         return self.train.batch(index, self.cfg.max_len).to(self.device)
 
-    def loss(self, batch) -> dict[str, torch.Tensor]:
+    def loss_and_gradients(self, batch) -> dict[str, torch.Tensor]:
+        """The batch's loss terms, with the loss's clipped gradients left in the parameters for a step."""
         self.model.train()
         terms = self.model.training_terms(batch, self.kl_weight)
         if not math.isfinite(terms["loss"].item()):
@@ -111,7 +112,7 @@ class EpochTrainer:
         cfg = self.cfg
         previous, loss_sum, words = 1e4, 0.0, 0
         for step in range(1, cfg.aggressive_steps + 1):
-            loss_sum += self.loss(batch)["loss"].item() * len(batch)
+            loss_sum += self.loss_and_gradients(batch)["loss"].item() * len(batch)
             words += batch.n_predictions
             self.encoder_sgd.step()
             batch = self.batch(self.batches[int(torch.randint(len(self.batches), (1,), generator=self.random))])
@@ -134,7 +135,7 @@ class EpochTrainer:
             self.kl_weight = min(1.0, self.kl_weight + self.kl_step)
             batch = self.batch(self.batches[position])
             inner = self.aggressive_encoder_steps(batch) if self.aggressive else 0
-            terms = self.loss(batch)
+            terms = self.loss_and_gradients(batch)
             self.decoder_sgd.step()
             if self.encoder_sgd is not None and not self.aggressive:
                 self.encoder_sgd.step()

@@ -11,7 +11,7 @@ The state is checkpointed at each validation so a killed run resumes.
 
 A step never waits for the device: its loss terms stay there and are read back together every `log_every`
 iterations and before each validation (one synchronisation then), which is also when a non-finite loss is
-caught, at the exact iteration it occurred; the row is then marked diverged with its last validated weights.
+caught, at the exact iteration it occurred; the row is then marked diverged with its best validated weights.
 """
 
 from __future__ import annotations
@@ -51,7 +51,9 @@ class TrainingDiverged(Exception):
 
 @dataclass
 class Curves:
-    """Training curves: window means of each loss term, plus validation NLL at each validation."""
+    """Training curves: window means of each loss term, plus the validation score at each validation (`valid_nll`:
+    the NLL, or for the Lagging/SA-VAE procedure its loss and for the Stochastic WAE rows their reconstruction
+    loss, which is what those validate on)."""
 
     iteration: list[int] = field(default_factory=list)
     terms: dict[str, list[float]] = field(default_factory=dict)
