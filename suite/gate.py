@@ -44,7 +44,11 @@ def gate_dataset(model_id: str) -> str:
     """PTB for every unconditional model; the chitchat stand-in for the dialogue models (Coupled-VAE Table 8,
     VMED, AMI, Stochastic WAE Table 2)."""
     datasets = registry.get_model(model_id).datasets
-    return next(d for d in GATE_DATASETS if d in datasets)
+    gated = [d for d in GATE_DATASETS if d in datasets]
+    if not gated:
+        raise SuiteError(f"model {model_id} has a config for none of the packaged corpora the gate runs on "
+                         f"({', '.join(GATE_DATASETS)}); give it one (a stand-in) in its paper module")
+    return gated[0]
 
 
 def metrics_of(model_id: str) -> list[str]:

@@ -143,4 +143,7 @@ def check_consistency() -> list[str]:
             missing = [d for d in get_table(table_id).datasets if d not in model.datasets]
             if missing:
                 problems.append(f"{table_id}/{row}: model {model.id} has no config for {', '.join(missing)}")
+            if model.paper != get_table(table_id).paper:       # a record's stand-in flag reads the model's paper
+                problems.append(f"{table_id}/{row}: model {model.id} is declared for paper {model.paper!r}, the "
+                                f"table is {get_table(table_id).paper!r}'s")
     return problems

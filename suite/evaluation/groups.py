@@ -185,8 +185,9 @@ GROUPS = {
 }
 UNCONDITIONAL = ("likelihood", "mi", "reconstruction", "prior_samples", "gradients")
 CONDITIONAL = ("likelihood", "responses")   # dialogue models: Dist is over responses to test posts
-# The metric groups each model family is evaluated with; a family not listed is an unconditional text model.
-FAMILY_GROUPS: dict[str, tuple[str, ...]] = {kind: CONDITIONAL for kind in DIALOGUE_KINDS}
+# The metric groups each model family (`suite.models.build.BUILDERS`) is evaluated with.
+FAMILY_GROUPS: dict[str, tuple[str, ...]] = {family: UNCONDITIONAL for family in ("autoencoder", "lm", "lstm-vae")}
+FAMILY_GROUPS.update({kind: CONDITIONAL for kind in DIALOGUE_KINDS})
 FAMILY_GROUPS.update({"lstm-ae": ("mean_reconstruction", "prior_statistics"),
                       "lstm-ed": ("generated_responses",), "corpus-statistics": ("corpus_statistics",)})
 FAMILY_GROUPS.update({kind: ("likelihood", "replies") for kind in TRANSFORMER_KINDS})   # AMI's rows
@@ -204,7 +205,10 @@ def known_metrics(metrics: list[str]) -> list[str]:
 
 
 def groups_for(metrics: Iterable[str], family: str) -> list[str]:
-    """Metric groups needed for `metrics`; metrics no evaluator produces are simply not measured."""
-    names = FAMILY_GROUPS.get(family, UNCONDITIONAL)
+    """Metric groups needed for `metrics`; metrics no evaluator of the family produces are not measured."""
+    if family not in FAMILY_GROUPS:
+        raise unknown("model family (no metric groups declared in suite/evaluation/groups.py)", family,
+                      FAMILY_GROUPS)
+    names = FAMILY_GROUPS[family]
     wanted = set(metrics)
     return [name for name in names if wanted & set(GROUPS[name].metrics)]

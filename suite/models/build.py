@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from torch import nn
 
 from suite.config import ModelConfig
+from suite.errors import unknown
 from suite.models.ami import AMIResponder, LatentNoise
 from suite.models.autoencoder import LatentPath, TextAutoencoder, signal_mlp
 from suite.models.build_vmed import VMED_FAMILIES, build_vmed_model
@@ -93,23 +96,8 @@ def build_transformer_model(cfg: ModelConfig, vocab_size: int) -> nn.Module:
     return AMIResponder(forward, backward, LatentNoise(cfg.transformer.d_model))
 
 
-def build_model(cfg: ModelConfig, vocab_size: int) -> nn.Module:
-    if cfg.family == "lm":
-        return GRULanguageModel(vocab_size, cfg.emb_dim, cfg.dec_hidden, cfg.dropout)
-    if cfg.family == "lstm-vae":
-        return build_lstm_vae(cfg, vocab_size)
-    if cfg.family in SENTENCE_FAMILIES:
-        return build_sentence_model(cfg, vocab_size)
-    if cfg.family == "corpus-statistics":
-        return ReferenceStatistics()
-    if cfg.family in TRANSFORMER_KINDS:
-        return build_transformer_model(cfg, vocab_size)
-    if cfg.family in VMED_FAMILIES:
-        return build_vmed_model(cfg, vocab_size)
-    if cfg.family in DIALOGUE_KINDS:
-        return build_dialogue_model(cfg.family, vocab_size, cfg.coupling, emb_dim=cfg.emb_dim,
-                                    enc_hidden=cfg.enc_hidden, dec_hidden=cfg.dec_hidden, latent_dim=cfg.latent_dim,
-                                    dropout=cfg.dropout)
+def build_autoencoder(cfg: ModelConfig, vocab_size: int) -> nn.Module:
+    """The Coupled-VAE paper's text autoencoders (DAE, VAE and their variants), coupled when `cfg.coupling`."""
     embedding = nn.Embedding(vocab_size, cfg.emb_dim)
     encoder = BiGRUEncoder(embedding, cfg.enc_hidden, cfg.dropout)
     path = latent_path(cfg, embedding, encoder.output_dim, vocab_size)
@@ -118,3 +106,27 @@ def build_model(cfg: ModelConfig, vocab_size: int) -> nn.Module:
         return model
     twin = latent_path(cfg, embedding, encoder.output_dim, vocab_size)
     return Coupled(model, twin, cfg.coupling, cfg.latent_dim)
+
+
+def build_dialogue(cfg: ModelConfig, vocab_size: int) -> nn.Module:
+    return build_dialogue_model(cfg.family, vocab_size, cfg.coupling, emb_dim=cfg.emb_dim, enc_hidden=cfg.enc_hidden,
+                                dec_hidden=cfg.dec_hidden, latent_dim=cfg.latent_dim, dropout=cfg.dropout)
+
+
+# Each model family (`ModelConfig.family`) and the function that builds it; a new family registers here.
+BUILDERS: dict[str, Callable[[ModelConfig, int], nn.Module]] = {
+    "autoencoder": build_autoencoder,
+    "lm": lambda cfg, vocab_size: GRULanguageModel(vocab_size, cfg.emb_dim, cfg.dec_hidden, cfg.dropout),
+    "lstm-vae": build_lstm_vae,
+    "corpus-statistics": lambda cfg, vocab_size: ReferenceStatistics(),
+    **dict.fromkeys(SENTENCE_FAMILIES, build_sentence_model),
+    **dict.fromkeys(TRANSFORMER_KINDS, build_transformer_model),
+    **dict.fromkeys(VMED_FAMILIES, build_vmed_model),
+    **dict.fromkeys(DIALOGUE_KINDS, build_dialogue),
+}
+
+
+def build_model(cfg: ModelConfig, vocab_size: int) -> nn.Module:
+    if cfg.family not in BUILDERS:
+        raise unknown("model family", cfg.family, BUILDERS)
+    return BUILDERS[cfg.family](cfg, vocab_size)
