@@ -32,7 +32,6 @@ from suite.evaluation.groups import known_metrics
 from suite.executors import LocalExecutor, PoolExecutor, RayExecutor, status
 from suite.harness import (
     EXTENSIONS,
-    examples_path,
     implemented_rows,
     run_rows,
     run_table,
@@ -42,7 +41,7 @@ from suite.harness import (
 from suite.plan import plan_table
 from suite.records import atomic_write_text
 from suite.runner import RunSpec, finished
-from suite.tables import all_tables, get_table, table_errors
+from suite.tables import PAPERS, all_tables, get_table, table_errors
 
 RESULTS = Path("results")
 
@@ -196,7 +195,7 @@ def _word_vectors(table, data_dir: Path | None) -> str:
 
 
 @main.command("list")
-@click.option("--paper", default=None, help="Only this paper's tables.")
+@click.option("--paper", type=click.Choice(PAPERS), default=None, help="Only this paper's tables.")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
 def list_tables(paper: str | None, data_dir: Path | None):
     """Every table, row and dataset of the four papers: implemented? data present?"""
@@ -204,7 +203,7 @@ def list_tables(paper: str | None, data_dir: Path | None):
     data_dir = data_dir_from(data_dir)
     tables = [t for t in all_tables().values() if paper is None or t.paper == paper]
     if not tables:
-        raise SuiteError(f"no tables for paper {paper!r} (papers: coupled-vae, stochastic-wae, vmed, ami)")
+        raise SuiteError(f"no readable table file for paper {paper!r}")
     for table in tables:
         datasets = ", ".join(_availability(d, data_dir) for d in table.datasets)
         click.echo(f"\n{table.id}  [{table.paper}] {table.title}\n  datasets: {datasets}"
@@ -246,12 +245,12 @@ def table_command(table_id, dataset, rows, fmt, output, options: Options):
     dataset = _table_dataset(table_id, dataset)
     comparison = run_table(table_id, dataset, options.budget, options.seeds, options.results_dir, options.data_dir,
                            _list(rows), options.force, options.device, options.executor, echo=_echo)
-    path = write_comparison(comparison, fmt, options.results_dir, output)
+    written = write_comparison(comparison, fmt, options.results_dir, output)
     click.echo(render(comparison, fmt))
-    _echo(f"written: {path}")
     if comparison.examples:
         click.echo(comparison.examples)
-        _echo(f"written: {examples_path(path)}")
+    for path in written:
+        _echo(f"written: {path}")
 
 
 @main.command("plan")
@@ -267,7 +266,7 @@ def plan_command(table_id, dataset, rows, options: Options):
 
 @main.command("claims")
 @click.argument("table_id")
-@click.option("--dataset", required=True)
+@click.option("--dataset", default=None, help="Dataset column (optional when the table has one).")
 @click.option("--rows", default=None, help="Comma-separated row ids (default: all implemented rows).")
 @click.option("--train", is_flag=True, help="Train the rows and seeds that have no finished run (default: use "
                                             "finished runs only and list the missing ones).")
@@ -279,6 +278,9 @@ def claims_command(table_id, dataset, rows, train, options: Options):
     if not table.claims:
         raise SuiteError(f"table {table.id} carries no directional claims (tables with claims: "
                          f"{', '.join(t.id for t in all_tables().values() if t.claims)})")
+    if options.force and not train:
+        raise SuiteError("--force retrains, so it goes with --train (without it, claims checks finished runs)")
+    dataset = _table_dataset(table_id, dataset)
     try:
         stand_in = stands_in(dataset, table.datasets)
     except SuiteError as error:
@@ -300,11 +302,11 @@ def claims_command(table_id, dataset, rows, train, options: Options):
                   f"train them with --train (`reproduce plan {table.id} --dataset {dataset} --budget "
                   f"{options.budget.name} --rows {','.join(missing)}` estimates how long that takes)")
     ready = [e.row for e in entries if train or e.row not in missing]
-    results = {}
-    if ready:
-        results, stand_in = run_rows(table_id, dataset, options.budget, options.seeds, options.results_dir,
-                                     options.data_dir, ready, options.force, options.device, options.executor,
-                                     echo=_echo)
+    if not ready:
+        raise SuiteError(f"nothing to check: no row of table {table.id} has a finished {options.budget.name}-budget "
+                         f"run for seeds {', '.join(map(str, options.seeds))} (another --budget, or --train)")
+    results, stand_in = run_rows(table_id, dataset, options.budget, options.seeds, options.results_dir,
+                                 options.data_dir, ready, options.force, options.device, options.executor, echo=_echo)
     checks = check_claims(table, {row: [r["metrics"] for r in records] for row, records in results.items()
                                   if isinstance(records, list)})
     for claim in table.claims:
@@ -357,6 +359,8 @@ def run_command(model_id, dataset, metrics, options: Options):
     get_dataset(dataset)
     registry.get_model(model_id)
     keys = known_metrics(_names(metrics, "--metrics")) if metrics is not None else gate.metrics_of(model_id)
+    for other in registry.rows_named(model_id, except_model=model_id):      # before training: a user may mean it
+        _echo(f"note: this runs model {model_id!r}; {other}")
     specs = [options.spec(model_id, dataset, seed) for seed in options.seeds]
     reused = [finished(spec) for spec in specs]
     records = options.executor.run(specs, keys, echo=_echo)
@@ -370,8 +374,6 @@ def run_command(model_id, dataset, metrics, options: Options):
                                   if e["settings"].get("note")):
             click.echo(f"Note: {note}")
         _echo(f"record: {spec.directory / 'record.json'}")
-    for other in registry.rows_named(model_id, except_model=model_id):
-        _echo(f"note: this ran model {model_id!r}; {other}")
 
 
 @main.command("figure")
@@ -438,7 +440,7 @@ def records_command(write: bool):
                 click.echo(f"\nclaims of {table['table']}, on these records:\n"
                            f"{_claims_table(get_table(table['table']), checks, len(table['seeds']))}\n")
             if write:
-                _echo(f"written: {write_comparison(comparison, 'markdown', records.root)}")
+                _echo(f"written: {write_comparison(comparison, 'markdown', records.root)[0]}")
 
 
 @main.group("baseline")
@@ -454,7 +456,10 @@ def baseline_check(models):
     progress.SHOW = False
     datasets = {model: gate.gate_dataset(model) for model in _list(models) or gate.gate_models()}
     drift = {model: gate.config_drift(model, dataset) for model, dataset in datasets.items()}
-    checks = [c for model, dataset in datasets.items() for c in gate.check_baseline(model, dataset)]
+    checks = []
+    for number, (model, dataset) in enumerate(datasets.items(), 1):      # minutes in all: say what runs
+        _echo(f"[{number}/{len(datasets)}] {model} on {dataset} (smoke budget)")
+        checks += gate.check_baseline(model, dataset)
     cells = [[c.model, c.metric, _num(c.recorded), _num(c.tolerance), _num(c.now),
               _num(None if c.recorded is None or c.now is None else c.now - c.recorded),
               "ok" if c.ok else "NEW" if c.recorded is None else "MISSING" if c.now is None else "MOVED"]

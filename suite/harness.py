@@ -88,16 +88,19 @@ def seeds_label(seeds: list[int]) -> str:
     return f"seed{seeds[0]}" if len(seeds) == 1 else f"seeds{seeds[0]}-{seeds[-1]}"
 
 
-def write_comparison(comparison: Comparison, fmt: str, results_dir: Path, output: Path | None = None) -> Path:
-    """Write the rendered table (and its JSON twin) atomically; return the rendered file's path."""
+def write_comparison(comparison: Comparison, fmt: str, results_dir: Path, output: Path | None = None) -> list[Path]:
+    """Write the rendered table, its JSON twin (under `results_dir`) and its examples report (next to the rendered
+    table) atomically; return their paths, the rendered table's first."""
     stem = (f"{comparison.table.id}_{comparison.dataset}_{comparison.budget.name}_"
             f"{seeds_label(list(comparison.seeds))}")
     path = output or results_dir / "tables" / f"{stem}.{EXTENSIONS[fmt]}"
+    written = [path, results_dir / "tables" / f"{stem}.json"]
     atomic_write_text(path, render(comparison, fmt))
-    atomic_write_json(results_dir / "tables" / f"{stem}.json", comparison.to_dict())
+    atomic_write_json(written[1], comparison.to_dict())
     if comparison.examples:
-        atomic_write_text(examples_path(path), comparison.examples)
-    return path
+        written.append(examples_path(path))
+        atomic_write_text(written[2], comparison.examples)
+    return written
 
 
 def examples_path(table_path: Path) -> Path:

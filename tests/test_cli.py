@@ -156,10 +156,12 @@ def test_a_missing_corpus_suggests_its_packaged_stand_in(tmp_path):
 def test_claims_uses_finished_runs_only_unless_asked_to_train(tmp_path):
     result = CliRunner().invoke(main, ["claims", "coupled-1", "--dataset", "ptb", "--budget", "smoke",
                                        "--rows", "vae,coupled-vae", "--results-dir", str(tmp_path)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output          # nothing to check is an error, not an empty table
     assert "left out of the check: vae (seed 0); coupled-vae (seed 0)" in result.output
-    assert "--train" in result.output and "0 of 0 comparisons" in result.output
+    assert "error: nothing to check: no row of table coupled-1 has a finished smoke-budget run" in result.output
     assert not (tmp_path / "runs").exists()
+    forced = CliRunner().invoke(main, ["claims", "coupled-1", "--budget", "smoke", "--force"])
+    assert forced.exit_code == 2 and "--force retrains, so it goes with --train" in forced.output
     trained = CliRunner().invoke(main, ["claims", "coupled-1", "--dataset", "ptb", "--budget", "smoke",
                                         "--rows", "vae,coupled-vae", "--results-dir", str(tmp_path), "--train"])
     assert trained.exit_code == 0, trained.output
@@ -192,4 +194,4 @@ def test_run_notes_when_its_model_id_is_also_another_models_row_id(monkeypatch, 
     monkeypatch.setattr(cli, "finished", lambda spec: False)
     result = CliRunner().invoke(main, ["run", "cvae", "--dataset", "chitchat", "--results-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "note: this ran model 'cvae'; vmed-1's row 'cvae' runs model 'vmed-cvae'" in result.output
+    assert "note: this runs model 'cvae'; vmed-1's row 'cvae' runs model 'vmed-cvae'" in result.output
