@@ -431,7 +431,7 @@ def records_command(write: bool):
         if records.superseded and saved:
             click.echo(f"\n=== superseded ({where}): {records.reason}\n"
                        f"=== today's rows differ in: {'; '.join(records.changes)}\n")
-        for _, table in saved:
+        for path, table in saved:
             results = committed_results(table, records.root)
             comparison = judged_again(table, results)
             click.echo(render(comparison, "text"))
@@ -440,7 +440,7 @@ def records_command(write: bool):
                 click.echo(f"\nclaims of {table['table']}, on these records:\n"
                            f"{_claims_table(get_table(table['table']), checks, len(table['seeds']))}\n")
             if write:
-                _echo(f"written: {write_comparison(comparison, 'markdown', records.root)[0]}")
+                _echo(f"written: {write_comparison(comparison, 'markdown', records.root, path.with_suffix('.md'))[0]}")
 
 
 @main.group("baseline")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from hashlib import sha256
 from pathlib import Path
 
 from suite import registry
@@ -88,13 +89,23 @@ def seeds_label(seeds: list[int]) -> str:
     return f"seed{seeds[0]}" if len(seeds) == 1 else f"seeds{seeds[0]}-{seeds[-1]}"
 
 
+def rows_label(comparison: Comparison) -> str:
+    """'' for a whole table; for some of its rows, their ids (or how many, and a digest of them, when the ids
+    would make a long file name), so a run of a few rows never overwrites the whole table's file."""
+    shown = list(dict.fromkeys(line.row for line in comparison.lines))
+    if set(shown) >= {row.id for row in comparison.table.rows}:
+        return ""
+    listed = "+".join(shown)
+    return f"_rows-{listed}" if len(listed) <= 80 else f"_{len(shown)}-rows-{sha256(listed.encode()).hexdigest()[:8]}"
+
+
 def write_comparison(comparison: Comparison, fmt: str, results_dir: Path, output: Path | None = None) -> list[Path]:
-    """Write the rendered table, its JSON twin (under `results_dir`) and its examples report (next to the rendered
-    table) atomically; return their paths, the rendered table's first."""
+    """Write the rendered table, its JSON twin and its examples report (both next to the rendered table) atomically;
+    return their paths, the rendered table's first."""
     stem = (f"{comparison.table.id}_{comparison.dataset}_{comparison.budget.name}_"
-            f"{seeds_label(list(comparison.seeds))}")
+            f"{seeds_label(list(comparison.seeds))}{rows_label(comparison)}")
     path = output or results_dir / "tables" / f"{stem}.{EXTENSIONS[fmt]}"
-    written = [path, results_dir / "tables" / f"{stem}.json"]
+    written = [path, path.with_suffix(".json")]
     atomic_write_text(path, render(comparison, fmt))
     atomic_write_json(written[1], comparison.to_dict())
     if comparison.examples:

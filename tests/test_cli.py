@@ -67,10 +67,10 @@ def test_table_run_writes_labelled_markdown_and_json(tmp_path):
     result = invoke("table", "coupled-9", "--dataset", "ptb", "--rows", "vae", "--budget", "smoke",
                     "--format", "markdown", "--results-dir", str(out), "--no-progress")
     assert result.exit_code == 0
-    markdown = (out / "tables" / "coupled-9_ptb_smoke_seed0.md").read_text()
+    markdown = (out / "tables" / "coupled-9_ptb_smoke_seed0_rows-vae.md").read_text()
     assert "smoke (REDUCED: not judged)" in markdown and "| VAE" in markdown
     assert "not judged (smoke budget)" in markdown
-    comparison = json.loads((out / "tables" / "coupled-9_ptb_smoke_seed0.json").read_text())
+    comparison = json.loads((out / "tables" / "coupled-9_ptb_smoke_seed0_rows-vae.json").read_text())
     assert comparison["judged"] is False
     assert {line["metric"] for line in comparison["lines"]} == {"dist1", "dist2"}
     assert all(line["ours"] is not None for line in comparison["lines"])
