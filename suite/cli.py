@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import warnings
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import wraps
@@ -27,7 +26,7 @@ from suite.data.datasets import (
     get_dataset,
     stands_in,
 )
-from suite.errors import StandInWarning, SuiteError
+from suite.errors import SuiteError, show_stand_in_warnings
 from suite.evaluation.groups import known_metrics
 from suite.executors import LocalExecutor, PoolExecutor, RayExecutor, status
 from suite.harness import (
@@ -163,18 +162,7 @@ def main(threads: int | None):
     """Reproduce the tables of four variational text-generation papers."""
     keep_large_allocations()
     fix_threads(threads)
-    warnings.showwarning = _show_warning
-
-
-_python_show_warning = warnings.showwarning
-
-
-def _show_warning(message, category, filename, lineno, file=None, line=None):
-    """A stand-in notice as one `warning:` line; any other warning as Python shows it."""
-    if issubclass(category, StandInWarning):
-        click.echo(f"warning: {message}", err=True)
-    else:
-        _python_show_warning(message, category, filename, lineno, file, line)
+    show_stand_in_warnings()
 
 
 def _availability(name: str, data_dir: Path | None) -> str:
@@ -243,6 +231,9 @@ def _table_dataset(table_id: str, dataset: str | None) -> str:
 def table_command(table_id, dataset, rows, fmt, output, options: Options):
     """Train and evaluate the implemented rows of TABLE_ID and compare them with the paper."""
     dataset = _table_dataset(table_id, dataset)
+    if output is not None and output.suffix == ".json":
+        raise SuiteError(f"--output {output}: that is where the table's JSON twin goes (beside the rendered table); "
+                         "name the rendered file (.txt, .md or .tex)")
     comparison = run_table(table_id, dataset, options.budget, options.seeds, options.results_dir, options.data_dir,
                            _list(rows), options.force, options.device, options.executor, echo=_echo)
     written = write_comparison(comparison, fmt, options.results_dir, output)
@@ -278,8 +269,9 @@ def claims_command(table_id, dataset, rows, train, options: Options):
     if not table.claims:
         raise SuiteError(f"table {table.id} carries no directional claims (tables with claims: "
                          f"{', '.join(t.id for t in all_tables().values() if t.claims)})")
-    if options.force and not train:
-        raise SuiteError("--force retrains, so it goes with --train (without it, claims checks finished runs)")
+    if options.force and not train:      # e.g. from reproduce.sh, after the tables retrained the runs
+        _echo("note: --force retrains only with --train; checking the finished runs")
+        options = replace(options, force=False)
     dataset = _table_dataset(table_id, dataset)
     try:
         stand_in = stands_in(dataset, table.datasets)

@@ -1,6 +1,8 @@
 """User-facing errors: each one is printed as a single line by the CLI, never as a traceback."""
 
 import difflib
+import sys
+import warnings
 
 
 class SuiteError(Exception):
@@ -13,7 +15,22 @@ class DataMissing(SuiteError):
 
 class StandInWarning(UserWarning):
     """Files under a paper's dataset name are not the paper's corpus: they run as a labelled stand-in, never
-    compared with the paper. The CLI prints the message as one `warning:` line."""
+    compared with the paper. The CLI and its worker processes print the message as one `warning:` line."""
+
+
+def show_stand_in_warnings():
+    """From now on in this process, a `StandInWarning` prints as one `warning:` line; others as Python shows them."""
+    python_show = warnings.showwarning
+    if getattr(python_show, "shows_stand_ins", False):
+        return
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, StandInWarning):
+            print(f"warning: {message}", file=sys.stderr, flush=True)
+        else:
+            python_show(message, category, filename, lineno, file, line)
+    show.shows_stand_ins = True
+    warnings.showwarning = show
 
 
 def unknown(kind: str, name: str, choices) -> SuiteError:

@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from suite import progress
 from suite.cpu import fix_threads, keep_large_allocations
-from suite.errors import SuiteError
+from suite.errors import SuiteError, show_stand_in_warnings
 from suite.runner import RunSpec, finished, require_inputs, run_model
 
 
@@ -43,6 +43,7 @@ def status(record: dict, reused: bool) -> str:
 def start_worker(threads: int, show_progress: bool | None):
     keep_large_allocations()
     fix_threads(threads)
+    show_stand_in_warnings()
     progress.SHOW, progress.PLAIN = show_progress, True     # bars of several processes would overwrite each other
 
 

@@ -31,7 +31,18 @@ def program(source: str) -> bytes:
                 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
                 and isinstance(body[0].value.value, str)):
             node.body = body[1:] or [ast.Pass()]
-    return ast.dump(tree).encode()
+    return repr(_canonical(tree)).encode()
+
+
+def _canonical(node):
+    """A syntax tree as nested tuples of node names and field values, leaving out empty and absent fields, which
+    Python versions add or print differently (3.12's `type_params=[]`), so the digest is one across versions."""
+    if isinstance(node, ast.AST):
+        return (type(node).__name__, *((name, _canonical(value)) for name, value in ast.iter_fields(node)
+                                       if value is not None and value != []))
+    if isinstance(node, list):
+        return tuple(_canonical(item) for item in node)
+    return node
 
 
 def source_digest(*paths: Path) -> str:

@@ -118,8 +118,12 @@ def set_aside(record: Path) -> Path | None:
         return None
     written = datetime.fromtimestamp(record.stat().st_mtime, UTC).strftime("%Y%m%dT%H%M%SZ")
     target = record.parent / REPLACED / f"{record.stem}-{written}{record.suffix}"
-    target.parent.mkdir(exist_ok=True)
+    number = 1
+    while target.exists():             # two records written within one second
+        number += 1
+        target = target.with_name(f"{record.stem}-{written}-{number}{record.suffix}")
     try:
+        target.parent.mkdir(exist_ok=True)
         os.replace(record, target)
     except OSError as error:
         raise _storage_error(error, target) from None

@@ -174,21 +174,37 @@ def _run(spec: RunSpec, metrics: Iterable[str], need_weights: bool = False):
         record = None if spec.force else read_record(spec.directory / RECORD)
         torch.manual_seed(spec.seed)
         model = build_model(cfg.model, len(corpus.vocab)).to(spec.device)
+        weights = spec.directory / WEIGHTS
+        weightless = record is not None and _had_weights(record) and not weights.exists()
+        if weightless and not _reusable(record, key):     # a committed record of earlier code: no silent retrain
+            changed = ", ".join(part for part in key if record.get("key", {}).get(part) != key[part])
+            raise SuiteError(f"{spec.directory}: a finished run of other {changed} without its weights ({WEIGHTS}; "
+                             f"committed records keep none); to train it again for its full time: {_retrain(spec)}")
         if not _reusable(record, key):
             record = _train(spec, cfg, corpus, model, origin, key)
-        weights = spec.directory / WEIGHTS
         if not weights.exists():
             pending = _pending(record, metrics, cfg.model.family)
-            had_weights = record["status"] == "trained" or record["training"]["best_iteration"] is not None
-            if had_weights and (pending or need_weights):
+            if weightless and (pending or need_weights):
                 asked = f"its {', '.join(pending)} evaluation" if pending else "its trained model"
                 raise SuiteError(f"{spec.directory}: a finished run without its weights ({WEIGHTS}; committed "
-                                 f"records keep none) cannot give {asked}: rerun with --force to train it again")
+                                 f"records keep none) cannot give {asked}; to train it again: {_retrain(spec)}")
             return record, None, corpus, cfg       # all it was asked is in its record, or it diverged unvalidated
         model.load_state_dict(read_torch(weights, "weights", "rerun with --force to train the run again",
                                          weights_only=True, map_location=spec.device))
         _evaluate(spec, cfg, corpus, model, record, metrics, origin)
     return record, model, corpus, cfg
+
+
+def _had_weights(record: dict) -> bool:
+    """Whether the run kept weights (a run that diverged before validating has none)."""
+    return record["status"] == "trained" or record["training"]["best_iteration"] is not None
+
+
+def _retrain(spec: RunSpec) -> str:
+    """The command that trains this very run again (a row's pretraining source included)."""
+    data = f" --data-dir {spec.data_dir}" if spec.data_dir is not None else ""
+    return (f"reproduce run {spec.model_id} --dataset {spec.dataset} --budget {spec.budget.name} --seed {spec.seed} "
+            f"--results-dir {spec.results_dir}{data} --force")
 
 
 def _train(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, origin: dict, key: dict) -> dict:

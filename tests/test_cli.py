@@ -160,8 +160,12 @@ def test_claims_uses_finished_runs_only_unless_asked_to_train(tmp_path):
     assert "left out of the check: vae (seed 0); coupled-vae (seed 0)" in result.output
     assert "error: nothing to check: no row of table coupled-1 has a finished smoke-budget run" in result.output
     assert not (tmp_path / "runs").exists()
-    forced = CliRunner().invoke(main, ["claims", "coupled-1", "--budget", "smoke", "--force"])
-    assert forced.exit_code == 2 and "--force retrains, so it goes with --train" in forced.output
+    forced = CliRunner().invoke(main, ["claims", "coupled-1", "--dataset", "ptb", "--budget", "smoke", "--force",
+                                       "--rows", "vae,coupled-vae", "--results-dir", str(tmp_path)])
+    assert "note: --force retrains only with --train; checking the finished runs" in forced.output
+    assert "error: nothing to check" in forced.output        # the same finished runs as without --force
+    json_output = CliRunner().invoke(main, ["table", "coupled-9", "--dataset", "ptb", "--output", "t.json"])
+    assert json_output.exit_code == 2 and "where the table's JSON twin goes" in json_output.output
     trained = CliRunner().invoke(main, ["claims", "coupled-1", "--dataset", "ptb", "--budget", "smoke",
                                         "--rows", "vae,coupled-vae", "--results-dir", str(tmp_path), "--train"])
     assert trained.exit_code == 0, trained.output

@@ -50,11 +50,18 @@ def test_a_finished_run_without_its_weights_serves_its_record_and_is_never_retra
     (spec.directory / WEIGHTS).unlink()
     again = run_model(spec, ("nll", "kl"))
     assert again["provenance"]["created"] == first["provenance"]["created"] and again["metrics"] == first["metrics"]
-    with pytest.raises(SuiteError, match=r"without its weights .* cannot give its \w+ evaluation: rerun with --force"):
+    with pytest.raises(SuiteError, match=r"without its weights .* cannot give its \w+ evaluation; to train it again"):
         run_model(spec, ("mi",))
-    with pytest.raises(SuiteError, match="cannot give its trained model"):
+    with pytest.raises(SuiteError, match="cannot give its trained model; to train it again: reproduce run vae "
+                                         "--dataset ptb --budget smoke --seed 0 --results-dir .* --force"):
         trained_model(spec)
     assert json.loads((spec.directory / RECORD).read_text()) == json.loads(json.dumps(first))
+    # of earlier code, as every committed record soon is: not retrained for hours unasked
+    path = spec.directory / RECORD
+    path.write_text(json.dumps({**json.loads(path.read_text()), "key": {**first["key"], "code": "earlier"}}))
+    with pytest.raises(SuiteError, match="a finished run of other code without its weights .* --force"):
+        run_model(spec, ("nll",))
+    assert json.loads(path.read_text())["key"]["code"] == "earlier"
 
 
 def test_prefb_trains_alike_whether_its_autoencoder_was_trained_first_or_on_demand(tmp_path):

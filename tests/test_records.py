@@ -1,6 +1,7 @@
 """Result files are written atomically and foreign records are refused with a one-line error."""
 
 import json
+import os
 
 import pytest
 
@@ -81,3 +82,15 @@ def test_curves_of_a_record_without_training_are_a_one_line_error(tmp_path):
     (tmp_path / "record.json").write_text(json.dumps({"schema": SCHEMA, "status": "trained"}))
     with pytest.raises(SuiteError, match="the record holds no training curves"):
         plot_curves(tmp_path)
+
+
+def test_a_replaced_record_is_kept_even_when_two_are_written_within_a_second(tmp_path):
+    from suite.records import set_aside
+
+    kept = []
+    for number in range(3):
+        (tmp_path / "record.json").write_text(json.dumps({"n": number}))
+        os.utime(tmp_path / "record.json", (0, 0))
+        kept.append(set_aside(tmp_path / "record.json"))
+    assert len(set(kept)) == 3 and [json.loads(p.read_text())["n"] for p in kept] == [0, 1, 2]
+    assert not (tmp_path / "record.json").exists()
