@@ -9,6 +9,10 @@
 # At the full budget VMED's rows also start from Google's word2vec vectors, which the data directory must hold.
 set -euo pipefail
 budget="${1:-quick}"
+case "$budget" in
+    quick|full|smoke) ;;
+    *) echo "usage: ./reproduce.sh [quick|full] [coupled|wae|vmed|ami|all] [ARGS...]" >&2; exit 2 ;;
+esac
 shift || true
 paper=coupled
 case "${1:-}" in coupled|wae|vmed|ami|all) paper="$1"; shift ;; esac
@@ -35,8 +39,8 @@ run() {        # run COMMAND TARGET REAL_CORPUS STAND_IN [ARGS...]
     dataset=$(corpus "$3" "$4")
     call "$command" "$target" --dataset "$dataset" --budget "$budget" "${@:5}" "${extra[@]}"
 }
-call() {
-    if [[ -n ${DRY_RUN:-} ]]; then echo reproduce "$@"; else reproduce "$@"; fi
+call() {       # each call is named on stderr, so a long log says where it is
+    if [[ -n ${DRY_RUN:-} ]]; then echo reproduce "$@"; else echo "== reproduce $*" >&2; reproduce "$@"; fi
 }
 wants() { [[ $paper == all || $paper == "$1" ]]; }
 

@@ -64,3 +64,8 @@ def test_vmeds_full_budget_asks_for_its_word_vectors_before_any_table(tmp_path):
     assert script("coupled").returncode == 0                  # the other papers do not need them
     (tmp_path / "GoogleNews-vectors-negative300.bin").touch()
     assert "reproduce table vmed-1" in script("vmed").stdout
+
+
+def test_an_unknown_budget_is_a_usage_line_not_a_run():
+    done = subprocess.run(["bash", str(REPO / "reproduce.sh"), "all"], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 2 and done.stderr.startswith("usage: ./reproduce.sh [quick|full]") and not done.stdout
