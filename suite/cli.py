@@ -274,11 +274,11 @@ def claims_command(table_id, dataset, rows, train, options: Options):
         options = replace(options, force=False)
     dataset = _table_dataset(table_id, dataset)
     try:
-        stand_in = stands_in(dataset, table.datasets)
+        stands_in(dataset, table.datasets)        # a dataset the table has no column for fails here, in one line
     except SuiteError as error:
         raise SuiteError(f"table {table.id}: {error}") from None
     entries = [e for e in implemented_rows(table, _list(rows), _echo) if e.model]
-    stand_in = stand_in or table_corpus(table, dataset, options.data_dir).stand_in
+    table_corpus(table, dataset, options.data_dir)     # absent data fails before the finished runs are sought
     missing = {e.row: [s.seed for s in (options.spec(e.model, dataset, seed) for seed in options.seeds)
                        if not finished(s)] for e in entries}
     missing = {row: seeds for row, seeds in missing.items() if seeds}
