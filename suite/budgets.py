@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from suite.config import DialogueTrainConfig, EpochAdamConfig, EpochTrainConfig, EvalConfig, RunConfig, TrainConfig
+from suite.config import EvalConfig, RunConfig
 from suite.errors import unknown
+from suite.training.procedures import procedure_for
 
 
 @dataclass(frozen=True)
@@ -29,31 +30,9 @@ class Budget:
     aggressive_steps: int | None = None
     aggressive_window: int | None = None
 
-    def train_config(self, paper: TrainConfig | EpochTrainConfig) -> TrainConfig | EpochTrainConfig:
-        if self.iterations is None:
-            return paper
-        if isinstance(paper, EpochAdamConfig):     # its trainer compresses the epoch schedules to fit
-            return replace(paper, iterations=self.iterations, valid_sentences=self.valid_sentences)
-        if isinstance(paper, EpochTrainConfig):
-            return self.epoch_train_config(paper)
-        scale = self.iterations / paper.iterations
-        anneal = paper.kl_anneal and paper.kl_anneal.scaled(scale)
-        noam = paper.noam and replace(paper.noam, compress=scale)
-        game = paper.game and paper.game.scaled(scale)
-        if isinstance(paper, DialogueTrainConfig):
-            paper = replace(paper, select_after=round(paper.select_after * scale))
-        return replace(paper, iterations=self.iterations, finish_epoch=False, kl_anneal=anneal, noam=noam, game=game,
-                       lr_decay_start=round(paper.lr_decay_start * scale),
-                       lr_decay_every=max(1, round(paper.lr_decay_every * scale)),
-                       valid_every=self.valid_every, valid_sentences=self.valid_sentences,
-                       valid_samples=self.valid_samples, track_sentences=self.track_sentences)
-
-    def epoch_train_config(self, paper: EpochTrainConfig) -> EpochTrainConfig:
-        """One truncated epoch, the KL warm-up over its first two thirds, a shorter encoder inner loop."""
-        return replace(paper, epochs=1, max_iterations=self.epoch_iterations,
-                       warm_up_iterations=max(1, round(2 * self.epoch_iterations / 3)),
-                       aggressive_steps=self.aggressive_steps, aggressive_window=self.aggressive_window,
-                       valid_sentences=self.valid_sentences)
+    def train_config(self, paper):
+        """The paper's train config at this budget, shrunk as its training procedure shrinks."""
+        return paper if self.iterations is None else procedure_for(paper).reduced(paper, self)
 
     def eval_config(self, paper: EvalConfig) -> EvalConfig:
         return replace(paper, **self.eval)

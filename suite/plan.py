@@ -35,9 +35,9 @@ import torch
 from tabulate import tabulate
 
 from suite import registry
-from suite.config import EpochAdamConfig, EpochTrainConfig, RunConfig, TrainConfig
+from suite.config import RunConfig, TrainConfig
 from suite.data import word2vec
-from suite.data.batching import batches_per_epoch, evaluation_batches, training_batches
+from suite.data.batching import evaluation_batches, training_batches
 from suite.evaluation.gradients import ANALYSIS_BATCH, evaluate_gradient_norms
 from suite.evaluation.groups import groups_for
 from suite.evaluation.likelihood import BATCH_TOKENS, sentence_scores
@@ -50,9 +50,7 @@ from suite.records import RECORD, atomic_write_json, read_record
 from suite.runner import RunSpec, load_run_corpus, require_inputs, run_key
 from suite.tables import get_table
 from suite.training import cuda_graphs
-from suite.training.epochs import EpochTrainer
-from suite.training.game import GameTrainer
-from suite.training.trainer import Trainer
+from suite.training.procedures import procedure_for
 
 STEPS, EVAL_BATCHES, EVAL_SAMPLES, REPLY_CONTEXTS, TRACK_BATCHES = 10, 4, 10, 8, 4
 CACHE = "plan-throughput.json"
@@ -75,38 +73,13 @@ def measure(cfg: RunConfig, corpus, device: str) -> Throughput:
     if not any(True for _ in model.parameters()):      # a corpus-statistics row: no training, no model
         return Throughput(0.0, 0.0, 0.0, False, 0.0)
     train = corpus.splits["train"]
-    # He et al.'s procedure (EpochTrainConfig) trains on same-length batches: length-grouped ones stand in.
-    order = "length-grouped" if isinstance(cfg.train, EpochTrainConfig) else cfg.train.batches
+    order, step, trainer_batch = procedure_for(cfg.train).probe(model, corpus, cfg.train)
     indices = probe_batches(train, cfg.train.batch_size, order)
 
-    def make_batch(index):          # cut as the trainer cuts it: a long sentence costs its truncated length
+    def cut(index):          # as the trainer cuts it: a long sentence costs its truncated length
         return train.batch(index, cfg.train.max_len).to(device)
 
-    if isinstance(cfg.train, EpochTrainConfig):
-        trainer = EpochTrainer(model, corpus, cfg.train, seed=0)
-
-        def step(batch):
-            trainer.loss_and_gradients(batch)
-            trainer.decoder_sgd.step()
-    elif getattr(cfg.train, "game", None):
-        trainer = GameTrainer(model, corpus, cfg.train, seed=0)
-        trainer.iteration = cfg.train.game.noise_iterations       # measure the game's cycle, not noise pretraining
-
-        def step(batch):
-            trainer.iteration += 1
-            trainer.train_step(batch)
-    elif isinstance(cfg.train, EpochAdamConfig):
-        optimizer = torch.optim.Adam(model.parameters(), cfg.train.lr)
-
-        def step(batch):
-            optimizer.zero_grad()
-            model.train()
-            model.training_terms(batch, 0.5)["loss"].backward()
-            torch.nn.utils.clip_grad_value_(model.parameters(), cfg.train.clip_value)
-            optimizer.step()
-    else:                                  # the trainer's own step and batches (CUDA graphs where it uses them)
-        trainer = Trainer(model, corpus, cfg.train, seed=0)
-        step, make_batch = trainer.train_step, trainer.training_batch
+    make_batch = trainer_batch or cut
     seconds = []
     for index in indices + indices:        # the first pass grows the allocators to every width; the second is timed
         start = time.perf_counter()
@@ -192,7 +165,7 @@ def measurement_key(cfg: RunConfig, device: str, jobs: int = 1, threads: int | N
     train = cfg.train
     parts = {"model": asdict(cfg.model),
              "train": type(train).__name__, "batch": train.batch_size,
-             "epoch_trainer": isinstance(train, EpochTrainConfig), "nll_samples": cfg.eval.nll_samples,
+             "nll_samples": cfg.eval.nll_samples,
              "device": device, "threads": threads or torch.get_num_threads(), "host": platform.node(),
              "code": code_digest(), **({"jobs": jobs} if jobs > 1 else {}),
              **({"cuda_graphs": True} if cuda_graphs.requested() and device.startswith("cuda") else {})}
@@ -244,42 +217,18 @@ def cached_measure(cfg: RunConfig, corpus, device: str, cache_path: Path, echo=p
     return Throughput(*cache[key])
 
 
-def training_steps(cfg: RunConfig, train_size: int) -> tuple[float, bool]:
-    """Decoder-and-encoder passes a run trains for, and whether that is an upper bound."""
-    train = cfg.train
-    if isinstance(train, EpochAdamConfig):
-        full = train.epochs * batches_per_epoch(train_size, train.batch_size, train.batches)
-        return min(train.iterations or full, full), False
-    if isinstance(train, EpochTrainConfig):
-        iterations = train.max_iterations or train.epochs * -(-train_size // train.batch_size)
-        passes = 1 + (train.aggressive_steps if train.aggressive else 0)
-        return iterations * passes, True      # plateau decay and the inner loop usually stop earlier
-    return train.final_iteration(train_size), False
-
-
 def estimate(cfg: RunConfig, corpus, throughput: Throughput,
              groups: tuple[str, ...] = ("likelihood", "reconstruction", "prior_samples")) -> tuple[float, float, bool]:
     """(training seconds, evaluation seconds, upper bound?) for one run that evaluates the metric `groups`."""
     def passes(samples: int) -> int:        # decoder passes per scored sentence
         return samples if throughput.latent else 1
     per_sample = throughput.per_sample
-    steps, bound = training_steps(cfg, len(corpus.splits["train"]))
-    train_seconds = steps * throughput.step
-    train = cfg.train
+    procedure = procedure_for(cfg.train)
+    steps, bound = procedure.steps(cfg.train, len(corpus.splits["train"]))
+    validation = procedure.validation(cfg.train, corpus, steps, throughput.latent)
+    train_seconds = (steps * throughput.step + (validation.scored + DECODE_COST * validation.decoded) * per_sample
+                     + validation.tracked * throughput.per_tracked)
     test = len(corpus.splits["test"])
-    if isinstance(train, TrainConfig) and train.valid_every:
-        validations = train.iterations // train.valid_every
-        valid = min(len(corpus.splits["valid"]), train.valid_sentences or len(corpus.splits["valid"]))
-        tracked = min(test, train.track_sentences or test) if train.track_gradients else 0
-        bleu = DECODE_COST if getattr(train, "select_by", "nll") == "bleu" else 0    # greedy validation responses
-        train_seconds += validations * (valid * (passes(train.valid_samples) + bleu) * per_sample
-                                        + tracked * throughput.per_tracked)
-    if isinstance(train, EpochAdamConfig) and steps:
-        # one teacher-forced pass over the validation sentences at each real epoch's end and at the last step
-        epoch = batches_per_epoch(len(corpus.splits["train"]), train.batch_size, train.batches)
-        validations = steps // epoch + (steps % epoch > 0)
-        valid = min(len(corpus.splits["valid"]), train.valid_sentences or len(corpus.splits["valid"]))
-        train_seconds += validations * valid * per_sample
     ev = cfg.eval
     nll_sentences = min(test, ev.test_sentences or test)
     texts = {"likelihood": nll_sentences * passes(ev.nll_samples),

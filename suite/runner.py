@@ -18,10 +18,8 @@ import torch
 
 from suite import progress, registry
 from suite.budgets import Budget
-from suite.config import DialogueTrainConfig, EpochAdamConfig, EpochTrainConfig, RunConfig
+from suite.config import RunConfig
 from suite.data.corpus import Corpus
-from suite.data.datasets import load_corpus
-from suite.data.windows import windowed_corpus
 from suite.data.word2vec import CACHE_DIR, pretrained_embeddings
 from suite.data.word_vectors import embedding_matrix, vectors_path
 from suite.errors import SuiteError
@@ -42,11 +40,9 @@ from suite.records import (
     set_aside,
 )
 from suite.tables import all_tables
-from suite.training.epoch_adam import EpochAdamTrainer
-from suite.training.epochs import EpochTrainer
-from suite.training.game import GameTrainer
 from suite.training.pretraining import initialise_from_autoencoder
-from suite.training.trainer import Trainer, TrainingDiverged
+from suite.training.procedures import procedure_for
+from suite.training.trainer import TrainingDiverged
 
 
 @dataclass(frozen=True)
@@ -111,10 +107,8 @@ def _pending(record: dict, metrics: Iterable[str], family: str) -> list[str]:
 
 
 def load_run_corpus(cfg: RunConfig, data_dir: Path | None) -> Corpus:
-    """The dataset as the run of `cfg` reads it: VMED's rows see a context/response window of it."""
-    if isinstance(cfg.train, DialogueTrainConfig):
-        return windowed_corpus(cfg.dataset, data_dir, cfg.train.context_len, cfg.train.response_len)
-    return load_corpus(cfg.dataset, data_dir)
+    """The dataset as the run of `cfg` reads it (VMED's rows: a context/response window of it)."""
+    return procedure_for(cfg.train).corpus(cfg.train, cfg.dataset, data_dir)
 
 
 def finished(spec: RunSpec) -> bool:
@@ -218,18 +212,10 @@ def _train(spec: RunSpec, cfg: RunConfig, corpus: Corpus, model, origin: dict, k
     initialised_from = None
     embeddings = _word2vec(spec, cfg, corpus, model) or _word_vectors(spec, cfg, corpus, model)
     try:
-        if isinstance(cfg.train, EpochAdamConfig):
-            result = EpochAdamTrainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key,
-                                      label=spec.label).run()
-        elif isinstance(cfg.train, EpochTrainConfig):
-            result = EpochTrainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key,
-                                  label=spec.label).run()
-        else:
-            if cfg.train.init_from:
-                initialised_from = _pretrain(spec, cfg, model)
-            trainer = GameTrainer if cfg.train.game else Trainer
-            result = trainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key,
-                             label=spec.label).run()
+        if getattr(cfg.train, "init_from", None):
+            initialised_from = _pretrain(spec, cfg, model)
+        trainer = procedure_for(cfg.train).trainer(cfg.train)
+        result = trainer(model, corpus, cfg.train, spec.seed, directory / CHECKPOINT, key, label=spec.label).run()
         divergence = None
     except TrainingDiverged as diverged:
         result = diverged.partial

@@ -18,10 +18,10 @@ from suite.plan import (
     estimate,
     measure,
     probe_batches,
-    training_steps,
     uncached_word2vec,
     wall_time,
 )
+from suite.training.procedures import procedure_for
 
 
 def test_wall_time_lays_runs_out_first_come_first_served():
@@ -107,7 +107,7 @@ def test_the_probe_steps_train_on_sentences_cut_as_the_trainer_cuts_them(ptb, mo
 def test_an_epoch_of_full_batches_only_is_costed_as_such(ptb):
     """The Stochastic WAE rows train 20 epochs of 42068 // 128 = 328 full batches, not 329."""
     cfg = registry.get_model("wae1-vae").run_config("ptb", BUDGETS["full"])
-    assert training_steps(cfg, len(ptb.splits["train"])) == (20 * 328, False)
+    assert procedure_for(cfg.train).steps(cfg.train, len(ptb.splits["train"])) == (20 * 328, False)
 
 
 def test_an_epoch_trained_row_is_costed_a_validation_pass_at_each_real_epoch_end(ptb):
@@ -117,7 +117,7 @@ def test_an_epoch_trained_row_is_costed_a_validation_pass_at_each_real_epoch_end
     validated, _, _ = estimate(cfg, ptb, Throughput(1.0, 1e-3, 0.0, True, 0.0), ())
     assert unvalidated == 20 * 328 and validated - unvalidated == pytest.approx(20 * 3370 * 1e-3)
     quick = registry.get_model("wae1-dae").run_config("ptb", BUDGETS["quick"])    # 1,500 steps: 4 ends, the last
-    steps, _ = training_steps(quick, len(ptb.splits["train"]))
+    steps, _ = procedure_for(quick.train).steps(quick.train, len(ptb.splits["train"]))
     cost, _, _ = estimate(quick, ptb, Throughput(0.0, 1e-3, 0.0, True, 0.0), ())
     valid = min(3370, quick.train.valid_sentences or 3370)
     assert steps == 1500 and cost == pytest.approx(5 * valid * 1e-3)
