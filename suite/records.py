@@ -130,6 +130,12 @@ def set_aside(record: Path) -> Path | None:
     return target
 
 
+def key_changes(saved: dict | None, key: dict) -> str:
+    """The parts of the run key `key` (config, code, data) that `saved`, a record's or checkpoint's key, differs in."""
+    saved = saved or {}
+    return ", ".join(part for part in key if saved.get(part) != key[part]) or "run"
+
+
 def read_record(path: Path) -> dict | None:
     if not path.exists():
         return None

@@ -33,6 +33,7 @@ from suite.records import (
     WEIGHTS,
     atomic_torch_save,
     atomic_write_json,
+    key_changes,
     read_record,
     read_torch,
     run_dir,
@@ -171,7 +172,7 @@ def _run(spec: RunSpec, metrics: Iterable[str], need_weights: bool = False):
         weights = spec.directory / WEIGHTS
         weightless = record is not None and _had_weights(record) and not weights.exists()
         if weightless and not _reusable(record, key):     # a committed record of earlier code: no silent retrain
-            changed = ", ".join(part for part in key if record.get("key", {}).get(part) != key[part])
+            changed = key_changes(record.get("key"), key)
             raise SuiteError(f"{spec.directory}: a finished run of other {changed} without its weights ({WEIGHTS}; "
                              f"committed records keep none); to train it again for its full time: {_retrain(spec)}")
         if not _reusable(record, key):

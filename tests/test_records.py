@@ -6,7 +6,7 @@ import os
 import pytest
 
 from suite.errors import SuiteError
-from suite.records import atomic_write_json, atomic_write_text, read_record
+from suite.records import atomic_write_json, atomic_write_text, key_changes, read_record
 
 
 def test_a_failed_write_leaves_the_previous_file_and_no_debris(tmp_path):
@@ -94,3 +94,10 @@ def test_a_replaced_record_is_kept_even_when_two_are_written_within_a_second(tmp
         kept.append(set_aside(tmp_path / "record.json"))
     assert len(set(kept)) == 3 and [json.loads(p.read_text())["n"] for p in kept] == [0, 1, 2]
     assert not (tmp_path / "record.json").exists()
+
+
+def test_key_changes_name_each_part_of_the_run_key_that_differs():
+    key = {"config": "a", "code": "b", "data": "c"}
+    assert key_changes({"config": "a", "code": "x", "data": "y"}, key) == "code, data"
+    assert key_changes(None, key) == "config, code, data"            # a record from before run keys
+    assert key_changes({**key, "extra": 1}, key) == "run"            # nothing of this key differs

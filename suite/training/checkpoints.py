@@ -8,7 +8,7 @@ import sys
 
 import torch
 
-from suite.records import atomic_torch_save, read_torch
+from suite.records import atomic_torch_save, key_changes, read_torch
 
 
 def rng_state() -> dict:
@@ -43,9 +43,8 @@ def restore_checkpoint(trainer) -> dict | None:
     state = read_torch(path, "training checkpoint", "delete it to train from the start (or rerun with --force)",
                        weights_only=False, map_location="cpu")
     if state.get("key") != trainer.key:
-        saved = state.get("key") or {}
-        changed = [part for part in trainer.key if saved.get(part) != trainer.key[part]] or ["run"]
-        print(f"{path}: a checkpoint of other {', '.join(changed)} than this run's; training from the start",
+        print(f"{path}: a checkpoint of other {key_changes(state.get('key'), trainer.key)} than this run's; "
+              "training from the start",
               file=sys.stderr, flush=True)
         return None
     set_rng_state(state["rng"])
