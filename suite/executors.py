@@ -59,30 +59,37 @@ class PoolExecutor:
 
     def run(self, specs: list[RunSpec], metrics: Iterable[str], echo: Callable = print) -> list[dict]:
         require_inputs(specs)
-        records: list[dict | None] = [None] * len(specs)
         reused = [finished(spec) for spec in specs]
-        labels = [f"{spec.model_id} on {spec.dataset} ({spec.budget.name} budget, seed {spec.seed})" for spec in specs]
         todo = len(specs) - sum(reused)
         echo(f"{todo} run(s) to train, {min(self.jobs, max(todo, 1))} at a time ({self.threads} CPU thread(s) each)"
              + (f"; reusing {sum(reused)} finished run(s)" if any(reused) else ""))
         # spawn, not fork: a forked child cannot use CUDA, and must not inherit the parent's locks
         context = multiprocessing.get_context("spawn")
-        started = time.perf_counter()
         with ProcessPoolExecutor(self.jobs, mp_context=context, initializer=start_worker,
                                  initargs=(self.threads, progress.SHOW)) as pool:
             futures = {pool.submit(run_model, spec, list(metrics)): i for i, spec in enumerate(specs)}
-            for done, future in enumerate(as_completed(futures), 1):
-                i = futures[future]
-                records[i] = future.result()
-                if not reused[i]:
-                    echo(f"[{done}/{len(specs)}] {labels[i]}: {status(records[i], False)} "
-                         f"({time.perf_counter() - started:.0f} s since the start)")
-        return records
+            return collect(specs, reused, ((futures[f], f.result()) for f in as_completed(futures)), echo)
 
 
-def _run_task(spec: RunSpec, metrics: list[str], threads: int) -> dict:
-    """A Ray task: one run, with torch limited to the CPUs the task asked for."""
-    fix_threads(threads)
+def collect(specs: list[RunSpec], reused: list[bool], completions: Iterable[tuple[int, dict]],
+            echo: Callable) -> list[dict]:
+    """The records of `specs`, in their order, from (spec index, record) pairs in completion order; says when each
+    run that trained is done."""
+    records: list[dict | None] = [None] * len(specs)
+    started = time.perf_counter()
+    for done, (i, record) in enumerate(completions, 1):
+        records[i] = record
+        if not reused[i]:
+            spec = specs[i]
+            echo(f"[{done}/{len(specs)}] {spec.model_id} on {spec.dataset} ({spec.budget.name} budget, seed "
+                 f"{spec.seed}): {status(records[i], False)} ({time.perf_counter() - started:.0f} s since the start)")
+    return records
+
+
+def _run_task(spec: RunSpec, metrics: list[str], threads: int, show_progress: bool | None) -> dict:
+    """A Ray task: one run, with torch limited to the CPUs the task asked for, its progress in plain lines (Ray
+    forwards them to the driver, prefixed with the task's process)."""
+    start_worker(threads, show_progress)
     return run_model(spec, metrics)
 
 
@@ -102,16 +109,22 @@ class RayExecutor:
         ray = self.ray
         if not ray.is_initialized():
             try:
-                ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
+                ray.init(address=self.address, include_dashboard=False)
             except (ConnectionError, ValueError, RuntimeError) as error:
                 raise SuiteError(f"cannot reach a Ray cluster at {self.address or 'a new local instance'}: "
                                  f"{str(error).splitlines()[0]}") from None
         task = ray.remote(num_cpus=self.cpus, num_gpus=self.gpus)(_run_task)
         device = "cuda" if self.gpus > 0 else None
-        futures = []
-        for spec in specs:
-            if device is not None:
-                spec = RunSpec(**{**spec.__dict__, "device": device})
-            futures.append(task.remote(spec, list(metrics), self.cpus))
-        echo(f"submitted {len(futures)} runs to Ray ({self.cpus} CPU, {self.gpus:g} GPU each)")
-        return ray.get(futures)
+        if device is not None:
+            specs = [RunSpec(**{**spec.__dict__, "device": device}) for spec in specs]
+        reused = [finished(spec) for spec in specs]
+        futures = {task.remote(spec, list(metrics), self.cpus, progress.SHOW): i for i, spec in enumerate(specs)}
+        echo(f"submitted {len(futures)} runs to Ray ({self.cpus} CPU, {self.gpus:g} GPU each)"
+             + (f"; {sum(reused)} of them reuse finished runs" if any(reused) else ""))
+
+        def completions():
+            pending = list(futures)
+            while pending:
+                (ready,), pending = ray.wait(pending, num_returns=1)
+                yield futures[ready], ray.get(ready)
+        return collect(specs, reused, completions(), echo)
