@@ -328,7 +328,8 @@ def _claims_table(table, checks, seeds: int) -> str:
 @click.option("--pairs", default=3, show_default=True, help="Random test-sentence pairs besides Table 7's.")
 @with_options
 def interpolate_command(dataset, models, pairs, options: Options):
-    """Decode along the line between two sentences' posterior means (Table 7); writes a text file per seed."""
+    """Decode along the line between two sentences' posterior means (Table 7), a report per seed in
+    <results-dir>/interpolation/<dataset>_<budget>_seed<k>.txt."""
     get_dataset(dataset)
     specs = [options.spec(m, dataset, seed) for seed in options.seeds for m in _names(models, "--models")]
     options.executor.run(specs, (), echo=_echo)       # trains (or retrains, --force) them as `table` would
@@ -373,7 +374,8 @@ def run_command(model_id, dataset, metrics, options: Options):
 @click.option("--dataset", default="ptb", show_default=True)
 @with_options
 def figure_command(figure_id, dataset, options: Options):
-    """Train (or reuse) a figure's models and plot it per seed, e.g. coupled-fig2 (gradient-norm dynamics)."""
+    """Train (or reuse) a figure's models and plot it per seed, e.g. coupled-fig2 (gradient-norm dynamics), to
+    <results-dir>/figures/<figure>_<dataset>_<budget>_seed<k>.png, its values beside it in a .txt file."""
     get_dataset(dataset)
     figure = get_figure(figure_id)
     specs = [options.spec(m, dataset, seed) for seed in options.seeds for m in figure.models]
