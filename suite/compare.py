@@ -63,6 +63,8 @@ def verdict(metric: Metric, paper: float | None, ours: Summary | None, budget: B
         return "stand-in corpus: not compared"
     if paper is None:
         return "no published value"
+    if metric.not_comparable:
+        return "not comparable (see notes)"
     if not budget.judged:
         return f"not judged ({budget.name} budget)"
     within = abs(ours.mean - paper) <= metric.allowed_gap(paper)
@@ -167,6 +169,8 @@ def heading(comparison: Comparison) -> list[str]:
         lines.append("No published values: " + (table.notes[0] if table.notes else "the paper prints none."))
     measured = [f"{table.metrics[metric].label} as the paper measures it: {how}"
                 for metric, how in table.evaluation.items()]
+    measured += [f"{metric.label} is never judged against the paper: {metric.not_comparable}"
+                 for metric in table.metrics.values() if metric.not_comparable]
     shown = {line.row for line in comparison.lines}
     row_notes = [f"{row.label}: {row.note}" for row in table.rows if row.id in shown and row.note]
     return lines + measured + row_notes + [f"Note: {note}" for note in comparison.notes]

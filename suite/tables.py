@@ -29,6 +29,7 @@ class Metric:
     tolerance: float | None = None
     rel_tolerance: float | None = None
     unit: str | None = None
+    not_comparable: str | None = None     # why no value of this suite's can be judged against the paper's
 
     def allowed_gap(self, published: float) -> float:
         """How far a full-budget result may land from `published` and still count as reproduced."""
@@ -137,15 +138,18 @@ def _number(path: Path, value, where: str, line: int | None = None) -> float | N
 
 def _metric(path: Path, key: str, spec, line: int | None = None) -> Metric:
     where = f"metric {key!r}"
-    _require(path, spec, where, {"label", "direction"}, {"tolerance", "rel_tolerance", "unit"}, line)
+    _require(path, spec, where, {"label", "direction"}, {"tolerance", "rel_tolerance", "unit", "not_comparable"},
+             line)
     if spec["direction"] not in DIRECTIONS:
         raise _fail(path, f"{where}: direction must be one of {', '.join(DIRECTIONS)}", line)
-    if ("tolerance" in spec) == ("rel_tolerance" in spec):
-        raise _fail(path, f"{where}: give exactly one of tolerance / rel_tolerance", line)
+    if sum(k in spec for k in ("tolerance", "rel_tolerance", "not_comparable")) != 1:
+        raise _fail(path, f"{where}: give exactly one of tolerance / rel_tolerance / not_comparable", line)
+    if "not_comparable" in spec and not (isinstance(spec["not_comparable"], str) and spec["not_comparable"].strip()):
+        raise _fail(path, f"{where}: not_comparable must say why, as text", line)
     tolerances = [_number(path, spec.get(k), f"{where} {k}", line) for k in ("tolerance", "rel_tolerance")]
     if any(t is not None and t <= 0 for t in tolerances):
         raise _fail(path, f"{where}: tolerance must be positive", line)
-    return Metric(key, str(spec["label"]), spec["direction"], *tolerances, spec.get("unit"))
+    return Metric(key, str(spec["label"]), spec["direction"], *tolerances, spec.get("unit"), spec.get("not_comparable"))
 
 
 def _row(path: Path, spec, datasets: tuple[str, ...], metrics: dict[str, Metric], line: int | None = None) -> Row:

@@ -80,3 +80,16 @@ def test_a_percent_metric_over_seeds_is_scaled_summarised_and_judged_in_the_pape
     assert (line.ours.low, line.ours.high) == pytest.approx((low, high))
     assert line.delta == pytest.approx(np.mean(percent) - 23.4) and line.verdict == PASS
     assert "23.27 ± 0.57 (3 of 4 seeds)" in render(comparison, "text")
+
+
+def test_a_metric_measured_off_the_papers_scale_is_never_judged_but_says_why():
+    """wae-1's PPL is scored by another LM than the paper's: a full-budget SNLI value far from or near the paper's
+    gets no verdict, while the row's other metrics are judged."""
+    table = all_tables()["wae-1"]
+    record = {"status": "trained", "evaluations": {},
+              "metrics": {"bleu": 0.8603, "ppl": 113.8, "unikl": 0.5, "entropy": 5.59, "avglen": 10.0}}
+    comparison = compare(table, "snli", {"wae-d-lwae3": [record]}, BUDGETS["full"], [0], False)
+    verdicts = {line.metric: line.verdict for line in comparison.lines}
+    assert verdicts["ppl"] == "not comparable (see notes)"
+    assert verdicts["bleu"] == PASS and verdicts["unikl"] == FAIL
+    assert "PPL is never judged against the paper: the paper scores samples" in render(comparison, "text")

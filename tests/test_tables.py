@@ -53,6 +53,8 @@ rows:
     (lambda t: t.replace("      ptb: {nll: 1.0}\n", ""), "values"),
     (lambda t: t.replace("direction: lower", "direction: up"), "direction must be one of"),
     (lambda t: t.replace("tolerance: 1.0", "tolerance: -1"), "tolerance must be positive"),
+    (lambda t: t.replace("tolerance: 1.0", "tolerance: 1.0, not_comparable: another LM"), "exactly one of"),
+    (lambda t: t.replace("tolerance: 1.0", "not_comparable: ''"), "must say why"),
     (lambda t: t.replace("paper: coupled-vae", "paper: nope"), "unknown paper"),
     (lambda t: t.replace("id: vae", "id: Not A Slug"), "not a lowercase slug"),
     (lambda t: t + "  - id: vae\n    label: again\n    values:\n      ptb: {nll: 2.0}\n", "duplicate row"),
