@@ -30,8 +30,10 @@ class GaussianMixture:
         return torch.logsumexp(self.weights.log() + gaussian_log_prob(z.unsqueeze(-2), self.loc, self.scale), -1)
 
     def sample(self) -> torch.Tensor:
-        """One z per row: a mode drawn by its weight, then a draw from that mode."""
-        mode = torch.multinomial(self.weights, 1)                                      # (B, 1)
+        """One z per row: a mode, then a draw from that mode. The mode is drawn as the released sampler draws it,
+        a hard Gumbel-softmax that reads the weights π as logits: mode k with probability softmax(π)_k, flatter
+        than π_k (the released `sample_the_mixture_hard`; the KL term uses π itself)."""
+        mode = torch.multinomial(torch.softmax(self.weights, -1), 1)                  # (B, 1)
         pick = mode.unsqueeze(-1).expand(-1, 1, self.loc.size(-1))
         loc, scale = self.loc.gather(1, pick)[:, 0], self.scale.gather(1, pick)[:, 0]
         return loc + scale * torch.randn_like(loc)

@@ -95,8 +95,10 @@ class ContextEncoder(nn.Module):
 
 class ResponseEncoder(nn.Module):
     """A one-layer LSTM over what the decoder's steps predict, <go> y_1 .. y_n <eos>, read by the posteriors:
-    output t is its state [c; h] after step t's prediction, both halves, as the released `encode_gt_rnn` hands
-    them to the posterior. As in the released code, no gradient reaches the shared word embedding through it."""
+    output t is its state [c; h] after the targets of steps 0 .. t-1 (a zero state at step 0), both halves, as
+    the released `encode_gt_rnn(time)` runs over `target_output[:, :time]` and hands them to the posterior: the
+    posterior of a step never sees the word that step predicts. As in the released code, no gradient reaches the
+    shared word embedding through it."""
 
     def __init__(self, embedding: nn.Embedding, hidden: int):
         super().__init__()
@@ -105,13 +107,13 @@ class ResponseEncoder(nn.Module):
         self.output_dim = 2 * hidden
 
     def forward(self, batch: PairBatch) -> torch.Tensor:
-        """(B, T + 2, 2H): the state after each position of <go> y_1 .. y_n <eos>, then of the padding: as the
+        """(B, T + 2, 2H): the state before each position of <go> y_1 .. y_n <eos>, then of the padding: as the
         released RNN, it runs over every decoding step, where the posteriors of padded steps (whose KL the loss
         averages) read it."""
         words = self.embedding(decoded_targets(batch)).detach()
         h = c = words.new_zeros(len(batch), self.cell.hidden_size)
-        states = []
-        for t in range(words.size(1)):
+        states = [torch.cat([c, h], -1)]
+        for t in range(words.size(1) - 1):
             h, c = self.cell(words[:, t], (h, c))
             states.append(torch.cat([c, h], -1))
         return torch.stack(states, 1)

@@ -1,6 +1,6 @@
 """VLSTM, VMED's variational-RNN baseline: a latent z_t at every decoding step, with a learned Gaussian prior
-p(z_t | s_{t-1}) read from the decoder's previous top state and a Gaussian posterior q(z_t | s_{t-1}, y_≤t)
-that also reads the response encoding up to the current word; the decoder LSTM reads [word; W z_t].
+p(z_t | s_{t-1}) read from the decoder's previous top state and a Gaussian posterior q(z_t | s_{t-1}, y_<t)
+that also reads the encoding of the gold response before the current word; the decoder LSTM reads [word; W z_t].
 KL(q || p) in closed form at every step (the released code run with --use_mem=False, one mode)."""
 
 from __future__ import annotations

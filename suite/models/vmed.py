@@ -5,9 +5,10 @@ Both encode the context with an LSTM controller that writes to and reads from an
 with its own read heads, and its output layer reads the controller's top state and the vectors just read.
   DNC:  the decoder controller reads [word; read vectors of the previous step].
   VMED: K read heads; before each step the K vectors read at the previous step parameterise the mixture prior
-        p(z_t | x, y_<t) (`MemoryMixturePrior`), the posterior q(z_t | x, y_≤t) reads their mixture-weighted sum
-        and the response encoding up to the current word, and the controller reads [word; W z_t]. The KL term is
-        D_var(q || p) at every step; responding draws z_t from the prior (a mode by its weight, then a draw).
+        p(z_t | x, y_<t) (`MemoryMixturePrior`), the posterior q(z_t | x, y_<t) reads their mixture-weighted sum
+        and the encoding of the gold response before the current word, and the controller reads [word; W z_t].
+        The KL term is D_var(q || p) at every step; responding draws z_t from the prior (a mode as the released
+        sampler draws it, then a draw from that mode).
 """
 
 from __future__ import annotations

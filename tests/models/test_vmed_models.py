@@ -185,8 +185,9 @@ def test_the_response_encoder_runs_over_the_padding_as_the_released_rnn():
     assert torch.allclose(outputs[1, :3], alone[0], atol=1e-6)
 
 
-def test_the_posteriors_read_both_halves_of_the_response_lstms_state():
-    """[c_t; h_t] at each step, as the released encode_gt_rnn concatenates its LSTMStateTuple: checked against
+def test_the_posteriors_read_both_halves_of_the_response_lstms_state_before_each_step():
+    """[c; h] after the targets of steps 0 .. t-1 at step t, a zero state at step 0, as the released
+    encode_gt_rnn(time) runs over target_output[:, :time] and concatenates its LSTMStateTuple: checked against
     nn.LSTM with the same weights."""
     net = model("vlstm")
     batch = PAIRS.batch(torch.arange(3))
@@ -195,10 +196,25 @@ def test_the_posteriors_read_both_halves_of_the_response_lstms_state():
     for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
         getattr(lstm, f"{name}_l0").data.copy_(getattr(cell, name))
     words = net.embedding(decoded_targets(batch))
-    hs, (_, c_last) = lstm(words)
+    hs, (_, c_last) = lstm(words[:, :-1])
     states = net.response_encoder(batch)
-    assert states.shape == (3, 5, 24)
-    assert torch.allclose(states[..., 12:], hs, atol=1e-6) and torch.allclose(states[:, -1, :12], c_last[0], atol=1e-6)
+    assert states.shape == (3, 5, 24) and not states[:, 0].any()
+    assert torch.allclose(states[:, 1:, 12:], hs, atol=1e-6)
+    assert torch.allclose(states[:, -1, :12], c_last[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["vlstm", "vmed-k3"])
+def test_no_posterior_sees_the_word_its_step_predicts(name):
+    """Changing the target of step t leaves what the posteriors of steps 0 .. t read unchanged (the released
+    posterior reads y_<t), so no step's z can carry the word that step is scored on."""
+    net = model(name)
+    batch = PAIRS.batch(torch.arange(3))
+    other = PAIRS.batch(torch.arange(3))
+    t = 2                                                   # the target of step 2 is y_2 of each response
+    other.targets[0, t - 1] = 20 if int(batch.targets[0, t - 1]) != 20 else 21
+    assert not torch.equal(decoded_targets(batch), decoded_targets(other))
+    before, after = net.response_encoder(batch), net.response_encoder(other)
+    assert torch.equal(before[:, :t + 1], after[:, :t + 1]) and not torch.equal(before, after)
 
 
 def test_the_cvae_replaces_each_layers_h_by_a_latent_and_counts_the_top_layers_kl_only():

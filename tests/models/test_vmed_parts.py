@@ -1,5 +1,7 @@
 """VMED's parts: D_var against a Monte Carlo KL, the DNC memory's addressing."""
 
+import math
+
 import pytest
 import torch
 from torch.nn import functional as F
@@ -50,12 +52,18 @@ def test_d_var_is_the_kl_for_one_mode():
     assert torch.allclose(monte_carlo_kl(q, g), closed, rtol=0.01, atol=0.02)
 
 
-def test_mixture_samples_follow_the_mode_weights():
+def test_mixture_samples_draw_modes_as_the_released_gumbel_softmax_over_the_weights_as_logits():
+    """The released sampler's hard Gumbel-softmax reads π = (0.2, 0.8) as logits: the second mode comes with
+    probability e^0.8 / (e^0.2 + e^0.8) = 0.646, not 0.8 (Gumbel-max, simulated here independently)."""
     torch.manual_seed(2)
     n = 20000
-    g = GaussianMixture(torch.tensor([[0.2, 0.8]]).expand(n, 2), torch.tensor([[[-10.0], [10.0]]]).expand(n, 2, 1),
-                        torch.full((n, 2, 1), 0.1))
-    assert abs((g.sample() > 0).float().mean() - 0.8) < 0.02
+    weights = torch.tensor([[0.2, 0.8]]).expand(n, 2)
+    g = GaussianMixture(weights, torch.tensor([[[-10.0], [10.0]]]).expand(n, 2, 1), torch.full((n, 2, 1), 0.1))
+    gumbel = -torch.log(-torch.log(torch.rand(n, 2)))
+    released = ((weights + gumbel).argmax(-1) == 1).float().mean()
+    ours = (g.sample() > 0).float().mean()
+    assert abs(released - math.exp(0.8) / (math.exp(0.2) + math.exp(0.8))) < 0.015
+    assert abs(ours - released) < 0.02
 
 
 def test_content_weights_sum_to_one_and_find_the_matching_slot():
