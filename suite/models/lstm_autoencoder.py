@@ -41,11 +41,14 @@ class BiLSTMEncoder(nn.Module):
         self.output_dim = 2 * hidden
 
     def forward(self, batch: Batch) -> torch.Tensor:
-        """Both directions' final h (B, 2 * hidden): the forward one at each sentence's last word, the backward
-        one at its first."""
-        words = self.dropout(self.embedding(batch.words))
-        forward = at_last_step(self.forward_lstm(words), batch.lengths)
-        backward = at_last_step(self.backward_lstm(reverse_each(words, batch.lengths)), batch.lengths)
+        """Both directions' final h (B, 2 * hidden) over each text's words and its <eos>: the released tokenizer
+        appends <eos> to every encoder input and its length counts it (`np.count_nonzero`). The forward state is
+        taken at <eos>, the backward one at the first word. As with the decoder's targets, a text of the full 20
+        slots keeps its <eos> here, where the released slots have no room for it."""
+        lengths = batch.lengths + 1
+        tokens = self.dropout(self.embedding(batch.targets))        # the words, then <eos>, then padding
+        forward = at_last_step(self.forward_lstm(tokens), lengths)
+        backward = at_last_step(self.backward_lstm(reverse_each(tokens, lengths)), lengths)
         return torch.cat([forward, backward], dim=-1)
 
 

@@ -9,7 +9,7 @@ from torch.distributions import Normal, kl_divergence
 
 from suite.config import BatchObjective, MMDRegulariser, Posterior, Regulariser, SentenceModelConfig
 from suite.data.dialogue import PairSet
-from suite.data.vocab import GO, PAD
+from suite.data.vocab import EOS, GO, PAD
 from suite.models.build import build_model
 from suite.models.posteriors import DiagGaussian
 from suite.models.regularisers import kl_to_own_mean, mmd_imq
@@ -41,13 +41,15 @@ def test_sentence_nll_equals_a_step_by_step_decoder(tiny_corpus, tiny_batch):
         assert float(nll[i]) == pytest.approx(stepwise_nll(model, z[i], test.sentence(i).tolist()), rel=1e-5)
 
 
-def test_encoder_reads_each_sentence_alone_forwards_and_backwards(tiny_corpus, tiny_batch):
+def test_encoder_reads_each_sentence_and_its_eos_alone_forwards_and_backwards(tiny_corpus, tiny_batch):
+    """As the released encoder reads its tokenizer's output, words then <eos>, in both directions."""
     torch.manual_seed(0)
     encoder = build_model(SMALL, len(tiny_corpus.vocab)).eval().encoder
     with torch.no_grad():
         codes = encoder(tiny_batch)
         for i in range(len(tiny_batch)):
-            words = encoder.embedding(tiny_corpus.splits["test"].sentence(i))[None]
+            tokens = torch.cat([tiny_corpus.splits["test"].sentence(i), torch.tensor([EOS])])
+            words = encoder.embedding(tokens)[None]
             alone = torch.cat([encoder.forward_lstm(words)[0, -1], encoder.backward_lstm(words.flip(1))[0, -1]])
             assert torch.allclose(codes[i], alone, atol=1e-6)
 
