@@ -133,8 +133,8 @@ class Seq2SeqTransformer(nn.Module):
                     mask_unk: bool) -> list[list[tuple[float, list[int]]]]:
         """The `n_best` highest-scoring responses (sum of token log-probabilities, <eos> included, no length
         penalty: OpenNMT translate.py's defaults) per source, best first, each at most `max_len` words. As in
-        OpenNMT, a finished hypothesis leaves the beam, and a source is done once its best live hypothesis has
-        finished and `n_best` have."""
+        OpenNMT, a finished hypothesis leaves the beam, and a source is done once `n_best` have finished, at or
+        after the step where the top of its beam finished (OpenNMT's `top_beam_finished` stays set)."""
         size, device = encoded.memory.size(0), encoded.memory.device
         encoded = encoded.repeat_interleave(beam)
         sequences = torch.full((size * beam, 1), GO, dtype=torch.long, device=device)
@@ -142,6 +142,7 @@ class Seq2SeqTransformer(nn.Module):
         scores[:, 0] = 0.0
         finished: list[list[tuple[float, list[int]]]] = [[] for _ in range(size)]
         live = torch.arange(size, device=device)         # sources still searching; the others are left alone
+        top_finished = [False] * size
         cache = [encoded.memory.new_zeros(size * beam, 0, self.d_model) for _ in self.layers.decoder.layers]
         forbidden = [PAD, GO] + ([UNK] if mask_unk else [])
         for step in range(max_len + 1):
@@ -168,7 +169,9 @@ class Seq2SeqTransformer(nn.Module):
             for i, k in ended.nonzero().tolist():
                 b = int(live[i])
                 finished[b].append((float(top[i, k]), sequences[b * beam + k, 1:-1].tolist()))
-            still = [i for i, b in enumerate(live.tolist()) if not (bool(ended[i, 0]) and len(finished[b]) >= n_best)]
+            for i, b in enumerate(live.tolist()):
+                top_finished[b] |= bool(ended[i, 0])
+            still = [i for i, b in enumerate(live.tolist()) if not (top_finished[b] and len(finished[b]) >= n_best)]
             if not still:
                 break
             live = live[still]

@@ -73,6 +73,46 @@ def test_a_wide_beam_finds_the_most_likely_response(seed):
         assert score == pytest.approx(log_prob(model, encoded, words), abs=1e-4)
 
 
+def opennmt_beam(model, source: Batch, beam: int, n_best: int, max_len: int) -> list[tuple[float, list[int]]]:
+    """OpenNMT-py's BeamSearch for one source, step by step without caches: finished hypotheses leave the beam
+    (their score set to -inf), `top_beam_finished` stays set once the top of the beam has finished, and the search
+    ends when it is set and n_best hypotheses have finished."""
+    encoded = model.encode(source.words, source.lengths)
+    beams, hypotheses, top_beam_finished = [(0.0, [GO])] + [(-float("inf"), [GO])] * (beam - 1), [], False
+    for step in range(max_len + 1):
+        candidates = []
+        for score, sequence in beams:
+            log_p = F.log_softmax(model.generator(model.decode(encoded, torch.tensor([sequence])))[0, -1], -1)
+            log_p[[PAD, GO, UNK]] = -float("inf")
+            if step == max_len:
+                log_p[torch.arange(len(log_p)) != EOS] = -float("inf")
+            candidates += [(score + float(log_p[w]), sequence + [w]) for w in range(len(log_p))]
+        top = sorted(candidates, key=lambda c: -c[0])[:beam]      # a stable sort: ties keep the order topk keeps
+        ended = [sequence[-1] == EOS and score > -float("inf") for score, sequence in top]
+        hypotheses += [(score, sequence[1:-1]) for (score, sequence), end in zip(top, ended, strict=True) if end]
+        top_beam_finished |= ended[0]
+        if top_beam_finished and len(hypotheses) >= n_best:
+            break
+        beams = [(-float("inf") if end else score, sequence) for (score, sequence), end in zip(top, ended, strict=True)]
+    return sorted(hypotheses, key=lambda h: -h[0])[:n_best]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 36])
+@torch.no_grad()
+def test_more_best_than_beam_stops_as_opennmt_does(seed):
+    """MMI's 10-best list from a beam of 5: the search goes on past the step where the top of the beam finished
+    until n_best hypotheses have, and stops there, as OpenNMT's sticky `top_beam_finished` rule does (seed 36:
+    a top-of-beam finish at one step and the fifth finished hypothesis at a later one, where a rule that asks
+    for both at the same step searches on and collects another list)."""
+    model = tiny(vocab=9, seed=seed)
+    source = batch([[4, 5, 6]])
+    found = model.beam_search(model.encode(source.words, source.lengths), beam=3, n_best=5, max_len=6,
+                              mask_unk=True)[0]
+    expected = opennmt_beam(model, source, beam=3, n_best=5, max_len=6)
+    assert [words for _, words in found] == [words for _, words in expected]
+    assert [score for score, _ in found] == pytest.approx([score for score, _ in expected], abs=1e-4)
+
+
 @torch.no_grad()
 def test_beam_of_one_is_greedy_decoding():
     model = tiny(seed=3)
