@@ -9,8 +9,8 @@ each output split into a mean and a softplus log-variance, where (c_l, h_l) is t
 (c'_l, h'_l) the response's, read by the same encoder from a zero state over every decoding step (<go> y_1 .. y_n
 <eos> and the batch's padding, as released); W_p and W_q are linear maps without bias shared by the layers.
 The KL is the top layer's only, as released (its loop over layers keeps the last layer's distributions), so the
-lower layers' z are not tied to their prior; responses draw every z from the prior. Scales are used as scales, as
-in this suite's other VMED models (the released sampler and KL read them as log-variances)."""
+lower layers' z are not tied to their prior; responses draw every z from the prior. The softplussed halves are
+log-variances, as the released sampler and KL read them and as in this suite's other VMED models."""
 
 from __future__ import annotations
 
