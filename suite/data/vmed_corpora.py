@@ -16,6 +16,7 @@ import pickle
 import re
 import warnings
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -30,6 +31,7 @@ from suite.errors import DataMissing, StandInWarning, SuiteError
 HOLDOUT = 10_000
 CORNELL_SEPARATOR = " +++$+++ "
 CORNELL_SOURCE = "download cornell_movie_dialogs_corpus.zip from cs.cornell.edu/~cristian"
+CORNELL_EXCHANGES = 220_000     # its README counts 220,579 exchanges; the slack allows for how it counted them
 OPENSUBTITLES_SOURCE = "an English OpenSubtitles release from opus.nlpl.eu (OPUS XML) or text, one utterance a line"
 OPENSUBTITLES_PAIRS = 1_600_000     # "more than 1.6 million pairs" after preprocessing (supplement §4)
 PICKLE_SOURCE = "VMED's own pickle (str2tok, tok2str, dialogs); the crawl was never published"
@@ -92,12 +94,20 @@ def cornell_conversations(lines_text: str, conversations_text: str) -> list[list
 
 
 def load_cornell(data_dir: Path | None) -> Corpus:
+    """The released corpus's 220,579 exchanges (consecutive lines of a conversation); files listing fewer than
+    CORNELL_EXCHANGES (a part of it, or another corpus) make a stand-in, with a warning."""
     paths = [data_dir / "cornell" / f for f in ("movie_lines.txt", "movie_conversations.txt")] if data_dir else []
     require(paths, "cornell", CORNELL_SOURCE, data_dir)
     raw = [p.read_bytes() for p in paths]
     conversations = cornell_conversations(*(r.decode("iso-8859-1") for r in raw))     # the corpus's own encoding
     vocab, pairs = released_pairs(conversations, vocab_size=20_000)
-    return pair_corpus("cornell", pairs, raw, vocab=vocab)
+    corpus = pair_corpus("cornell", pairs, raw, vocab=vocab)
+    exchanges = sum(len(conversation) - 1 for conversation in conversations if conversation)
+    if exchanges >= CORNELL_EXCHANGES:
+        return corpus
+    warnings.warn(f"cornell: {exchanges:,} exchanges in movie_conversations.txt, where the released corpus has "
+                  f"220,579: running it as a stand-in, not compared with the paper", StandInWarning, stacklevel=2)
+    return replace(corpus, stand_in=True)
 
 
 # --- OpenSubtitles ----------------------------------------------------------------------------------------------

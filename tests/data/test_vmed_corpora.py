@@ -6,7 +6,7 @@ import pickle
 import pytest
 from nltk.tokenize.punkt import PunktSentenceTokenizer
 
-from suite.data import deepqa
+from suite.data import deepqa, vmed_corpora
 from suite.data.vmed_corpora import load_cornell, load_opensubtitles, load_vmed_pickle
 from suite.errors import DataMissing, StandInWarning, SuiteError
 
@@ -24,7 +24,8 @@ def punkt(monkeypatch):
     monkeypatch.setattr(deepqa, "english_punkt", lambda: PunktSentenceTokenizer().tokenize)
 
 
-def test_cornell_pairs_consecutive_lines_of_each_conversation_preprocessed_as_released(tmp_path, punkt):
+def test_cornell_pairs_consecutive_lines_of_each_conversation_preprocessed_as_released(tmp_path, punkt,
+                                                                                     monkeypatch):
     (tmp_path / "cornell").mkdir()
     lines = [f"L{i}{SEP}u0{SEP}m0{SEP}BIANCA{SEP}Line {i},\x85words!" for i in range(1, 41)]
     lines.append(f"L98{SEP}u0{SEP}m0{SEP}BIANCA{SEP}" + " ".join(f"w{i}" for i in range(30)) + ". Short one")
@@ -33,7 +34,12 @@ def test_cornell_pairs_consecutive_lines_of_each_conversation_preprocessed_as_re
     conversations = [f"u0{SEP}u2{SEP}m0{SEP}['L98', 'L99']", f"u0{SEP}u2{SEP}m0{SEP}['L99', 'L98']"]
     conversations += [f"u0{SEP}u2{SEP}m0{SEP}['L{i}', 'L{i + 1}', 'L{i + 2}']" for i in range(1, 40, 3)]
     (tmp_path / "cornell" / "movie_conversations.txt").write_text("\n".join(conversations))
+    with pytest.warns(StandInWarning, match=r"cornell: 28 exchanges in movie_conversations.txt, where the released "
+                                            r"corpus has 220,579: running it as a stand-in"):
+        assert load_cornell(tmp_path).stand_in      # a few conversations, not the corpus: never compared
+    monkeypatch.setattr(vmed_corpora, "CORNELL_EXCHANGES", 28)     # as many exchanges as the whole corpus has
     corpus = load_cornell(tmp_path)
+    assert not corpus.stand_in
     # \x85 (NEL) does not end a line, as in the released reader; L99 is one sentence of 30 words: a pair with it
     # as either side has nothing left of it and is dropped
     assert sum(len(s) for s in corpus.splits.values()) == 2 * 13
