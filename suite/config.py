@@ -395,7 +395,7 @@ class RunConfig:
     model_id: str
     dataset: str
     model: ModelConfig
-    train: TrainConfig | EpochTrainConfig
+    train: TrainConfig | EpochTrainConfig | EpochAdamConfig      # one registered procedure each
     eval: EvalConfig = field(default_factory=EvalConfig)
 
     def to_dict(self) -> dict:

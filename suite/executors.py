@@ -113,7 +113,10 @@ class RayExecutor:
             except (ConnectionError, ValueError, RuntimeError) as error:
                 raise SuiteError(f"cannot reach a Ray cluster at {self.address or 'a new local instance'}: "
                                  f"{str(error).splitlines()[0]}") from None
-        task = ray.remote(num_cpus=self.cpus, num_gpus=self.gpus)(_run_task)
+        # the plain-line interval is read from the environment, which tasks on a running cluster do not inherit
+        every = os.environ.get(progress.PLAIN_EVERY_ENV)
+        env = {"runtime_env": {"env_vars": {progress.PLAIN_EVERY_ENV: every}}} if every else {}
+        task = ray.remote(num_cpus=self.cpus, num_gpus=self.gpus, **env)(_run_task)
         device = "cuda" if self.gpus > 0 else None
         if device is not None:
             specs = [RunSpec(**{**spec.__dict__, "device": device}) for spec in specs]

@@ -1,5 +1,7 @@
 """The Ray executor, against a local Ray instance: rows x seeds fan out as tasks and give the numbers of the
-local executor (to rounding: a one-CPU task runs torch on one thread, the local run on two)."""
+local executor (to rounding: a one-CPU task runs torch on one thread, the local run on two), and the driver says
+when each run ends. (That the tasks' progress lines reach the driver's output, prefixed by Ray, needs a Ray that
+forwards worker logs, which this fixture turns off: checked by hand, see the commit that added it.)"""
 
 import re
 

@@ -1,7 +1,8 @@
 """Training procedures, one per kind of train config: which trainer runs it, which corpus it reads, how a
 reduced budget shrinks it, and how long it trains (for `reproduce plan`). The runner, the budgets and the plan
-ask the procedure of a row's train config, so a new paper's training loop plugs in here with one
-`@procedure(ItsConfig)` class, and nothing else dispatches on config types."""
+ask the procedure of a row's train config instead of testing config types, so a new paper's training loop plugs in
+here with one `@procedure(ItsConfig)` class. The plan's cost methods live here with the rest of the procedure, so,
+as for any edit under suite/training/, editing them changes the code digest and cached runs train again."""
 
 from __future__ import annotations
 
