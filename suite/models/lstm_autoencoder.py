@@ -44,11 +44,12 @@ class BiLSTMEncoder(nn.Module):
         """Both directions' final h (B, 2 * hidden) over each text's words and its <eos>: the released tokenizer
         appends <eos> to every encoder input and its length counts it (`np.count_nonzero`). The forward state is
         taken at <eos>, the backward one at the first word. As with the decoder's targets, a text of the full 20
-        slots keeps its <eos> here, where the released slots have no room for it."""
+        slots keeps its <eos> here, where the released slots have no room for it. Each direction drops its own
+        inputs, as the released DropoutWrapper on each cell does."""
         lengths = batch.lengths + 1
-        tokens = self.dropout(self.embedding(batch.targets))        # the words, then <eos>, then padding
-        forward = at_last_step(self.forward_lstm(tokens), lengths)
-        backward = at_last_step(self.backward_lstm(reverse_each(tokens, lengths)), lengths)
+        tokens = self.embedding(batch.targets)        # the words, then <eos>, then padding
+        forward = at_last_step(self.forward_lstm(self.dropout(tokens)), lengths)
+        backward = at_last_step(self.backward_lstm(reverse_each(self.dropout(tokens), lengths)), lengths)
         return torch.cat([forward, backward], dim=-1)
 
 

@@ -11,6 +11,7 @@ from suite.config import BatchObjective, MMDRegulariser, Posterior, Regulariser,
 from suite.data.dialogue import PairSet
 from suite.data.vocab import EOS, GO, PAD
 from suite.models.build import build_model
+from suite.models.layer_norm_lstm import reverse_each
 from suite.models.posteriors import DiagGaussian
 from suite.models.regularisers import kl_to_own_mean, mmd_imq
 
@@ -169,3 +170,19 @@ def test_dialogue_model_encodes_the_context_only(tiny_corpus):
     index = torch.arange(8)
     assert torch.equal(model.posterior(pairs.batch(index)).loc, model.posterior(other.batch(index)).loc)
     assert model.decoder.sentence_nll(torch.zeros(8, 4), pairs.batch(index)).shape == (8,)
+
+
+def test_each_encoder_direction_drops_its_own_inputs(tiny_corpus, tiny_batch):
+    """The released encoder wraps each direction's cell in its own DropoutWrapper: independent input masks."""
+    torch.manual_seed(0)
+    encoder = build_model(replace(SMALL, dropout=0.5), len(tiny_corpus.vocab)).train().encoder
+    seen = {}
+    for name in ("forward_lstm", "backward_lstm"):
+        lstm = getattr(encoder, name)
+        lstm.register_forward_hook(lambda module, inputs, output, name=name: seen.__setitem__(name, inputs[0]))
+    encoder(tiny_batch)
+    lengths = tiny_batch.lengths + 1
+    kept_forward = seen["forward_lstm"] != 0
+    kept_backward = reverse_each(seen["backward_lstm"], lengths) != 0       # back in reading order
+    real = torch.arange(kept_forward.size(1)).unsqueeze(0) < lengths.unsqueeze(1)
+    assert not torch.equal(kept_forward[real], kept_backward[real])
