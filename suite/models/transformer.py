@@ -99,12 +99,16 @@ class Seq2SeqTransformer(nn.Module):
 
     def token_nll(self, states: torch.Tensor, target: Batch, smoothing: float = 0.0) -> torch.Tensor:
         """-log p of each real target token (flat, N = Σ (length + 1)), the output layer applied to those positions
-        only; with label smoothing ε, the smoothed cross-entropy (1 - ε)·NLL + ε·mean over the vocabulary of
-        -log p, as torch's `label_smoothing`."""
+        only; with label smoothing ε, the cross-entropy to OpenNMT-py's smoothed target (its LabelSmoothingLoss):
+        1 - ε on the target word, ε / (V - 2) on every other word but padding. OpenNMT reports the KL divergence,
+        which differs by the target's constant entropy: the same gradients."""
         real = states.reshape(-1, states.size(-1)).index_select(0, target.positions)
         log_p = F.log_softmax(self.generator(real).float(), -1)
         nll = -log_p.gather(1, target.targets.reshape(-1)[target.positions].unsqueeze(1)).squeeze(1)
-        return nll if not smoothing else (1 - smoothing) * nll - smoothing * log_p.mean(-1)
+        if not smoothing:
+            return nll
+        others = -(log_p.sum(-1) + nll - log_p[:, PAD]) / (log_p.size(-1) - 2)
+        return (1 - smoothing) * nll + smoothing * others
 
     def sentence_nll(self, encoded: Encoded, target: Batch, smoothing: float = 0.0) -> torch.Tensor:
         """-log p(target | source) per sentence (B,), end-of-sentence included."""

@@ -143,3 +143,23 @@ def test_one_position_at_a_time_equals_the_full_decoder():
     for step in range(target.inputs.size(1)):
         state, cache = model.decode_next(encoded, target.inputs[:, step], step, cache)
         assert torch.allclose(state, full[:, step], atol=1e-5)
+
+
+def test_label_smoothing_is_opennmts_smoothed_target():
+    """Cross-entropy to 1 - ε on the target and ε / (V - 2) on every other word but padding, written out; its
+    gradient is that of OpenNMT-py's KL-divergence loss (they differ by the target distribution's entropy)."""
+    model = tiny(vocab=9, seed=5)
+    source, target = batch([[4, 5, 6], [7]]), batch([[5, 8], [6, 6, 4]])
+    states = model.decode(model.encode(source.words, source.lengths), target.inputs)
+    eps = 0.1
+    ours = model.token_nll(states, target, smoothing=eps)
+    log_p = F.log_softmax(model.generator(states.reshape(-1, states.size(-1))[target.positions]), -1)
+    words = target.targets.reshape(-1)[target.positions]
+    q = torch.full_like(log_p, eps / (9 - 2))
+    q[:, PAD] = 0.0
+    q[torch.arange(len(words)), words] = 1 - eps
+    assert torch.allclose(ours, -(q * log_p).sum(-1), atol=1e-5)
+    kl = F.kl_div(log_p, q, reduction="sum")
+    grad_ours = torch.autograd.grad(ours.sum(), model.generator.weight, retain_graph=True)[0]
+    grad_kl = torch.autograd.grad(kl, model.generator.weight)[0]
+    assert torch.allclose(grad_ours, grad_kl, atol=1e-5)
