@@ -361,6 +361,9 @@ class EpochTrainConfig:
     kl_rise: float = 0.9
     warm_up_epochs: float = 10.0
     warm_up_iterations: int | None = None   # reduced budgets give the warm-up length directly
+    # He et al. count an epoch of warm-up as N / batch_size iterations; harvardnlp/sa-vae's train_text.py as the
+    # epoch's batches (more: same-length batches leave partial ones)
+    warm_up_over_batches: bool = False
     decay_patience: int = 2              # validation epochs without improvement before a decay
     lr_decay: float = 0.5
     max_decays: int = 5

@@ -190,7 +190,7 @@ def config_drift(model_id: str, dataset: str) -> list[str]:
 
 
 # Config fields added after some baselines and records were made, with the value every run before them had.
-INTRODUCED = {"train.batches": "length-grouped"}
+INTRODUCED = {"train.batches": "length-grouped", "train.warm_up_over_batches": False}
 
 
 def config_changes(recorded: dict, now: dict) -> list[str]:

@@ -308,7 +308,9 @@ def evaluation_batches(sentences, max_tokens: int) -> list[torch.Tensor]:
 
 def same_length_batches(sentences, batch_size: int) -> list[torch.Tensor]:
     """Batches of sentences that all have the same length (at most `batch_size` each), shortest first: how
-    He et al.'s released code batches text, building the list once and shuffling only its order per epoch."""
+    He et al.'s released code batches text, building the list once and shuffling only its order per epoch.
+    Sentences of one length keep their corpus order here; the released np.argsort is not stable, so its order
+    among them depends on numpy's sort (and, with SIMD sorts, on the CPU)."""
     order = torch.argsort(sentences.lengths, stable=True)
     batches = []
     for length in torch.unique(sentences.lengths[order]):

@@ -69,7 +69,9 @@ def build_lstm_vae(cfg: ModelConfig, vocab_size: int) -> nn.Module:
     """He et al.'s LSTM VAE (family "lstm-vae"), optionally coupled (the twin has its own posterior layer and
     decoder, sharing the encoder and the decoder's word embedding) and/or semi-amortised (SA-VAE)."""
     encoder = LSTMEncoder(vocab_size, cfg.emb_dim, cfg.enc_hidden)
-    decoder_embedding = nn.Embedding(vocab_size, cfg.emb_dim)
+    # as released: its padding_idx=-1, meant as "no padding", makes the last word's row (the last new training
+    # word's) a padding row that never trains
+    decoder_embedding = nn.Embedding(vocab_size, cfg.emb_dim, padding_idx=vocab_size - 1)
 
     def path() -> LatentPath:
         return LatentPath(LogVarianceGaussianPosterior(cfg.enc_hidden, cfg.latent_dim), nn.Identity(),

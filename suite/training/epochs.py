@@ -72,7 +72,8 @@ class EpochTrainer:
         self.random = torch.Generator().manual_seed(seed)
         self.lr = cfg.lr
         self.kl_weight = cfg.kl_start
-        warm_up = cfg.warm_up_iterations or cfg.warm_up_epochs * len(self.train) / cfg.batch_size
+        per_epoch = len(self.batches) if cfg.warm_up_over_batches else len(self.train) / cfg.batch_size
+        warm_up = cfg.warm_up_iterations or cfg.warm_up_epochs * per_epoch
         self.kl_step = cfg.kl_rise / warm_up
         self.aggressive, self.previous_mi = cfg.aggressive, 0.0
         self.epoch, self.iteration, self.seconds = 0, 0, 0.0

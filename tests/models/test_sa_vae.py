@@ -123,3 +123,14 @@ def test_refinement_under_a_small_kl_weight_gives_up_more_kl(tiny_batch):
     torch.manual_seed(1)
     full = model.posterior(tiny_batch).kl()
     assert warm_up.mean() > full.mean()
+
+
+def test_the_decoders_last_word_embedding_never_trains_as_released():
+    """The released decoder's nn.Embedding(..., padding_idx=-1), meant as no padding, makes the last row a
+    padding row: initialised like the others, it gets no gradient."""
+    model = build_lstm_vae(ModelConfig(**TINY), vocab_size=40)
+    words = torch.tensor([[39, 5, 39, 7]])
+    model.path.decoder.embedding(words).sum().backward()
+    grad = model.path.decoder.embedding.weight.grad
+    assert model.path.decoder.embedding.weight[39].abs().max() > 0.01
+    assert not grad[39].any() and grad[5].any()

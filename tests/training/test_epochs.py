@@ -86,3 +86,14 @@ def test_validation_sees_the_annealed_kl_weight_for_sa_vaes_refinement(tiny_corp
     trainer_ = trainer(tiny_corpus, epochs=1, max_iterations=None)
     trainer_.run()
     assert weights == [trainer_.kl_weight] and 0.1 < weights[0] < 1.0        # warm-up from 0.1 over 10 epochs
+
+
+def test_the_warm_up_counts_iterations_as_he_et_al_or_batches_as_harvardnlps_sa_vae(tiny_corpus):
+    """He et al.: 10 epochs of N / 32 iterations; harvardnlp's train_text.py: 10 epochs of the epoch's batches,
+    which same-length batching makes more (its partial batches)."""
+    he = trainer(tiny_corpus, batch_size=4)
+    sa = trainer(tiny_corpus, batch_size=4, kl_rise=1.0, warm_up_over_batches=True)
+    sentences = len(tiny_corpus.splits["train"])
+    assert len(sa.batches) > sentences / 4
+    assert he.kl_step == pytest.approx(0.9 / (10 * sentences / 4))
+    assert sa.kl_step == pytest.approx(1.0 / (10 * len(sa.batches)))
