@@ -9,7 +9,7 @@ from nltk.tokenize.punkt import PunktSentenceTokenizer
 from suite import progress, registry
 from suite.budgets import BUDGETS
 from suite.config import EpochStepAnneal, TFRMSProp
-from suite.data import deepqa
+from suite.data import deepqa, vmed_corpora
 from suite.data.datasets import get_dataset
 from suite.data.vmed_corpora import load_cornell
 from suite.gate import metrics_of
@@ -53,9 +53,11 @@ SEP = " +++$+++ "
 
 @pytest.fixture()
 def cornell_dir(tmp_path, monkeypatch):
-    """Cornell Movie-Dialogs as a user supplies it (its two ` +++$+++ ` files, ISO-8859-1); NLTK's English Punkt
-    model is a download, so a Punkt without learned parameters splits the sentences."""
+    """Cornell Movie-Dialogs as a user supplies it (its two ` +++$+++ ` files, ISO-8859-1), its 180 exchanges
+    taken for the whole corpus's; NLTK's English Punkt model is a download, so a Punkt without learned parameters
+    splits the sentences."""
     monkeypatch.setattr(deepqa, "english_punkt", lambda: PunktSentenceTokenizer().tokenize)
+    monkeypatch.setattr(vmed_corpora, "CORNELL_EXCHANGES", 180)
     monkeypatch.setattr(progress, "SHOW", False)
     words = "where are you going tonight ? home , I think . do you want to come with me ?".split()
     lines = [f"L{i}{SEP}u0{SEP}m0{SEP}BIANCA{SEP}" + " ".join(words[i % 7:i % 7 + 5 + i % 4]) for i in range(240)]
