@@ -29,8 +29,9 @@ class GaussianMixture:
         """log g(z) for z (..., B, d) -> (..., B)."""
         return torch.logsumexp(self.weights.log() + gaussian_log_prob(z.unsqueeze(-2), self.loc, self.scale), -1)
 
-    def sample(self) -> torch.Tensor:
-        """One z per row: a mode, then a draw from that mode. The mode is drawn as the released sampler draws it,
+    def sample_as_released(self) -> torch.Tensor:
+        """One z per row: a mode, then a draw from that mode. Not a draw from this mixture: the mode is drawn as the
+        released sampler draws it,
         a hard Gumbel-softmax that reads the weights π as logits: mode k with probability softmax(π)_k, flatter
         than π_k (the released `sample_the_mixture_hard`; the KL term uses π itself)."""
         mode = torch.multinomial(torch.softmax(self.weights, -1), 1)                  # (B, 1)

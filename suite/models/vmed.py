@@ -103,7 +103,7 @@ class VMED(MemoryEncoderDecoder):
         prior = self.prior(memory.read_vectors, memory.read_weights)
         kl = None
         if guide is None:
-            z = prior.sample()
+            z = prior.sample_as_released()
         else:
             summary = (prior.weights.unsqueeze(-1) * memory.read_vectors).sum(1)
             q = self.posterior(torch.cat([summary, guide], -1))

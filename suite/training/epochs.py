@@ -1,9 +1,10 @@
 """He et al. (2019)'s released training procedure (vae-lagging-encoder), used for the Lagging-VAE and SA-VAE
 rows (the Coupled-VAE paper modified that open-source implementation for them).
 
-Per iteration: the KL weight rises by kl_rise / (warm_up_epochs · batches per epoch) from kl_start (capped at
-1); in aggressive mode the encoder first takes up to `aggressive_steps` SGD steps, on this batch and then on
-random training batches, until the loss per word of a window of `aggressive_window` steps rises; then the
+Per iteration: the KL weight rises by kl_rise / (warm_up_epochs · N / batch_size), He et al.'s count (or
+· the epoch's batches, harvardnlp's SA-VAE count, with `warm_up_over_batches`) from kl_start (capped at 1); in
+aggressive mode the encoder first takes up to `aggressive_steps` SGD steps, on this batch and then on random
+training batches, until the loss per word of a window of `aggressive_window` steps rises; then the
 decoder (and, once aggressive mode is off, the encoder) takes one step. After each epoch: aggressive mode ends
 for good when the validation MI (He et al.'s minibatch estimator) falls; the validation loss (one-sample ELBO,
 KL weight 1) keeps the best weights and, after `decay_patience` epochs without improvement (from epoch

@@ -100,8 +100,9 @@ def opennmt_beam(model, source: Batch, beam: int, n_best: int, max_len: int) -> 
 @pytest.mark.parametrize("seed", [0, 1, 2, 36])
 @torch.no_grad()
 def test_more_best_than_beam_stops_as_opennmt_does(seed):
-    """MMI's 10-best list from a beam of 5: the search goes on past the step where the top of the beam finished
-    until n_best hypotheses have, and stops there, as OpenNMT's sticky `top_beam_finished` rule does (seed 36:
+    """n_best hypotheses (MMI's row: 10 from a beam of 10; here 5 from a beam of 3, where the rule shows more
+    often): the search goes on past the step where the top of the beam finished until n_best hypotheses have, and
+    stops there, as OpenNMT's sticky `top_beam_finished` rule does (seed 36:
     a top-of-beam finish at one step and the fifth finished hypothesis at a later one, where a rule that asks
     for both at the same step searches on and collects another list)."""
     model = tiny(vocab=9, seed=seed)
